@@ -1,0 +1,99 @@
+//! Command-line arguments and the subcommands. Each subcommand lives in its own file and only
+//! glues the library together; the simulation itself is in the library.
+
+mod run;
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Simulate how email senders defer and retry when receivers throttle, fail or reject mail.
+#[derive(Debug, Parser)]
+#[command(name = "mailsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: print a summary and write summary.json and timeseries.csv.
+    Run(run::RunArgs),
+    /// Check a scenario file and print what it resolves to.
+    Validate {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+    },
+}
+
+/// An error on its way to the user, with the exit code it deserves.
+pub enum CliError {
+    /// Bad input (scenario, arguments): exit code 2.
+    Input(miette::Report),
+    /// The run failed (internal error, output could not be written): exit code 1.
+    Failed(anyhow::Error),
+}
+
+impl CliError {
+    /// Prints the error once, on stderr, and returns its exit code.
+    pub fn report(self) -> ExitCode {
+        match self {
+            CliError::Input(report) => {
+                eprintln!("error: {report:?}");
+                ExitCode::from(2)
+            }
+            CliError::Failed(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+impl From<mailsim::scenario::ScenarioError> for CliError {
+    fn from(error: mailsim::scenario::ScenarioError) -> Self {
+        CliError::Input(miette::Report::new(error))
+    }
+}
+
+/// Renders scenario errors with the file excerpt underlined; colours only on a terminal.
+pub fn install_error_printer() {
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .terminal_links(false)
+                .context_lines(2)
+                .build(),
+        )
+    }));
+}
+
+/// Parses the command line and runs the subcommand.
+pub fn main() -> Result<(), CliError> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            let code = if error.use_stderr() { 2 } else { 0 };
+            std::process::exit(code);
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { scenario } => validate::validate(&scenario),
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (e.g. `| head`) is not an error.
+pub fn print_stdout(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failed(anyhow::Error::new(error).context("could not write to stdout")))
+        }
+        _ => Ok(()),
+    }
+}

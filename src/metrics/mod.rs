@@ -1,0 +1,253 @@
+//! Streaming measurement of a run: counters, the latency histogram, gauges with their peaks and
+//! time integrals, and the time series sampled on a fixed grid. Nothing here keeps per-message
+//! records, so memory does not grow with the number of messages.
+
+mod summary;
+
+use hdrhistogram::Histogram;
+
+pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::Reply;
+
+/// One row of the time series: cumulative counts since the start, and gauges at that instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sample {
+    /// The instant (state at the end of it: every event at or before it has happened).
+    pub time: SimTime,
+    /// Messages arrived so far.
+    pub arrived: u64,
+    /// Messages delivered so far.
+    pub delivered: u64,
+    /// Messages bounced (permanent failure) so far.
+    pub bounced: u64,
+    /// Messages expired (given up) so far.
+    pub expired: u64,
+    /// Delivery attempts so far.
+    pub attempts: u64,
+    /// Temporary failures so far.
+    pub deferrals: u64,
+    /// Delay warnings sent so far.
+    pub delay_warnings: u64,
+    /// Queue alerts raised so far.
+    pub queue_alerts: u64,
+    /// Messages waiting for their retry time.
+    pub waiting_retry: u64,
+    /// Messages waiting for a free connection.
+    pub waiting_connection: u64,
+    /// Messages in an SMTP attempt.
+    pub in_flight: u64,
+}
+
+impl Sample {
+    /// Messages still in the sender's queue, in any state.
+    pub fn queued(&self) -> u64 {
+        self.waiting_retry + self.waiting_connection + self.in_flight
+    }
+
+    /// Whether arrived = delivered + bounced + expired + still queued.
+    pub fn is_conserved(&self) -> bool {
+        self.arrived == self.delivered + self.bounced + self.expired + self.queued()
+    }
+}
+
+/// Collects everything a run reports, as the model tells it what happens.
+#[derive(Debug)]
+pub struct Recorder {
+    now: Sample,
+    deferrals_by_reply: [u64; Reply::ALL.len()],
+    latency_ms: Histogram<u64>,
+    latency_sum_ms: u128,
+    attempts_per_message: Vec<u64>,
+    peak_waiting_retry: u64,
+    peak_waiting_connection: u64,
+    drain_time: Option<SimTime>,
+    /// ∫ (messages in the queue) dt, in message-milliseconds, for Little's law.
+    queued_area: u128,
+    area_since: SimTime,
+    sojourn_sum_ms: u128,
+    departed: u64,
+    sample_every: SimDuration,
+    next_sample: SimTime,
+    samples: Vec<Sample>,
+    broken_invariant: Option<String>,
+}
+
+impl Recorder {
+    /// A recorder that samples every `sample_every` (positive) from time zero.
+    pub fn new(sample_every: SimDuration) -> Recorder {
+        Recorder {
+            now: Sample::default(),
+            deferrals_by_reply: [0; Reply::ALL.len()],
+            // 1 ms to 1000 days at 3 significant digits; longer latencies saturate at the top.
+            latency_ms: Histogram::new_with_bounds(1, 86_400_000_000, 3)
+                .expect("bounds and precision are valid"),
+            latency_sum_ms: 0,
+            attempts_per_message: Vec::new(),
+            peak_waiting_retry: 0,
+            peak_waiting_connection: 0,
+            drain_time: None,
+            queued_area: 0,
+            area_since: SimTime::ZERO,
+            sojourn_sum_ms: 0,
+            departed: 0,
+            sample_every,
+            next_sample: SimTime::ZERO,
+            samples: Vec::new(),
+            broken_invariant: None,
+        }
+    }
+
+    /// Records every sample due strictly before `time`; call before handling an event at `time`.
+    pub fn advance_to(&mut self, time: SimTime) {
+        while self.next_sample < time {
+            self.take_sample(self.next_sample);
+            self.next_sample += self.sample_every;
+        }
+        self.accumulate_area(time);
+    }
+
+    /// Ends the run at `end`: records the remaining grid samples and a final one at `end`.
+    pub fn finish(&mut self, end: SimTime) {
+        self.advance_to(end);
+        if self.next_sample == end {
+            self.next_sample += self.sample_every;
+        }
+        self.take_sample(end);
+    }
+
+    fn take_sample(&mut self, time: SimTime) {
+        let sample = Sample { time, ..self.now };
+        if !sample.is_conserved() && self.broken_invariant.is_none() {
+            self.broken_invariant = Some(format!(
+                "conservation broken at {time}: arrived {} ≠ delivered {} + bounced {} + expired {} + queued {}",
+                sample.arrived,
+                sample.delivered,
+                sample.bounced,
+                sample.expired,
+                sample.queued()
+            ));
+        }
+        self.samples.push(sample);
+    }
+
+    fn accumulate_area(&mut self, time: SimTime) {
+        let elapsed = u128::from((time - self.area_since).as_millis());
+        self.queued_area += u128::from(self.now.queued()) * elapsed;
+        self.area_since = self.area_since.max(time);
+    }
+
+    /// Reports a broken invariant found by the model (kept: the first one).
+    pub fn invariant_broken(&mut self, message: String) {
+        self.broken_invariant.get_or_insert(message);
+    }
+
+    /// The first broken invariant, if any.
+    pub fn broken_invariant(&self) -> Option<&str> {
+        self.broken_invariant.as_deref()
+    }
+
+    /// A message arrived and waits for a connection.
+    pub fn arrived(&mut self) {
+        self.now.arrived += 1;
+    }
+
+    /// A message joined the queue for a connection.
+    pub fn wait_connection(&mut self) {
+        self.now.waiting_connection += 1;
+        self.peak_waiting_connection = self.peak_waiting_connection.max(self.now.waiting_connection);
+    }
+
+    /// A message left the queue for a connection.
+    pub fn leave_connection_queue(&mut self) {
+        self.now.waiting_connection -= 1;
+    }
+
+    /// An attempt started.
+    pub fn attempt_started(&mut self) {
+        self.now.attempts += 1;
+        self.now.in_flight += 1;
+    }
+
+    /// An attempt ended (its outcome is recorded separately).
+    pub fn attempt_ended(&mut self) {
+        self.now.in_flight -= 1;
+    }
+
+    /// A temporary failure with `reply`.
+    pub fn deferred(&mut self, reply: Reply) {
+        self.now.deferrals += 1;
+        self.deferrals_by_reply[reply.index()] += 1;
+    }
+
+    /// A message started waiting for its retry time.
+    pub fn wait_retry(&mut self) {
+        self.now.waiting_retry += 1;
+        self.peak_waiting_retry = self.peak_waiting_retry.max(self.now.waiting_retry);
+    }
+
+    /// A message's retry time came.
+    pub fn retry_due(&mut self, now: SimTime) {
+        self.now.waiting_retry -= 1;
+        if self.now.waiting_retry == 0 {
+            self.drain_time = Some(now);
+        }
+    }
+
+    /// A delay warning was sent.
+    pub fn delay_warning(&mut self) {
+        self.now.delay_warnings += 1;
+    }
+
+    /// A queue alert was raised.
+    pub fn queue_alert(&mut self) {
+        self.now.queue_alerts += 1;
+    }
+
+    /// A message was delivered at `now`.
+    pub fn delivered(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
+        self.now.delivered += 1;
+        let latency = (now - arrival).as_millis();
+        self.latency_ms.saturating_record(latency);
+        self.latency_sum_ms += u128::from(latency);
+        self.departed(now, arrival, attempts);
+    }
+
+    /// A message bounced at `now`.
+    pub fn bounced(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
+        self.now.bounced += 1;
+        self.departed(now, arrival, attempts);
+    }
+
+    /// A message expired at `now`.
+    pub fn expired(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
+        self.now.expired += 1;
+        self.departed(now, arrival, attempts);
+    }
+
+    fn departed(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
+        self.departed += 1;
+        self.sojourn_sum_ms += u128::from((now - arrival).as_millis());
+        let slot = attempts as usize;
+        if self.attempts_per_message.len() <= slot {
+            self.attempts_per_message.resize(slot + 1, 0);
+        }
+        self.attempts_per_message[slot] += 1;
+    }
+
+    /// The current counts and gauges.
+    pub fn current(&self) -> &Sample {
+        &self.now
+    }
+
+    /// The time series recorded so far.
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples
+    }
+
+    /// Builds the summary of a finished run.
+    pub fn summarize(&self, meta: Meta, end: SimTime, events: u64) -> Summary {
+        summary::build(self, meta, end, events)
+    }
+}

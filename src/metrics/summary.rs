@@ -1,0 +1,166 @@
+//! The end-of-run summary: the figures `summary.json` and the terminal table report.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Recorder;
+use crate::engine::SimTime;
+use crate::model::Reply;
+
+/// Where a result came from, so a result file explains itself.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Meta {
+    /// `mailsim` and its version.
+    pub tool: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario file as given.
+    pub scenario_file: String,
+    /// The random seed.
+    pub seed: u64,
+    /// The replication number (0 for a single run).
+    pub replication: u32,
+}
+
+/// Delivery latency of delivered messages (arrival to delivery), in seconds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LatencySummary {
+    /// Exact mean.
+    pub mean: f64,
+    /// Median (histogram, 3 significant digits).
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+/// The three sides of Little's law, L = λ·W, over the whole run.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LittleSummary {
+    /// L: time-average number of messages in the queue (any state).
+    pub mean_queued: f64,
+    /// λ: departures (delivered, bounced, expired) per second.
+    pub throughput_per_s: f64,
+    /// W: mean time from arrival to departure, in seconds.
+    pub mean_time_in_queue_s: f64,
+}
+
+/// Everything a run reports. Times are in seconds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    /// Where the result came from.
+    pub meta: Meta,
+    /// Messages that arrived.
+    pub arrived: u64,
+    /// Messages delivered.
+    pub delivered: u64,
+    /// Messages bounced by a permanent failure.
+    pub bounced: u64,
+    /// Messages that expired (the policy gave up).
+    pub expired: u64,
+    /// Messages still in the queue when the run ended.
+    pub queued_at_end: u64,
+    /// Delivery attempts.
+    pub attempts: u64,
+    /// Temporary failures by enhanced status code.
+    pub deferrals: BTreeMap<String, u64>,
+    /// Temporary failures by full reply line.
+    pub deferral_replies: BTreeMap<String, u64>,
+    /// Delay warnings sent.
+    pub delay_warnings: u64,
+    /// Queue alerts raised.
+    pub queue_alerts: u64,
+    /// Latency of delivered messages; `null` when nothing was delivered.
+    pub latency_s: Option<LatencySummary>,
+    /// Most messages waiting for a retry at once.
+    pub peak_queue: u64,
+    /// Most messages waiting for a connection at once.
+    pub peak_waiting_connection: u64,
+    /// When the retry queue last became empty; `null` if it never held a message or still
+    /// holds some at the end.
+    pub drain_time_s: Option<f64>,
+    /// Messages that left the queue, by how many attempts they had (`"0"` for none).
+    pub attempts_per_message: BTreeMap<u32, u64>,
+    /// Little's law figures.
+    pub little: LittleSummary,
+    /// When the run ended (drained, or the horizon).
+    pub end_time_s: f64,
+    /// Events processed.
+    pub events: u64,
+}
+
+pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) -> Summary {
+    let now = &recorder.now;
+    let mut deferrals = BTreeMap::new();
+    let mut deferral_replies = BTreeMap::new();
+    for reply in Reply::ALL {
+        let count = recorder.deferrals_by_reply[reply.index()];
+        if count > 0 {
+            *deferrals.entry(reply.enhanced().to_string()).or_insert(0) += count;
+            deferral_replies.insert(reply.to_string(), count);
+        }
+    }
+    let histogram = &recorder.latency_ms;
+    let latency_s = (now.delivered > 0).then(|| {
+        let quantile = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+        LatencySummary {
+            mean: recorder.latency_sum_ms as f64 / now.delivered as f64 / 1000.0,
+            p50: quantile(0.5),
+            p90: quantile(0.9),
+            p99: quantile(0.99),
+            p999: quantile(0.999),
+            max: histogram.max() as f64 / 1000.0,
+        }
+    });
+    let drain_time_s = match (recorder.drain_time, now.waiting_retry) {
+        (Some(time), 0) => Some(time.as_secs_f64()),
+        _ => None,
+    };
+    let seconds = end.as_secs_f64();
+    let little = LittleSummary {
+        mean_queued: ratio(recorder.queued_area as f64, end.as_millis() as f64),
+        throughput_per_s: ratio(recorder.departed as f64, seconds),
+        mean_time_in_queue_s: ratio(recorder.sojourn_sum_ms as f64 / 1000.0, recorder.departed as f64),
+    };
+    Summary {
+        meta,
+        arrived: now.arrived,
+        delivered: now.delivered,
+        bounced: now.bounced,
+        expired: now.expired,
+        queued_at_end: now.queued(),
+        attempts: now.attempts,
+        deferrals,
+        deferral_replies,
+        delay_warnings: now.delay_warnings,
+        queue_alerts: now.queue_alerts,
+        latency_s,
+        peak_queue: recorder.peak_waiting_retry,
+        peak_waiting_connection: recorder.peak_waiting_connection,
+        drain_time_s,
+        attempts_per_message: recorder
+            .attempts_per_message
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(attempts, count)| (attempts as u32, *count))
+            .collect(),
+        little,
+        end_time_s: seconds,
+        events,
+    }
+}
+
+fn ratio(numerator: f64, denominator: f64) -> f64 {
+    if denominator > 0.0 {
+        numerator / denominator
+    } else {
+        0.0
+    }
+}

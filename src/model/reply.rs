@@ -1,0 +1,164 @@
+//! SMTP replies: basic code, enhanced status code, text and the scope of the failure.
+
+use std::fmt;
+
+/// How much of the delivery a temporary failure concerns. Real MTAs react differently to each
+/// (Postfix throttles a destination only on site-level failures; Exim keys its retry records by
+/// host, host+message or address).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The connection, greeting or EHLO failed: the whole destination is affected.
+    Site,
+    /// A reply to MAIL FROM, DATA or end of data: this message is affected.
+    Message,
+    /// A reply to RCPT TO: this recipient is affected.
+    Recipient,
+}
+
+/// What a reply means for the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyClass {
+    /// 2xx: delivered.
+    Accepted,
+    /// 4xx or a connection failure: try again later.
+    Temporary,
+    /// 5xx: bounce now.
+    Permanent,
+}
+
+/// Every reply the model can produce.
+///
+/// The texts are the ones Microsoft 365 and common MTAs send (see
+/// `reference/mta-retry-facts.md` §5); `[IP]` stands for the sending IP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reply {
+    /// `250 2.0.0 OK`.
+    Accepted,
+    /// `451 4.7.500 Server busy` at RCPT TO: the receiver's per-IP throttle is exhausted.
+    ServerBusy,
+    /// `451 4.7.650` at MAIL FROM: deferred because of the sending IP's reputation.
+    IpReputation,
+    /// `550 5.1.10 Recipient not found` at RCPT TO.
+    RecipientNotFound,
+    /// The TCP connection timed out (no SMTP reply; Postfix reports 4.4.1).
+    ConnectTimeout,
+    /// The TCP connection was refused (no SMTP reply; 4.4.1).
+    ConnectRefused,
+    /// `421 4.3.2` at the greeting: the service is unavailable.
+    Greeting421,
+    /// `451 4.3.2` to every transaction while the receiver is impaired.
+    TemporaryError451,
+}
+
+impl Reply {
+    /// Every reply, in a fixed order (used to index per-reply counters).
+    pub const ALL: [Reply; 8] = [
+        Reply::Accepted,
+        Reply::ServerBusy,
+        Reply::IpReputation,
+        Reply::RecipientNotFound,
+        Reply::ConnectTimeout,
+        Reply::ConnectRefused,
+        Reply::Greeting421,
+        Reply::TemporaryError451,
+    ];
+
+    /// Position in [`Reply::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The basic SMTP code; `None` when no SMTP reply was received (connection failures).
+    pub fn code(self) -> Option<u16> {
+        match self {
+            Reply::Accepted => Some(250),
+            Reply::ServerBusy | Reply::IpReputation | Reply::TemporaryError451 => Some(451),
+            Reply::RecipientNotFound => Some(550),
+            Reply::Greeting421 => Some(421),
+            Reply::ConnectTimeout | Reply::ConnectRefused => None,
+        }
+    }
+
+    /// The enhanced status code (RFC 3463).
+    pub fn enhanced(self) -> &'static str {
+        match self {
+            Reply::Accepted => "2.0.0",
+            Reply::ServerBusy => "4.7.500",
+            Reply::IpReputation => "4.7.650",
+            Reply::RecipientNotFound => "5.1.10",
+            Reply::ConnectTimeout | Reply::ConnectRefused => "4.4.1",
+            Reply::Greeting421 | Reply::TemporaryError451 => "4.3.2",
+        }
+    }
+
+    /// The reply text, with `[IP]` where the receiver names the sending IP.
+    pub fn text(self) -> &'static str {
+        match self {
+            Reply::Accepted => "OK",
+            Reply::ServerBusy => "Server busy. Please try again later from [IP]",
+            Reply::IpReputation => {
+                "The mail server [IP] has been temporarily rate limited due to IP reputation"
+            }
+            Reply::RecipientNotFound => "Recipient not found",
+            Reply::ConnectTimeout => "connect to receiver: Connection timed out",
+            Reply::ConnectRefused => "connect to receiver: Connection refused",
+            Reply::Greeting421 => "Service not available, closing transmission channel",
+            Reply::TemporaryError451 => "Temporary server error. Please try again later",
+        }
+    }
+
+    /// Which part of the delivery the reply concerns.
+    pub fn scope(self) -> Scope {
+        match self {
+            Reply::ConnectTimeout | Reply::ConnectRefused | Reply::Greeting421 => Scope::Site,
+            Reply::IpReputation | Reply::TemporaryError451 | Reply::Accepted => Scope::Message,
+            Reply::ServerBusy | Reply::RecipientNotFound => Scope::Recipient,
+        }
+    }
+
+    /// Delivered, try again, or bounce.
+    pub fn class(self) -> ReplyClass {
+        match self.enhanced().as_bytes()[0] {
+            b'2' => ReplyClass::Accepted,
+            b'5' => ReplyClass::Permanent,
+            _ => ReplyClass::Temporary,
+        }
+    }
+}
+
+/// The full reply line, e.g. `451 4.7.500 Server busy. Please try again later from [IP]`.
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code() {
+            Some(code) => write!(f, "{code} {} {}", self.enhanced(), self.text()),
+            None => write!(f, "{} {}", self.enhanced(), self.text()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indices_match_the_table() {
+        for (i, reply) in Reply::ALL.iter().enumerate() {
+            assert_eq!(reply.index(), i);
+        }
+    }
+
+    #[test]
+    fn classes_and_scopes_follow_the_codes() {
+        assert_eq!(Reply::Accepted.class(), ReplyClass::Accepted);
+        assert_eq!(Reply::RecipientNotFound.class(), ReplyClass::Permanent);
+        assert_eq!(Reply::ServerBusy.class(), ReplyClass::Temporary);
+        assert_eq!(Reply::ServerBusy.scope(), Scope::Recipient);
+        assert_eq!(Reply::IpReputation.scope(), Scope::Message);
+        assert_eq!(Reply::ConnectTimeout.scope(), Scope::Site);
+        assert_eq!(
+            Reply::ServerBusy.to_string(),
+            "451 4.7.500 Server busy. Please try again later from [IP]"
+        );
+    }
+}

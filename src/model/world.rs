@@ -1,0 +1,480 @@
+//! One replication of a scenario: the state of the mail world and the handler for each event.
+//!
+//! A message's life: it *arrives* and asks for a connection to its destination (sender ×
+//! receiver). If one of the destination's connection slots is free it starts an *attempt* at
+//! once, otherwise it waits first-in first-out. The receiver answers the attempt when it starts
+//! (outage, throttle, reputation, recipient — in that order); the attempt ends after the
+//! connect and transaction time (or the connect timeout), and then the message is delivered,
+//! bounced, or handed to the sender's retry policy, which schedules a retry or gives up. The
+//! connection then carries the next waiting message, until `messages_per_connection` is reached
+//! or a site-level failure drops it.
+
+use std::collections::VecDeque;
+
+use thiserror::Error;
+
+use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
+use crate::metrics::{Meta, Recorder, Sample, Summary};
+use crate::retry::{Decision, Failure, MessageRetryState, RetryPolicy};
+use crate::scenario::{QueueAlert, Scenario};
+
+use super::receiver::{AttemptView, ReceiverState};
+use super::traffic::Source;
+use super::{Reply, ReplyClass, Reputation, Scope};
+
+/// The results of one replication.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// End-of-run figures.
+    pub summary: Summary,
+    /// The time series, one row per sample instant.
+    pub samples: Vec<Sample>,
+}
+
+/// A run that could not complete.
+#[derive(Debug, Error)]
+pub enum SimError {
+    /// An internal consistency check failed: a bug in mailsim, not in the scenario.
+    #[error(
+        "internal error in scenario `{scenario}` (seed {seed}, replication {replication}): {message}; please report it with the scenario file"
+    )]
+    Invariant {
+        /// The scenario's name.
+        scenario: String,
+        /// The seed.
+        seed: u64,
+        /// The replication.
+        replication: u32,
+        /// What broke.
+        message: String,
+    },
+}
+
+/// Runs replication `replication` of `scenario`.
+pub fn simulate(scenario: &Scenario, replication: u32) -> Result<RunOutput, SimError> {
+    let mut world = World::new(scenario, replication);
+    let end = world.run();
+    let meta = Meta {
+        tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
+        scenario: scenario.name.clone(),
+        scenario_file: scenario.origin.clone(),
+        seed: scenario.run.seed,
+        replication,
+    };
+    if let Some(message) = world.metrics.broken_invariant() {
+        return Err(SimError::Invariant {
+            scenario: scenario.name.clone(),
+            seed: scenario.run.seed,
+            replication,
+            message: message.to_string(),
+        });
+    }
+    let summary = world.metrics.summarize(meta, end, world.events);
+    Ok(RunOutput {
+        summary,
+        samples: world.metrics.samples().to_vec(),
+    })
+}
+
+/// What can happen. Kept small: message and IP indices, not pointers.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The next arrival of a traffic source.
+    Arrival { source: u32 },
+    /// A deferred message's retry time has come.
+    RetryDue { message: u32 },
+    /// An attempt ends; `uses` counts the messages the connection has carried, this one
+    /// included.
+    AttemptDone {
+        message: u32,
+        ip: u16,
+        uses: u32,
+        reply: Reply,
+    },
+    /// Time to check whether a sender's queue alert should repeat.
+    QueueAlertCheck { sender: u16 },
+}
+
+/// One queued message. Compact: the slab holds one per message in the queue.
+#[derive(Clone, Copy, Debug)]
+struct Message {
+    arrival: SimTime,
+    retry_state: MessageRetryState,
+    destination: u32,
+    attempts: u32,
+    recipient_exists: bool,
+    warned: bool,
+}
+
+/// A sender's connections to one receiver.
+#[derive(Debug, Default)]
+struct Destination {
+    busy: u32,
+    waiting: VecDeque<u32>,
+}
+
+struct SenderState {
+    policy: Box<dyn RetryPolicy>,
+    /// Global index of this sender's first IP.
+    first_ip: usize,
+    next_ip: usize,
+    waiting_retry: u64,
+    alert_active: bool,
+    recipients_rng: RandomStream,
+    service_rng: RandomStream,
+    retry_rng: RandomStream,
+}
+
+struct World<'a> {
+    scenario: &'a Scenario,
+    now: SimTime,
+    queue: EventQueue<Event>,
+    messages: Vec<Message>,
+    free_slots: Vec<u32>,
+    live_messages: u64,
+    senders: Vec<SenderState>,
+    destinations: Vec<Destination>,
+    receivers: Vec<ReceiverState>,
+    /// Reputation class index of every sending IP, globally numbered.
+    ip_reputation: Vec<usize>,
+    sources: Vec<Source>,
+    active_sources: usize,
+    metrics: Recorder,
+    events: u64,
+}
+
+impl<'a> World<'a> {
+    fn new(scenario: &'a Scenario, replication: u32) -> World<'a> {
+        let seed = scenario.run.seed;
+        let stream = |purpose: String| RandomStream::new(seed, replication, &purpose);
+        let mut ip_reputation = Vec::new();
+        let mut senders = Vec::new();
+        let mut sources = Vec::new();
+        for (s, sender) in scenario.senders.iter().enumerate() {
+            senders.push(SenderState {
+                policy: sender.retry.build(),
+                first_ip: ip_reputation.len(),
+                next_ip: 0,
+                waiting_retry: 0,
+                alert_active: false,
+                recipients_rng: stream(format!("recipients/{}", sender.name)),
+                service_rng: stream(format!("service/{}", sender.name)),
+                retry_rng: stream(format!("retry/{}", sender.name)),
+            });
+            ip_reputation.extend(sender.ips.iter().map(|ip| {
+                Reputation::ALL
+                    .iter()
+                    .position(|&class| class == ip.reputation)
+                    .expect("every class is in ALL")
+            }));
+            for (t, traffic) in sender.traffic.iter().enumerate() {
+                let rng = stream(format!("arrivals/{}/{t}", sender.name));
+                sources.push(Source::new(s, traffic, rng));
+            }
+        }
+        let receivers = scenario
+            .receivers
+            .iter()
+            .map(|r| ReceiverState::new(r, ip_reputation.len(), stream(format!("receiver/{}", r.name))))
+            .collect();
+        let destinations = (0..scenario.senders.len() * scenario.receivers.len())
+            .map(|_| Destination::default())
+            .collect();
+        let mut world = World {
+            scenario,
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            messages: Vec::new(),
+            free_slots: Vec::new(),
+            live_messages: 0,
+            senders,
+            destinations,
+            receivers,
+            ip_reputation,
+            active_sources: sources.len(),
+            sources,
+            metrics: Recorder::new(scenario.run.sample_every),
+            events: 0,
+        };
+        for source in 0..world.sources.len() {
+            world.schedule_next_arrival(source);
+        }
+        world
+    }
+
+    /// Runs to the horizon, or until drained if the scenario asks; returns the end instant.
+    fn run(&mut self) -> SimTime {
+        let horizon = self.scenario.run.horizon;
+        let stop_when_drained = self.scenario.run.stop_when_drained;
+        let mut drained = false;
+        while let Some(time) = self.queue.peek_time() {
+            if time > horizon {
+                break;
+            }
+            if stop_when_drained && self.active_sources == 0 && self.live_messages == 0 {
+                drained = true;
+                break;
+            }
+            if time < self.now {
+                self.metrics
+                    .invariant_broken(format!("time went backwards from {} to {time}", self.now));
+            }
+            self.metrics.advance_to(time);
+            let (time, event) = self.queue.pop().expect("peeked");
+            self.now = time;
+            self.events += 1;
+            self.handle(event);
+        }
+        let drained = drained
+            || (stop_when_drained && self.active_sources == 0 && self.live_messages == 0);
+        let end = if drained { self.now } else { horizon };
+        self.metrics.finish(end);
+        end
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Arrival { source } => self.arrival(source as usize),
+            Event::RetryDue { message } => {
+                let sender = self.sender_of(message);
+                self.senders[sender].waiting_retry -= 1;
+                self.metrics.retry_due(self.now);
+                self.request_connection(message);
+            }
+            Event::AttemptDone {
+                message,
+                ip,
+                uses,
+                reply,
+            } => self.attempt_done(message, usize::from(ip), uses, reply),
+            Event::QueueAlertCheck { sender } => self.queue_alert_check(usize::from(sender)),
+        }
+    }
+
+    fn schedule_next_arrival(&mut self, source: usize) {
+        match self.sources[source].advance() {
+            Some(time) if time <= self.scenario.run.horizon => {
+                self.queue.push(time, Event::Arrival { source: source as u32 })
+            }
+            _ => self.active_sources -= 1,
+        }
+    }
+
+    fn arrival(&mut self, source: usize) {
+        let sender = self.sources[source].sender;
+        let batch = self.sources[source].batch();
+        for _ in 0..batch {
+            let message = self.new_message(sender);
+            self.metrics.arrived();
+            self.request_connection(message);
+        }
+        self.schedule_next_arrival(source);
+    }
+
+    fn new_message(&mut self, sender: usize) -> u32 {
+        let spec = &self.scenario.senders[sender];
+        let state = &mut self.senders[sender];
+        let draw = state.recipients_rng.uniform();
+        let receiver = spec
+            .mix
+            .iter()
+            .find(|&&(_, cumulative)| draw < cumulative)
+            .map_or(spec.mix[spec.mix.len() - 1].0, |&(receiver, _)| receiver);
+        let recipient_exists = !state.recipients_rng.chance(spec.invalid_share.get());
+        let message = Message {
+            arrival: self.now,
+            retry_state: MessageRetryState::default(),
+            destination: (sender * self.scenario.receivers.len() + receiver) as u32,
+            attempts: 0,
+            recipient_exists,
+            warned: false,
+        };
+        self.live_messages += 1;
+        match self.free_slots.pop() {
+            Some(slot) => {
+                self.messages[slot as usize] = message;
+                slot
+            }
+            None => {
+                self.messages.push(message);
+                (self.messages.len() - 1) as u32
+            }
+        }
+    }
+
+    fn release(&mut self, message: u32) {
+        self.free_slots.push(message);
+        self.live_messages -= 1;
+    }
+
+    fn sender_of(&self, message: u32) -> usize {
+        self.messages[message as usize].destination as usize / self.scenario.receivers.len()
+    }
+
+    /// Starts an attempt on a new connection if the destination has a free slot, else queues.
+    fn request_connection(&mut self, message: u32) {
+        let destination = self.messages[message as usize].destination as usize;
+        let sender = destination / self.scenario.receivers.len();
+        let limit = self.scenario.senders[sender].connections.limit;
+        if limit.allows(self.destinations[destination].busy) {
+            self.destinations[destination].busy += 1;
+            self.open_connection(message, sender);
+        } else {
+            self.destinations[destination].waiting.push_back(message);
+            self.metrics.wait_connection();
+        }
+    }
+
+    /// Opens a connection from the sender's next IP (round robin) and starts an attempt on it.
+    fn open_connection(&mut self, message: u32, sender: usize) {
+        let state = &mut self.senders[sender];
+        let ip_count = self.scenario.senders[sender].ips.len();
+        let ip = state.first_ip + state.next_ip;
+        state.next_ip = (state.next_ip + 1) % ip_count;
+        let connect_time = self.scenario.senders[sender].connections.connect_time;
+        self.start_attempt(message, ip, 1, connect_time);
+    }
+
+    fn start_attempt(&mut self, message: u32, ip: usize, uses: u32, setup: SimDuration) {
+        let msg = &mut self.messages[message as usize];
+        msg.attempts += 1;
+        let receivers = self.scenario.receivers.len();
+        let (sender, receiver) = (msg.destination as usize / receivers, msg.destination as usize % receivers);
+        let view = AttemptView {
+            ip,
+            reputation: self.ip_reputation[ip],
+            recipient_exists: msg.recipient_exists,
+        };
+        let receiver_spec = &self.scenario.receivers[receiver];
+        let reply = self.receivers[receiver].respond(receiver_spec, self.now, &view);
+        let connections = &self.scenario.senders[sender].connections;
+        let duration = match reply {
+            Reply::ConnectTimeout => connections.connect_timeout,
+            Reply::ConnectRefused | Reply::Greeting421 => setup,
+            _ => setup + connections.transaction_time.sample(&mut self.senders[sender].service_rng),
+        };
+        self.metrics.attempt_started();
+        self.queue.push(
+            self.now + duration,
+            Event::AttemptDone {
+                message,
+                ip: ip as u16,
+                uses,
+                reply,
+            },
+        );
+    }
+
+    fn attempt_done(&mut self, message: u32, ip: usize, uses: u32, mut reply: Reply) {
+        self.metrics.attempt_ended();
+        let msg = self.messages[message as usize];
+        let receivers = self.scenario.receivers.len();
+        let destination = msg.destination as usize;
+        let (sender, receiver) = (destination / receivers, destination % receivers);
+        if reply == Reply::Accepted {
+            // An outage that began during the transaction drops it before the final reply.
+            let spec = &self.scenario.receivers[receiver];
+            if let Some(outage_reply) = self.receivers[receiver].outage_reply(spec, self.now) {
+                reply = outage_reply;
+            }
+        }
+        match reply.class() {
+            ReplyClass::Accepted => {
+                self.metrics.delivered(self.now, msg.arrival, msg.attempts);
+                self.senders[sender].policy.on_delivery(receiver, self.now);
+                self.release(message);
+            }
+            ReplyClass::Permanent => {
+                self.metrics.bounced(self.now, msg.arrival, msg.attempts);
+                self.release(message);
+            }
+            ReplyClass::Temporary => self.deferred(message, sender, receiver, reply),
+        }
+        self.continue_connection(destination, sender, ip, uses, reply);
+    }
+
+    fn deferred(&mut self, message: u32, sender: usize, receiver: usize, reply: Reply) {
+        self.metrics.deferred(reply);
+        let msg = &mut self.messages[message as usize];
+        let failure = Failure {
+            now: self.now,
+            arrival: msg.arrival,
+            attempts: msg.attempts,
+            reply,
+            destination: receiver,
+        };
+        let state = &mut self.senders[sender];
+        match state
+            .policy
+            .on_failure(&failure, &mut msg.retry_state, &mut state.retry_rng)
+        {
+            Decision::GiveUp => {
+                let (arrival, attempts) = (msg.arrival, msg.attempts);
+                self.metrics.expired(self.now, arrival, attempts);
+                self.release(message);
+            }
+            Decision::RetryAt(at) => {
+                if let Some(age) = self.scenario.senders[sender].delay_warning
+                    && !msg.warned
+                    && failure.age() >= age
+                {
+                    msg.warned = true;
+                    self.metrics.delay_warning();
+                }
+                state.waiting_retry += 1;
+                self.metrics.wait_retry();
+                self.queue.push(at.max(self.now), Event::RetryDue { message });
+                if let Some(alert) = self.scenario.senders[sender].queue_alert {
+                    self.maybe_raise_alert(sender, alert);
+                }
+            }
+        }
+    }
+
+    /// After an attempt: the connection carries the next waiting message if it is still up and
+    /// has capacity left; otherwise it closes and, if messages wait, a new one opens.
+    fn continue_connection(&mut self, destination: usize, sender: usize, ip: usize, uses: u32, reply: Reply) {
+        let Some(next) = self.destinations[destination].waiting.pop_front() else {
+            self.destinations[destination].busy -= 1;
+            return;
+        };
+        self.metrics.leave_connection_queue();
+        let per_connection = self.scenario.senders[sender].connections.messages_per_connection;
+        if reply.scope() != Scope::Site && uses < per_connection {
+            self.start_attempt(next, ip, uses + 1, SimDuration::ZERO);
+        } else {
+            self.open_connection(next, sender);
+        }
+    }
+
+    fn maybe_raise_alert(&mut self, sender: usize, alert: QueueAlert) {
+        let state = &mut self.senders[sender];
+        if !state.alert_active && state.waiting_retry > alert.threshold {
+            state.alert_active = true;
+            self.metrics.queue_alert();
+            self.queue.push(
+                self.now + alert.every,
+                Event::QueueAlertCheck {
+                    sender: sender as u16,
+                },
+            );
+        }
+    }
+
+    fn queue_alert_check(&mut self, sender: usize) {
+        let Some(alert) = self.scenario.senders[sender].queue_alert else {
+            return;
+        };
+        if self.senders[sender].waiting_retry > alert.threshold {
+            self.metrics.queue_alert();
+            self.queue.push(
+                self.now + alert.every,
+                Event::QueueAlertCheck {
+                    sender: sender as u16,
+                },
+            );
+        } else {
+            self.senders[sender].alert_active = false;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! An explicit list of attempt times, measured from the message's arrival.
+
+use super::{Decision, Failure, MessageRetryState, RetryPolicy, past_lifetime};
+use crate::engine::{RandomStream, SimDuration};
+
+/// Attempt 1 on arrival, attempt k+1 at `arrival + offsets[k-1]`.
+///
+/// **Give-up rule:** the message expires when the attempt at the last offset fails, or at the
+/// first failed attempt at or past `lifetime`, whichever comes first. An offset that has already
+/// passed when the previous attempt ends (slow connections) means "retry at once".
+#[derive(Clone, Debug)]
+pub struct Offsets {
+    /// Offsets of the 2nd, 3rd, … attempts from arrival.
+    pub offsets: Vec<SimDuration>,
+    /// The give-up age.
+    pub lifetime: SimDuration,
+}
+
+impl RetryPolicy for Offsets {
+    fn on_failure(
+        &mut self,
+        failure: &Failure,
+        _state: &mut MessageRetryState,
+        _rng: &mut RandomStream,
+    ) -> Decision {
+        let next = self.offsets.get(failure.attempts as usize - 1);
+        match next {
+            Some(&offset) if !past_lifetime(failure, self.lifetime) => {
+                Decision::RetryAt((failure.arrival + offset).max(failure.now))
+            }
+            _ => Decision::GiveUp,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Reply;
+    use crate::retry::testing::schedule;
+
+    #[test]
+    fn attempts_follow_the_list_then_expire() {
+        let mut policy = Offsets {
+            offsets: [5, 30, 120].map(SimDuration::from_mins).to_vec(),
+            lifetime: SimDuration::from_days(5),
+        };
+        let (attempts, gave_up) = schedule(&mut policy, Reply::ServerBusy, 1);
+        assert_eq!(attempts, vec![0.0, 300.0, 1800.0, 7200.0]);
+        assert_eq!(gave_up, 7200.0);
+    }
+
+    #[test]
+    fn the_lifetime_cuts_the_list_short() {
+        let mut policy = Offsets {
+            offsets: [5, 30, 120].map(SimDuration::from_mins).to_vec(),
+            lifetime: SimDuration::from_mins(30),
+        };
+        let (attempts, _) = schedule(&mut policy, Reply::ServerBusy, 1);
+        assert_eq!(attempts, vec![0.0, 300.0, 1800.0]);
+    }
+}

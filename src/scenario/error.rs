@@ -1,0 +1,140 @@
+//! Scenario errors: where the problem is (file, line, column or field path) and how to fix it.
+
+use std::path::PathBuf;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+/// Everything that can be wrong with a scenario file.
+#[derive(Debug, Error, Diagnostic)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("could not read scenario file {path}: {source}")]
+    #[diagnostic(code(mailsim::scenario::read), help("check the path; scenarios/ has examples"))]
+    Read {
+        /// The path given.
+        path: PathBuf,
+        /// Why reading failed.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The text is not valid RON, or a value has the wrong type or unit.
+    #[error("{path}:{line}:{column}: {message}")]
+    #[diagnostic(code(mailsim::scenario::syntax))]
+    Syntax {
+        /// The file.
+        path: String,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is wrong.
+        message: String,
+        /// The file's text, for the underlined excerpt.
+        #[source_code]
+        source_code: NamedSource<String>,
+        /// Where in the text.
+        #[label("here")]
+        span: SourceSpan,
+        /// How to fix it.
+        #[help]
+        hint: Option<String>,
+    },
+
+    /// The file parses, but a value is impossible or inconsistent with another one.
+    #[error("{path}: {field}: {message}")]
+    #[diagnostic(code(mailsim::scenario::invalid))]
+    Invalid {
+        /// The file.
+        path: String,
+        /// The field path, e.g. `senders[0].recipients.mix`.
+        field: String,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        hint: Option<String>,
+    },
+}
+
+impl ScenarioError {
+    /// Builds a [`ScenarioError::Syntax`] from RON's error, pointing at its position in `text`.
+    pub(crate) fn from_ron(path: &str, text: &str, error: &ron::error::SpannedError) -> ScenarioError {
+        let start = byte_offset(text, error.span.start.line, error.span.start.col);
+        let end = byte_offset(text, error.span.end.line, error.span.end.col).max(start);
+        let length = (end - start).max(1).min(text.len().saturating_sub(start).max(1));
+        let message = error.code.to_string();
+        let hint = hint_for(&message);
+        ScenarioError::Syntax {
+            path: path.to_string(),
+            line: error.span.start.line,
+            column: error.span.start.col,
+            message,
+            source_code: NamedSource::new(path, text.to_string()),
+            span: SourceSpan::new(start.into(), length),
+            hint,
+        }
+    }
+
+    /// The 1-based (line, column) of a syntax error, if it has one.
+    pub fn location(&self) -> Option<(usize, usize)> {
+        match self {
+            ScenarioError::Syntax { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+}
+
+/// Converts RON's 1-based line and column (counted in characters) into a byte offset.
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (index, line_text) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line {
+            let chars = column.saturating_sub(1);
+            return offset
+                + line_text
+                    .char_indices()
+                    .nth(chars)
+                    .map_or(line_text.len(), |(byte, _)| byte);
+        }
+        offset += line_text.len();
+    }
+    text.len()
+}
+
+/// A hint for RON's most common complaints, which on their own do not say what to do.
+fn hint_for(message: &str) -> Option<String> {
+    let hint = if message.contains("Unexpected field") || message.contains("unknown field") {
+        "remove or correct the field; the valid field names are listed above"
+    } else if message.contains("variant") {
+        "use one of the names listed above, spelt exactly (names are case-sensitive)"
+    } else if message.contains("duration") {
+        "durations are strings with a unit: \"90s\", \"20m\", \"4h\", \"5d\""
+    } else if message.contains("rate") {
+        "rates are strings: \"600/h\", \"10/s\", \"100/min\""
+    } else if message.contains("Unexpected end") || message.contains("Eof") {
+        "a bracket or parenthesis is probably not closed"
+    } else if message.contains("Expected comma") || message.contains("comma") {
+        "separate fields and list items with commas"
+    } else if message.contains("missing field") || message.contains("Unexpected missing field") {
+        "add the field; see scenarios/README.md for every field and its default"
+    } else {
+        return None;
+    };
+    Some(hint.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_offsets_follow_lines_and_characters() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(byte_offset(text, 1, 1), 0);
+        assert_eq!(byte_offset(text, 2, 1), 3);
+        assert_eq!(byte_offset(text, 3, 1), 8);
+        assert_eq!(byte_offset(text, 9, 1), text.len());
+    }
+}

@@ -1,0 +1,266 @@
+//! The scenario file as written: serde structs that mirror the RON text one to one.
+//!
+//! Every struct denies unknown fields, so a misspelt key is an error at its position rather than
+//! a silently ignored setting. Leaf values (durations, rates, shares, enum names) are checked
+//! while parsing; checks that span several fields happen in [`super::validate`]. Defaults are
+//! documented on each field and in `scenarios/README.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::units::{Rate, Share};
+use crate::engine::SimDuration;
+use crate::model::{OutageKind, Reputation, ServiceTime};
+use crate::retry::RetrySpec;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name, used for the output folder: letters, digits, `-` and `_`.
+    pub name: String,
+    /// What the scenario shows; printed in reports.
+    #[serde(default)]
+    pub description: String,
+    /// How long to run, how often to sample, which seed.
+    #[serde(default)]
+    pub run: RawRun,
+    /// The sending MTAs or ESPs.
+    pub senders: Vec<RawSender>,
+    /// The destination domains, by name (referenced from each sender's recipient mix).
+    pub receivers: BTreeMap<String, RawReceiver>,
+}
+
+/// Run settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawRun {
+    /// The simulated time after which the run stops, drained or not. Default `7d`.
+    pub horizon: SimDuration,
+    /// The time-series sample interval. Default `5m`.
+    pub sample_every: SimDuration,
+    /// The random seed. Default `1`.
+    pub seed: u64,
+    /// Stop as soon as all traffic has arrived and every message has left the queue, instead of
+    /// running to the horizon. Default `true`.
+    pub stop_when_drained: bool,
+}
+
+impl Default for RawRun {
+    fn default() -> Self {
+        RawRun {
+            horizon: SimDuration::from_days(7),
+            sample_every: SimDuration::from_mins(5),
+            seed: 1,
+            stop_when_drained: true,
+        }
+    }
+}
+
+/// One sender (an MTA or ESP).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSender {
+    /// The sender's name.
+    pub name: String,
+    /// Pools of sending IPs. Default: one IP of `Good` reputation.
+    #[serde(default = "default_ips")]
+    pub ips: Vec<RawIpPool>,
+    /// Where messages come from; sources add up.
+    pub traffic: Vec<RawTraffic>,
+    /// Which receivers the messages go to.
+    pub recipients: RawRecipients,
+    /// Connection and SMTP timing settings.
+    #[serde(default)]
+    pub connections: RawConnections,
+    /// Age at which one delay warning (DSN) is sent; checked when an attempt fails. Default: off.
+    #[serde(default)]
+    pub delay_warning: Option<SimDuration>,
+    /// Alert while the deferred queue is above a threshold. Default: off.
+    #[serde(default)]
+    pub queue_alert: Option<RawQueueAlert>,
+    /// The retry policy.
+    pub retry: RetrySpec,
+}
+
+fn default_ips() -> Vec<RawIpPool> {
+    vec![RawIpPool::default()]
+}
+
+/// A pool of sending IPs that share a reputation class.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawIpPool {
+    /// How many IPs. Default `1`.
+    pub count: u32,
+    /// Their reputation class. Default `Good`.
+    pub reputation: Reputation,
+    /// The first address; the rest count up from it. Default: taken from 192.0.2.0/24 and
+    /// following documentation ranges in order.
+    pub first_address: Option<String>,
+}
+
+impl Default for RawIpPool {
+    fn default() -> Self {
+        RawIpPool {
+            count: 1,
+            reputation: Reputation::Good,
+            first_address: None,
+        }
+    }
+}
+
+/// A traffic source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RawTraffic {
+    /// Poisson arrivals at `rate`, from `start` (default `0s`) until `end` (default: the horizon).
+    Poisson {
+        /// Mean arrival rate.
+        rate: Rate,
+        /// When the source starts.
+        #[serde(default)]
+        start: Option<SimDuration>,
+        /// When the source stops.
+        #[serde(default)]
+        end: Option<SimDuration>,
+    },
+    /// `messages` messages at `at`, all at once or spread evenly over `spread`.
+    Campaign {
+        /// How many messages.
+        messages: u64,
+        /// When the campaign starts.
+        at: SimDuration,
+        /// Spread evenly over this span (default `0s`: all at once).
+        #[serde(default)]
+        spread: Option<SimDuration>,
+    },
+    /// Poisson arrivals whose rate changes in steps; optionally repeating (e.g. every `24h`).
+    Profile {
+        /// `(from, rate)` steps; each rate holds until the next step's `from`.
+        steps: Vec<RawStep>,
+        /// Repeat the profile with this period. Default: the last step holds for ever.
+        #[serde(default)]
+        repeat: Option<SimDuration>,
+    },
+}
+
+/// One step of a rate profile.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// When this rate starts (offset within the period when the profile repeats).
+    pub from: SimDuration,
+    /// The rate from then on.
+    pub rate: Rate,
+}
+
+/// The recipient mix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecipients {
+    /// Share of messages per receiver name; shares sum to 1.
+    pub mix: BTreeMap<String, f64>,
+    /// Share of recipients that do not exist (bounce with `550 5.1.10`). Default `0`.
+    #[serde(default)]
+    pub invalid_share: Share,
+}
+
+/// Per-destination connection settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConnections {
+    /// Parallel connections per destination: a number, or `"unlimited"`. Default `20`.
+    pub per_destination: RawLimit,
+    /// Messages sent down one connection before it is closed. Default `100`.
+    pub messages_per_connection: u32,
+    /// Time for one SMTP transaction. Default `Fixed("1s")`.
+    pub transaction_time: ServiceTime,
+    /// Time to open a connection (TCP, greeting, EHLO, TLS). Default `0s`.
+    pub connect_time: SimDuration,
+    /// How long a connection attempt to an unresponsive host holds its slot. Default `30s`
+    /// (Postfix `smtp_connect_timeout`).
+    pub connect_timeout: SimDuration,
+}
+
+impl Default for RawConnections {
+    fn default() -> Self {
+        RawConnections {
+            per_destination: RawLimit::Count(20),
+            messages_per_connection: 100,
+            transaction_time: ServiceTime::Fixed(SimDuration::from_secs(1)),
+            connect_time: SimDuration::ZERO,
+            connect_timeout: SimDuration::from_secs(30),
+        }
+    }
+}
+
+/// A connection limit as written: a number, or the word `"unlimited"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawLimit {
+    /// At most this many.
+    Count(u32),
+    /// Written as a word; only `"unlimited"` is accepted.
+    Word(String),
+}
+
+/// Queue alert settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueueAlert {
+    /// Alert while more than this many messages wait for a retry.
+    pub threshold: u64,
+    /// Repeat the alert this often while the queue stays above the threshold. Default `30m`.
+    #[serde(default = "default_alert_every")]
+    pub every: SimDuration,
+}
+
+fn default_alert_every() -> SimDuration {
+    SimDuration::from_mins(30)
+}
+
+/// A receiver (destination domain).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReceiver {
+    /// Per-sending-IP token bucket; excess attempts get `451 4.7.500 Server busy`. Default: none.
+    #[serde(default)]
+    pub throttle: Option<RawThrottle>,
+    /// Per-attempt probability of `451 4.7.650` by IP reputation class. Default: none.
+    #[serde(default)]
+    pub reputation_deferral: BTreeMap<Reputation, Share>,
+    /// Outage windows.
+    #[serde(default)]
+    pub outages: Vec<RawOutage>,
+}
+
+/// A token bucket: `rate` tokens added continuously, at most `burst` held, starting full.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottle {
+    /// Refill rate per sending IP.
+    pub rate: Rate,
+    /// Bucket size (the burst accepted at once).
+    pub burst: u32,
+}
+
+/// An outage window.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    /// Start of the window.
+    pub start: SimDuration,
+    /// End of the window (exclusive).
+    pub end: SimDuration,
+    /// What senders see.
+    pub kind: OutageKind,
+    /// Share of connection attempts affected. Default `1` (a full outage).
+    #[serde(default = "full_share")]
+    pub fraction: Share,
+}
+
+fn full_share() -> Share {
+    Share::new(1.0).expect("1 is a share")
+}

@@ -1,0 +1,317 @@
+//! The validated scenario: domain types with every default filled in, every name resolved to an
+//! index and every cross-field rule checked.
+
+use std::fmt;
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::{OutageKind, Reputation, ServiceTime};
+use crate::retry::RetrySpec;
+
+use super::units::{Rate, Share};
+
+/// A validated scenario, ready to simulate.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (safe as a folder name).
+    pub name: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// Where it was read from.
+    pub origin: String,
+    /// Run settings.
+    pub run: RunSettings,
+    /// Senders, in file order.
+    pub senders: Vec<Sender>,
+    /// Receivers, sorted by name.
+    pub receivers: Vec<Receiver>,
+}
+
+/// How long to run and how to sample.
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    /// Stop at this instant at the latest.
+    pub horizon: SimTime,
+    /// Time-series sample interval (positive).
+    pub sample_every: SimDuration,
+    /// The random seed.
+    pub seed: u64,
+    /// Stop early once all traffic has arrived and the queue is empty.
+    pub stop_when_drained: bool,
+}
+
+/// A validated sender.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    /// Its name.
+    pub name: String,
+    /// Its sending IPs (at least one).
+    pub ips: Vec<SendingIp>,
+    /// Traffic sources.
+    pub traffic: Vec<Traffic>,
+    /// Cumulative shares per receiver index: `(receiver, cumulative share)`, last share 1.
+    pub mix: Vec<(usize, f64)>,
+    /// Share of invalid recipients.
+    pub invalid_share: Share,
+    /// Connection settings.
+    pub connections: Connections,
+    /// Age at which a delay warning is sent (checked when an attempt fails).
+    pub delay_warning: Option<SimDuration>,
+    /// Queue alert settings.
+    pub queue_alert: Option<QueueAlert>,
+    /// The retry policy.
+    pub retry: RetrySpec,
+}
+
+/// One sending IP.
+#[derive(Clone, Debug)]
+pub struct SendingIp {
+    /// Its address, for reports and reply texts.
+    pub address: IpAddress,
+    /// Its reputation class.
+    pub reputation: Reputation,
+}
+
+/// An IPv4 address as four octets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpAddress(pub [u8; 4]);
+
+impl fmt::Display for IpAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0;
+        write!(f, "{a}.{b}.{c}.{d}")
+    }
+}
+
+/// A validated traffic source.
+#[derive(Clone, Debug)]
+pub enum Traffic {
+    /// Piecewise-constant Poisson rate: `(from, rate)` steps in increasing order, the first at
+    /// time zero; repeating with `period` if set. A plain Poisson source is one step (plus a
+    /// zero-rate step at its end).
+    Poisson {
+        /// Steps `(from, rate)`.
+        steps: Vec<(SimTime, Rate)>,
+        /// Repeat period.
+        period: Option<SimDuration>,
+    },
+    /// `messages` messages from `at`, message i at `at + i × spread / messages`.
+    Campaign {
+        /// How many.
+        messages: u64,
+        /// First arrival.
+        at: SimTime,
+        /// Spread (zero: all at once).
+        spread: SimDuration,
+    },
+}
+
+/// Connection settings per destination.
+#[derive(Clone, Debug)]
+pub struct Connections {
+    /// Parallel connections per destination.
+    pub limit: ConnectionLimit,
+    /// Messages per connection (at least 1).
+    pub messages_per_connection: u32,
+    /// SMTP transaction time.
+    pub transaction_time: ServiceTime,
+    /// Time to open a connection.
+    pub connect_time: SimDuration,
+    /// How long a timed-out connection attempt holds its slot.
+    pub connect_timeout: SimDuration,
+}
+
+/// A per-destination connection limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionLimit {
+    /// At most this many (at least 1).
+    Limited(u32),
+    /// No limit.
+    Unlimited,
+}
+
+impl ConnectionLimit {
+    /// Whether `busy` connections leave room for another.
+    pub fn allows(self, busy: u32) -> bool {
+        match self {
+            ConnectionLimit::Limited(limit) => busy < limit,
+            ConnectionLimit::Unlimited => true,
+        }
+    }
+}
+
+/// Queue alert settings.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueAlert {
+    /// Alert while more than this many messages wait for a retry.
+    pub threshold: u64,
+    /// Repeat interval (positive).
+    pub every: SimDuration,
+}
+
+/// A validated receiver.
+#[derive(Clone, Debug)]
+pub struct Receiver {
+    /// Its name.
+    pub name: String,
+    /// Per-IP token bucket.
+    pub throttle: Option<Throttle>,
+    /// Probability of `451 4.7.650` per attempt, indexed like [`Reputation::ALL`].
+    pub reputation_deferral: [f64; 4],
+    /// Outage windows, sorted and not overlapping.
+    pub outages: Vec<Outage>,
+}
+
+/// A per-IP token bucket.
+#[derive(Clone, Copy, Debug)]
+pub struct Throttle {
+    /// Refill rate (positive).
+    pub rate: Rate,
+    /// Bucket size (at least 1).
+    pub burst: u32,
+}
+
+/// An outage window `[start, end)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Outage {
+    /// Start.
+    pub start: SimTime,
+    /// End (exclusive).
+    pub end: SimTime,
+    /// What senders see.
+    pub kind: OutageKind,
+    /// Share of attempts affected.
+    pub fraction: Share,
+}
+
+impl Outage {
+    /// Whether `now` falls inside the window.
+    pub fn covers(&self, now: SimTime) -> bool {
+        self.start <= now && now < self.end
+    }
+}
+
+impl Scenario {
+    /// A readable account of what the file resolves to, for `mailsim validate`.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        let mut line = |text: String| {
+            out.push_str(&text);
+            out.push('\n');
+        };
+        line(format!("scenario {} ({})", self.name, self.origin));
+        if !self.description.is_empty() {
+            line(format!("  {}", self.description.trim()));
+        }
+        line(format!(
+            "run: horizon {}, sample every {}, seed {}, {}",
+            SimDuration(self.run.horizon.as_millis()),
+            self.run.sample_every,
+            self.run.seed,
+            if self.run.stop_when_drained {
+                "stop when drained"
+            } else {
+                "run to the horizon"
+            }
+        ));
+        for sender in &self.senders {
+            line(format!("sender {}", sender.name));
+            let ips: Vec<String> = sender
+                .ips
+                .iter()
+                .map(|ip| format!("{} ({:?})", ip.address, ip.reputation))
+                .collect();
+            line(format!("  ips: {}", ips.join(", ")));
+            for traffic in &sender.traffic {
+                line(format!("  traffic: {}", traffic.describe()));
+            }
+            let mut previous = 0.0;
+            let mix: Vec<String> = sender
+                .mix
+                .iter()
+                .map(|&(receiver, cumulative)| {
+                    let share = cumulative - previous;
+                    previous = cumulative;
+                    format!("{} {:.1}%", self.receivers[receiver].name, share * 100.0)
+                })
+                .collect();
+            line(format!(
+                "  recipients: {}; invalid {:.1}%",
+                mix.join(", "),
+                sender.invalid_share.get() * 100.0
+            ));
+            let c = &sender.connections;
+            let limit = match c.limit {
+                ConnectionLimit::Limited(n) => n.to_string(),
+                ConnectionLimit::Unlimited => "unlimited".into(),
+            };
+            line(format!(
+                "  connections: {limit} per destination, {} messages each, transaction {:?}, connect {}, connect timeout {}",
+                c.messages_per_connection, c.transaction_time, c.connect_time, c.connect_timeout
+            ));
+            line(format!(
+                "  delay warning: {}; queue alert: {}",
+                sender
+                    .delay_warning
+                    .map_or("off".into(), |age| format!("at age {age}")),
+                sender.queue_alert.map_or("off".into(), |alert| format!(
+                    "above {} deferred, every {}",
+                    alert.threshold, alert.every
+                ))
+            ));
+            line(format!("  retry: {}", sender.retry.describe()));
+        }
+        for receiver in &self.receivers {
+            line(format!("receiver {}", receiver.name));
+            match receiver.throttle {
+                Some(t) => line(format!(
+                    "  throttle: {} per sending IP, burst {} (451 4.7.500 when exceeded)",
+                    t.rate, t.burst
+                )),
+                None => line("  throttle: none".into()),
+            }
+            let deferral: Vec<String> = Reputation::ALL
+                .iter()
+                .zip(receiver.reputation_deferral)
+                .filter(|(_, p)| *p > 0.0)
+                .map(|(class, p)| format!("{class:?} {:.1}%", p * 100.0))
+                .collect();
+            if !deferral.is_empty() {
+                line(format!("  reputation deferral (451 4.7.650): {}", deferral.join(", ")));
+            }
+            for outage in &receiver.outages {
+                line(format!(
+                    "  outage {:?} from {} to {}, {:.0}% of attempts",
+                    outage.kind,
+                    SimDuration(outage.start.as_millis()),
+                    SimDuration(outage.end.as_millis()),
+                    outage.fraction.get() * 100.0
+                ));
+            }
+        }
+        out
+    }
+}
+
+impl Traffic {
+    /// One line, e.g. `Poisson 600/h from 0s` or `campaign of 10000 at 1h over 30m`.
+    pub fn describe(&self) -> String {
+        match self {
+            Traffic::Poisson { steps, period } => {
+                let parts: Vec<String> = steps
+                    .iter()
+                    .map(|(from, rate)| format!("{rate} from {}", SimDuration(from.as_millis())))
+                    .collect();
+                let repeat = period.map_or(String::new(), |p| format!(", repeating every {p}"));
+                format!("Poisson {}{repeat}", parts.join(", then "))
+            }
+            Traffic::Campaign {
+                messages,
+                at,
+                spread,
+            } => format!(
+                "campaign of {messages} at {} over {spread}",
+                SimDuration(at.as_millis())
+            ),
+        }
+    }
+}

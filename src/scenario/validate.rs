@@ -1,0 +1,473 @@
+//! Turns the raw file into a [`Scenario`]: resolves names, fills defaults and checks every rule
+//! that involves more than one value. Errors name the field path and say how to fix it.
+
+use std::net::Ipv4Addr;
+
+use super::ScenarioError;
+use super::units::Rate;
+use super::raw::{RawLimit, RawReceiver, RawScenario, RawSender, RawTraffic};
+use super::resolved::*;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::Reputation;
+
+/// Collects the context every error needs.
+struct Checker<'a> {
+    origin: &'a str,
+}
+
+impl Checker<'_> {
+    fn error(&self, field: impl Into<String>, message: impl Into<String>, hint: &str) -> ScenarioError {
+        ScenarioError::Invalid {
+            path: self.origin.to_string(),
+            field: field.into(),
+            message: message.into(),
+            hint: (!hint.is_empty()).then(|| hint.to_string()),
+        }
+    }
+}
+
+pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+    let check = Checker { origin };
+    if raw.name.is_empty()
+        || !raw
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(check.error(
+            "name",
+            format!("`{}` cannot be used as a folder name", raw.name),
+            "use letters, digits, `-` and `_` only, e.g. \"o365-burst\"",
+        ));
+    }
+    if raw.run.horizon == SimDuration::ZERO {
+        return Err(check.error("run.horizon", "the horizon is zero", "use e.g. \"7d\""));
+    }
+    if raw.run.sample_every == SimDuration::ZERO {
+        return Err(check.error(
+            "run.sample_every",
+            "the sample interval is zero",
+            "use e.g. \"5m\"",
+        ));
+    }
+    let run = RunSettings {
+        horizon: SimTime(raw.run.horizon.as_millis()),
+        sample_every: raw.run.sample_every,
+        seed: raw.run.seed,
+        stop_when_drained: raw.run.stop_when_drained,
+    };
+    if raw.receivers.is_empty() {
+        return Err(check.error(
+            "receivers",
+            "no receivers are defined",
+            "add at least one, e.g. receivers: { \"o365\": () }",
+        ));
+    }
+    let receiver_names: Vec<String> = raw.receivers.keys().cloned().collect();
+    let receivers = raw
+        .receivers
+        .into_iter()
+        .map(|(name, receiver)| resolve_receiver(&check, &run, name, receiver))
+        .collect::<Result<Vec<_>, _>>()?;
+    if raw.senders.is_empty() {
+        return Err(check.error("senders", "no senders are defined", "add at least one sender"));
+    }
+    let mut next_address = u32::from(Ipv4Addr::new(192, 0, 2, 1));
+    let mut senders = Vec::with_capacity(raw.senders.len());
+    for (index, sender) in raw.senders.into_iter().enumerate() {
+        let field = format!("senders[{index}]");
+        if senders.iter().any(|s: &Sender| s.name == sender.name) {
+            return Err(check.error(
+                format!("{field}.name"),
+                format!("a sender named `{}` is already defined", sender.name),
+                "give every sender its own name",
+            ));
+        }
+        senders.push(resolve_sender(
+            &check,
+            &run,
+            &field,
+            sender,
+            &receiver_names,
+            &mut next_address,
+        )?);
+    }
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        origin: origin.to_string(),
+        run,
+        senders,
+        receivers,
+    })
+}
+
+fn resolve_sender(
+    check: &Checker,
+    run: &RunSettings,
+    field: &str,
+    raw: RawSender,
+    receiver_names: &[String],
+    next_address: &mut u32,
+) -> Result<Sender, ScenarioError> {
+    if raw.name.is_empty() {
+        return Err(check.error(format!("{field}.name"), "the name is empty", "name the sender"));
+    }
+    if raw.ips.is_empty() {
+        return Err(check.error(
+            format!("{field}.ips"),
+            "no sending IPs",
+            "add a pool, e.g. ips: [(count: 2, reputation: Good)]",
+        ));
+    }
+    let mut ips = Vec::new();
+    for (p, pool) in raw.ips.iter().enumerate() {
+        let pool_field = format!("{field}.ips[{p}]");
+        if pool.count == 0 {
+            return Err(check.error(
+                format!("{pool_field}.count"),
+                "a pool of zero IPs",
+                "use a count of at least 1, or remove the pool",
+            ));
+        }
+        if let Some(first) = &pool.first_address {
+            let parsed: Ipv4Addr = first.parse().map_err(|_| {
+                check.error(
+                    format!("{pool_field}.first_address"),
+                    format!("`{first}` is not an IPv4 address"),
+                    "write four numbers from 0 to 255, e.g. \"203.0.113.10\"",
+                )
+            })?;
+            *next_address = u32::from(parsed);
+        }
+        for _ in 0..pool.count {
+            ips.push(SendingIp {
+                address: IpAddress(Ipv4Addr::from(*next_address).octets()),
+                reputation: pool.reputation,
+            });
+            *next_address = next_address.wrapping_add(1);
+        }
+    }
+    if ips.len() > usize::from(u16::MAX) {
+        return Err(check.error(
+            format!("{field}.ips"),
+            format!("{} sending IPs; at most 65535 are supported", ips.len()),
+            "use fewer IPs",
+        ));
+    }
+    if raw.traffic.is_empty() {
+        return Err(check.error(
+            format!("{field}.traffic"),
+            "no traffic sources",
+            "add e.g. Poisson(rate: \"600/h\") or Campaign(messages: 10000, at: \"0s\")",
+        ));
+    }
+    let traffic = raw
+        .traffic
+        .iter()
+        .enumerate()
+        .map(|(t, source)| resolve_traffic(check, run, &format!("{field}.traffic[{t}]"), source))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mix_field = format!("{field}.recipients.mix");
+    if raw.recipients.mix.is_empty() {
+        return Err(check.error(
+            &mix_field,
+            "the mix is empty",
+            "give each receiver a share, e.g. mix: { \"o365\": 1.0 }",
+        ));
+    }
+    let mut mix = Vec::new();
+    let mut cumulative = 0.0;
+    for (name, &share) in &raw.recipients.mix {
+        let Some(receiver) = receiver_names.iter().position(|n| n == name) else {
+            return Err(check.error(
+                format!("{mix_field}.{name}"),
+                format!("there is no receiver named `{name}`"),
+                &format!("define it under receivers, or use one of: {}", receiver_names.join(", ")),
+            ));
+        };
+        if !(share.is_finite() && share > 0.0 && share <= 1.0) {
+            return Err(check.error(
+                format!("{mix_field}.{name}"),
+                format!("share {share} is not a number above 0 and at most 1"),
+                "shares are fractions of the sender's messages and sum to 1",
+            ));
+        }
+        cumulative += share;
+        mix.push((receiver, cumulative));
+    }
+    if (cumulative - 1.0).abs() > 1e-6 {
+        return Err(check.error(
+            &mix_field,
+            format!("the shares sum to {cumulative}, not 1"),
+            "make the receivers' shares add up to exactly 1",
+        ));
+    }
+    if let Some(last) = mix.last_mut() {
+        last.1 = 1.0; // absorb rounding so the last receiver takes every draw up to 1
+    }
+
+    let c = &raw.connections;
+    let limit = match &c.per_destination {
+        RawLimit::Count(0) => {
+            return Err(check.error(
+                format!("{field}.connections.per_destination"),
+                "zero connections per destination: nothing could ever be delivered",
+                "use at least 1, or \"unlimited\"",
+            ));
+        }
+        RawLimit::Count(n) => ConnectionLimit::Limited(*n),
+        RawLimit::Word(word) if word == "unlimited" => ConnectionLimit::Unlimited,
+        RawLimit::Word(word) => {
+            return Err(check.error(
+                format!("{field}.connections.per_destination"),
+                format!("`{word}` is not a connection limit"),
+                "write a number such as 20, or \"unlimited\"",
+            ));
+        }
+    };
+    if c.messages_per_connection == 0 {
+        return Err(check.error(
+            format!("{field}.connections.messages_per_connection"),
+            "zero messages per connection",
+            "use at least 1",
+        ));
+    }
+    if let Some(alert) = &raw.queue_alert
+        && alert.every == SimDuration::ZERO
+    {
+        return Err(check.error(
+            format!("{field}.queue_alert.every"),
+            "a zero repeat interval would alert without end",
+            "use e.g. \"30m\" (FOPE)",
+        ));
+    }
+    raw.retry.validate().map_err(|problem| {
+        check.error(
+            format!("{field}.retry.{}", problem.field),
+            problem.message,
+            &problem.hint,
+        )
+    })?;
+    Ok(Sender {
+        name: raw.name,
+        ips,
+        traffic,
+        mix,
+        invalid_share: raw.recipients.invalid_share,
+        connections: Connections {
+            limit,
+            messages_per_connection: c.messages_per_connection,
+            transaction_time: c.transaction_time,
+            connect_time: c.connect_time,
+            connect_timeout: c.connect_timeout,
+        },
+        delay_warning: raw.delay_warning,
+        queue_alert: raw.queue_alert.map(|alert| QueueAlert {
+            threshold: alert.threshold,
+            every: alert.every,
+        }),
+        retry: raw.retry,
+    })
+}
+
+fn resolve_traffic(
+    check: &Checker,
+    run: &RunSettings,
+    field: &str,
+    raw: &RawTraffic,
+) -> Result<Traffic, ScenarioError> {
+    let horizon = SimDuration(run.horizon.as_millis());
+    let within_horizon = |name: &str, at: SimDuration| {
+        if at >= horizon {
+            Err(check.error(
+                format!("{field}.{name}"),
+                format!("{at} is at or past the run's horizon ({horizon})"),
+                "move it earlier, or lengthen run.horizon",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match raw {
+        RawTraffic::Poisson { rate, start, end } => {
+            let start = start.unwrap_or(SimDuration::ZERO);
+            within_horizon("start", start)?;
+            if rate.as_per_second() <= 0.0 {
+                return Err(check.error(
+                    format!("{field}.rate"),
+                    "a zero rate sends nothing",
+                    "use a positive rate, or remove the source",
+                ));
+            }
+            let mut steps = vec![];
+            if start > SimDuration::ZERO {
+                steps.push((SimTime::ZERO, Rate::per_second(0.0)));
+            }
+            steps.push((SimTime(start.as_millis()), *rate));
+            if let Some(end) = end {
+                if *end <= start {
+                    return Err(check.error(
+                        format!("{field}.end"),
+                        format!("the end ({end}) is not after the start ({start})"),
+                        "make end later than start, or leave end out to run to the horizon",
+                    ));
+                }
+                steps.push((SimTime(end.as_millis()), Rate::per_second(0.0)));
+            }
+            Ok(Traffic::Poisson {
+                steps,
+                period: None,
+            })
+        }
+        RawTraffic::Campaign {
+            messages,
+            at,
+            spread,
+        } => {
+            if *messages == 0 {
+                return Err(check.error(
+                    format!("{field}.messages"),
+                    "a campaign of zero messages",
+                    "use at least 1, or remove the campaign",
+                ));
+            }
+            within_horizon("at", *at)?;
+            Ok(Traffic::Campaign {
+                messages: *messages,
+                at: SimTime(at.as_millis()),
+                spread: spread.unwrap_or(SimDuration::ZERO),
+            })
+        }
+        RawTraffic::Profile { steps, repeat } => {
+            if steps.is_empty() {
+                return Err(check.error(
+                    format!("{field}.steps"),
+                    "a profile with no steps",
+                    "add steps such as (from: \"0h\", rate: \"100/h\")",
+                ));
+            }
+            if let Some(i) = steps.windows(2).position(|w| w[1].from <= w[0].from) {
+                return Err(check.error(
+                    format!("{field}.steps[{}].from", i + 1),
+                    format!(
+                        "{} is not after the previous step's {}",
+                        steps[i + 1].from,
+                        steps[i].from
+                    ),
+                    "list steps in increasing order of `from`",
+                ));
+            }
+            if let Some(period) = repeat {
+                let last = steps[steps.len() - 1].from;
+                if *period == SimDuration::ZERO || last >= *period {
+                    return Err(check.error(
+                        format!("{field}.repeat"),
+                        format!("the period ({period}) must be longer than the last step's start ({last})"),
+                        "use e.g. repeat: \"24h\" for a daily profile",
+                    ));
+                }
+            }
+            if steps.iter().all(|s| s.rate.as_per_second() <= 0.0) {
+                return Err(check.error(
+                    format!("{field}.steps"),
+                    "every step has a zero rate",
+                    "give at least one step a positive rate",
+                ));
+            }
+            let mut resolved = vec![];
+            if steps[0].from > SimDuration::ZERO {
+                resolved.push((SimTime::ZERO, Rate::per_second(0.0)));
+            }
+            resolved.extend(steps.iter().map(|s| (SimTime(s.from.as_millis()), s.rate)));
+            Ok(Traffic::Poisson {
+                steps: resolved,
+                period: *repeat,
+            })
+        }
+    }
+}
+
+fn resolve_receiver(
+    check: &Checker,
+    run: &RunSettings,
+    name: String,
+    raw: RawReceiver,
+) -> Result<Receiver, ScenarioError> {
+    let field = format!("receivers.{name}");
+    let throttle = match raw.throttle {
+        Some(t) if t.rate.as_per_second() <= 0.0 => {
+            return Err(check.error(
+                format!("{field}.throttle.rate"),
+                "a zero throttle rate would never accept anything after the first burst",
+                "use a positive rate, or an outage window to model a receiver that accepts nothing",
+            ));
+        }
+        Some(t) if t.burst == 0 => {
+            return Err(check.error(
+                format!("{field}.throttle.burst"),
+                "a bucket of size zero never holds a token",
+                "use a burst of at least 1",
+            ));
+        }
+        Some(t) => Some(Throttle {
+            rate: t.rate,
+            burst: t.burst,
+        }),
+        None => None,
+    };
+    let mut reputation_deferral = [0.0; 4];
+    for (class, p) in &raw.reputation_deferral {
+        let index = Reputation::ALL
+            .iter()
+            .position(|c| c == class)
+            .expect("every class is in ALL");
+        reputation_deferral[index] = p.get();
+    }
+    let mut outages: Vec<Outage> = Vec::with_capacity(raw.outages.len());
+    for (i, outage) in raw.outages.iter().enumerate() {
+        if outage.end <= outage.start {
+            return Err(check.error(
+                format!("{field}.outages[{i}].end"),
+                format!(
+                    "the end ({}) is not after the start ({})",
+                    outage.end, outage.start
+                ),
+                "make end later than start",
+            ));
+        }
+        if SimTime(outage.start.as_millis()) >= run.horizon {
+            return Err(check.error(
+                format!("{field}.outages[{i}].start"),
+                format!("the outage starts at or after the horizon ({})", SimDuration(run.horizon.as_millis())),
+                "move it earlier, or lengthen run.horizon",
+            ));
+        }
+        outages.push(Outage {
+            start: SimTime(outage.start.as_millis()),
+            end: SimTime(outage.end.as_millis()),
+            kind: outage.kind,
+            fraction: outage.fraction,
+        });
+    }
+    let mut order: Vec<usize> = (0..outages.len()).collect();
+    order.sort_by_key(|&i| outages[i].start);
+    for pair in order.windows(2) {
+        let (a, b) = (&outages[pair[0]], &outages[pair[1]]);
+        if b.start < a.end {
+            return Err(check.error(
+                format!("{field}.outages[{}]", pair[1]),
+                format!("overlaps outages[{}]", pair[0]),
+                "outage windows of one receiver must not overlap; merge them or move one",
+            ));
+        }
+    }
+    outages.sort_by_key(|o| o.start);
+    Ok(Receiver {
+        name,
+        throttle,
+        reputation_deferral,
+        outages,
+    })
+}
