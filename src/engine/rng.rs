@@ -86,7 +86,11 @@ mod tests {
         assert_eq!(draws, GOLDEN_SEED42_ARRIVALS);
     }
 
-    const GOLDEN_SEED42_ARRIVALS: [u64; 3] = [0, 0, 0];
+    const GOLDEN_SEED42_ARRIVALS: [u64; 3] = [
+        14_059_425_925_082_281_004,
+        8_978_681_962_950_706_385,
+        13_190_956_794_659_544_020,
+    ];
 
     #[test]
     fn purposes_and_replications_give_different_streams() {
