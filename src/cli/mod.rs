@@ -4,7 +4,7 @@
 mod run;
 mod validate;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,7 +42,7 @@ impl CliError {
     pub fn report(self) -> ExitCode {
         match self {
             CliError::Input(report) => {
-                eprintln!("error: {report:?}");
+                eprintln!("{report:?}");
                 ExitCode::from(2)
             }
             CliError::Failed(error) => {
@@ -59,15 +59,17 @@ impl From<mailsim::scenario::ScenarioError> for CliError {
     }
 }
 
-/// Renders scenario errors with the file excerpt underlined; colours only on a terminal.
+/// Renders scenario errors with the file excerpt underlined; colours and line wrapping only on
+/// a terminal (a log file keeps each message on one line, so it can be searched).
 pub fn install_error_printer() {
     let _ = miette::set_hook(Box::new(|_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .terminal_links(false)
-                .context_lines(2)
-                .build(),
-        )
+        let mut options = miette::MietteHandlerOpts::new()
+            .terminal_links(false)
+            .context_lines(2);
+        if !std::io::stderr().is_terminal() {
+            options = options.width(usize::MAX / 2).color(false);
+        }
+        Box::new(options.build())
     }));
 }
 
@@ -90,10 +92,13 @@ pub fn main() -> Result<(), CliError> {
 /// Writes `text` to stdout; a closed pipe (e.g. `| head`) is not an error.
 pub fn print_stdout(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::Failed(anyhow::Error::new(error).context("could not write to stdout")))
-        }
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Failed(
+            anyhow::Error::new(error).context("could not write to stdout"),
+        )),
         _ => Ok(()),
     }
 }

@@ -59,6 +59,7 @@ pub struct Recorder {
     deferrals_by_reply: [u64; Reply::ALL.len()],
     latency_ms: Histogram<u64>,
     latency_sum_ms: u128,
+    latency_max_ms: u64,
     attempts_per_message: Vec<u64>,
     peak_waiting_retry: u64,
     peak_waiting_connection: u64,
@@ -84,6 +85,7 @@ impl Recorder {
             latency_ms: Histogram::new_with_bounds(1, 86_400_000_000, 3)
                 .expect("bounds and precision are valid"),
             latency_sum_ms: 0,
+            latency_max_ms: 0,
             attempts_per_message: Vec::new(),
             peak_waiting_retry: 0,
             peak_waiting_connection: 0,
@@ -156,7 +158,9 @@ impl Recorder {
     /// A message joined the queue for a connection.
     pub fn wait_connection(&mut self) {
         self.now.waiting_connection += 1;
-        self.peak_waiting_connection = self.peak_waiting_connection.max(self.now.waiting_connection);
+        self.peak_waiting_connection = self
+            .peak_waiting_connection
+            .max(self.now.waiting_connection);
     }
 
     /// A message left the queue for a connection.
@@ -211,6 +215,7 @@ impl Recorder {
         let latency = (now - arrival).as_millis();
         self.latency_ms.saturating_record(latency);
         self.latency_sum_ms += u128::from(latency);
+        self.latency_max_ms = self.latency_max_ms.max(latency);
         self.departed(now, arrival, attempts);
     }
 

@@ -56,10 +56,12 @@ impl ReceiverState {
             bucket.tokens = (bucket.tokens + elapsed * throttle.rate.as_per_second())
                 .min(f64::from(throttle.burst));
             bucket.updated = now;
-            if bucket.tokens < 1.0 {
+            // The tolerance absorbs round-off, so a bucket refilled to exactly one token at an
+            // exact instant (1 per 10 min, 10 min later) admits the attempt.
+            if bucket.tokens < 1.0 - 1e-9 {
                 return Reply::ServerBusy;
             }
-            bucket.tokens -= 1.0;
+            bucket.tokens = (bucket.tokens - 1.0).max(0.0);
         }
         let deferral = spec.reputation_deferral[attempt.reputation];
         if deferral > 0.0 && self.rng.chance(deferral) {

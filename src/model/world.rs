@@ -175,7 +175,13 @@ impl<'a> World<'a> {
         let receivers = scenario
             .receivers
             .iter()
-            .map(|r| ReceiverState::new(r, ip_reputation.len(), stream(format!("receiver/{}", r.name))))
+            .map(|r| {
+                ReceiverState::new(
+                    r,
+                    ip_reputation.len(),
+                    stream(format!("receiver/{}", r.name)),
+                )
+            })
             .collect();
         let destinations = (0..scenario.senders.len() * scenario.receivers.len())
             .map(|_| Destination::default())
@@ -225,8 +231,8 @@ impl<'a> World<'a> {
             self.events += 1;
             self.handle(event);
         }
-        let drained = drained
-            || (stop_when_drained && self.active_sources == 0 && self.live_messages == 0);
+        let drained =
+            drained || (stop_when_drained && self.active_sources == 0 && self.live_messages == 0);
         let end = if drained { self.now } else { horizon };
         self.metrics.finish(end);
         end
@@ -253,9 +259,12 @@ impl<'a> World<'a> {
 
     fn schedule_next_arrival(&mut self, source: usize) {
         match self.sources[source].advance() {
-            Some(time) if time <= self.scenario.run.horizon => {
-                self.queue.push(time, Event::Arrival { source: source as u32 })
-            }
+            Some(time) if time <= self.scenario.run.horizon => self.queue.push(
+                time,
+                Event::Arrival {
+                    source: source as u32,
+                },
+            ),
             _ => self.active_sources -= 1,
         }
     }
@@ -339,7 +348,10 @@ impl<'a> World<'a> {
         let msg = &mut self.messages[message as usize];
         msg.attempts += 1;
         let receivers = self.scenario.receivers.len();
-        let (sender, receiver) = (msg.destination as usize / receivers, msg.destination as usize % receivers);
+        let (sender, receiver) = (
+            msg.destination as usize / receivers,
+            msg.destination as usize % receivers,
+        );
         let view = AttemptView {
             ip,
             reputation: self.ip_reputation[ip],
@@ -351,7 +363,12 @@ impl<'a> World<'a> {
         let duration = match reply {
             Reply::ConnectTimeout => connections.connect_timeout,
             Reply::ConnectRefused | Reply::Greeting421 => setup,
-            _ => setup + connections.transaction_time.sample(&mut self.senders[sender].service_rng),
+            _ => {
+                setup
+                    + connections
+                        .transaction_time
+                        .sample(&mut self.senders[sender].service_rng)
+            }
         };
         self.metrics.attempt_started();
         self.queue.push(
@@ -423,7 +440,8 @@ impl<'a> World<'a> {
                 }
                 state.waiting_retry += 1;
                 self.metrics.wait_retry();
-                self.queue.push(at.max(self.now), Event::RetryDue { message });
+                self.queue
+                    .push(at.max(self.now), Event::RetryDue { message });
                 if let Some(alert) = self.scenario.senders[sender].queue_alert {
                     self.maybe_raise_alert(sender, alert);
                 }
@@ -433,13 +451,22 @@ impl<'a> World<'a> {
 
     /// After an attempt: the connection carries the next waiting message if it is still up and
     /// has capacity left; otherwise it closes and, if messages wait, a new one opens.
-    fn continue_connection(&mut self, destination: usize, sender: usize, ip: usize, uses: u32, reply: Reply) {
+    fn continue_connection(
+        &mut self,
+        destination: usize,
+        sender: usize,
+        ip: usize,
+        uses: u32,
+        reply: Reply,
+    ) {
         let Some(next) = self.destinations[destination].waiting.pop_front() else {
             self.destinations[destination].busy -= 1;
             return;
         };
         self.metrics.leave_connection_queue();
-        let per_connection = self.scenario.senders[sender].connections.messages_per_connection;
+        let per_connection = self.scenario.senders[sender]
+            .connections
+            .messages_per_connection;
         if reply.scope() != Scope::Site && uses < per_connection {
             self.start_attempt(next, ip, uses + 1, SimDuration::ZERO);
         } else {

@@ -238,7 +238,9 @@ impl RetrySpec {
     pub fn describe(&self) -> String {
         match self {
             RetrySpec::Fixed { interval, lifetime } => {
-                format!("fixed: every {interval}, expire at the first failure at or past {lifetime}")
+                format!(
+                    "fixed: every {interval}, expire at the first failure at or past {lifetime}"
+                )
             }
             RetrySpec::Exponential {
                 base,

@@ -10,7 +10,10 @@ use thiserror::Error;
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("could not read scenario file {path}: {source}")]
-    #[diagnostic(code(mailsim::scenario::read), help("check the path; scenarios/ has examples"))]
+    #[diagnostic(
+        code(mailsim::scenario::read),
+        help("check the path; scenarios/ has examples")
+    )]
     Read {
         /// The path given.
         path: PathBuf,
@@ -20,27 +23,9 @@ pub enum ScenarioError {
     },
 
     /// The text is not valid RON, or a value has the wrong type or unit.
-    #[error("{path}:{line}:{column}: {message}")]
-    #[diagnostic(code(mailsim::scenario::syntax))]
-    Syntax {
-        /// The file.
-        path: String,
-        /// 1-based line of the problem.
-        line: usize,
-        /// 1-based column of the problem.
-        column: usize,
-        /// What is wrong.
-        message: String,
-        /// The file's text, for the underlined excerpt.
-        #[source_code]
-        source_code: NamedSource<String>,
-        /// Where in the text.
-        #[label("here")]
-        span: SourceSpan,
-        /// How to fix it.
-        #[help]
-        hint: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<SyntaxError>),
 
     /// The file parses, but a value is impossible or inconsistent with another one.
     #[error("{path}: {field}: {message}")]
@@ -58,15 +43,45 @@ pub enum ScenarioError {
     },
 }
 
+/// A syntax, type or unit error at a position in the file (boxed: it carries the file text).
+#[derive(Debug, Error, Diagnostic)]
+#[error("{path}:{line}:{column}: {message}")]
+#[diagnostic(code(mailsim::scenario::syntax))]
+pub struct SyntaxError {
+    /// The file.
+    pub path: String,
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// 1-based column of the problem.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// The file's text, for the underlined excerpt.
+    #[source_code]
+    source_code: NamedSource<String>,
+    /// Where in the text.
+    #[label("here")]
+    span: SourceSpan,
+    /// How to fix it.
+    #[help]
+    pub hint: Option<String>,
+}
+
 impl ScenarioError {
     /// Builds a [`ScenarioError::Syntax`] from RON's error, pointing at its position in `text`.
-    pub(crate) fn from_ron(path: &str, text: &str, error: &ron::error::SpannedError) -> ScenarioError {
+    pub(crate) fn from_ron(
+        path: &str,
+        text: &str,
+        error: &ron::error::SpannedError,
+    ) -> ScenarioError {
         let start = byte_offset(text, error.span.start.line, error.span.start.col);
         let end = byte_offset(text, error.span.end.line, error.span.end.col).max(start);
-        let length = (end - start).max(1).min(text.len().saturating_sub(start).max(1));
+        let length = (end - start)
+            .max(1)
+            .min(text.len().saturating_sub(start).max(1));
         let message = error.code.to_string();
         let hint = hint_for(&message);
-        ScenarioError::Syntax {
+        ScenarioError::Syntax(Box::new(SyntaxError {
             path: path.to_string(),
             line: error.span.start.line,
             column: error.span.start.col,
@@ -74,13 +89,13 @@ impl ScenarioError {
             source_code: NamedSource::new(path, text.to_string()),
             span: SourceSpan::new(start.into(), length),
             hint,
-        }
+        }))
     }
 
     /// The 1-based (line, column) of a syntax error, if it has one.
     pub fn location(&self) -> Option<(usize, usize)> {
         match self {
-            ScenarioError::Syntax { line, column, .. } => Some((*line, *column)),
+            ScenarioError::Syntax(error) => Some((error.line, error.column)),
             _ => None,
         }
     }

@@ -1,4 +1,4 @@
-//! Scenario files: parse RON ([`raw`]), check and resolve ([`validate`]) into the validated
+//! Scenario files: parse RON ([`raw`]), check and resolve (`validate`) into the validated
 //! [`Scenario`] the model is built from. The engine and model never see unvalidated input.
 //!
 //! Syntax and unit mistakes are reported with file, line and column and the text underlined;
@@ -12,7 +12,7 @@ mod validate;
 
 use std::path::Path;
 
-pub use error::ScenarioError;
+pub use error::{ScenarioError, SyntaxError};
 pub use resolved::{
     ConnectionLimit, Connections, IpAddress, Outage, QueueAlert, Receiver, RunSettings, Scenario,
     Sender, SendingIp, Throttle, Traffic,
@@ -30,8 +30,8 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses and validates scenario text; `origin` names it in error messages.
 pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let options = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let raw: raw::RawScenario = options
         .from_str(text)
         .map_err(|error| ScenarioError::from_ron(origin, text, &error))?;

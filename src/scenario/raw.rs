@@ -2,7 +2,7 @@
 //!
 //! Every struct denies unknown fields, so a misspelt key is an error at its position rather than
 //! a silently ignored setting. Leaf values (durations, rates, shares, enum names) are checked
-//! while parsing; checks that span several fields happen in [`super::validate`]. Defaults are
+//! while parsing; checks that span several fields happen in `scenario::validate`. Defaults are
 //! documented on each field and in `scenarios/README.md`.
 
 use std::collections::BTreeMap;

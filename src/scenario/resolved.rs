@@ -276,7 +276,10 @@ impl Scenario {
                 .map(|(class, p)| format!("{class:?} {:.1}%", p * 100.0))
                 .collect();
             if !deferral.is_empty() {
-                line(format!("  reputation deferral (451 4.7.650): {}", deferral.join(", ")));
+                line(format!(
+                    "  reputation deferral (451 4.7.650): {}",
+                    deferral.join(", ")
+                ));
             }
             for outage in &receiver.outages {
                 line(format!(
