@@ -1,6 +1,7 @@
 //! Command-line arguments and the subcommands. Each subcommand lives in its own file and only
 //! glues the library together; the simulation itself is in the library.
 
+mod limits;
 mod run;
 mod validate;
 
@@ -35,6 +36,8 @@ pub enum CliError {
     Input(miette::Report),
     /// The run failed (internal error, output could not be written): exit code 1.
     Failed(anyhow::Error),
+    /// Stopped by Ctrl-C: exit code 130, as shells report SIGINT.
+    Interrupted,
 }
 
 impl CliError {
@@ -48,6 +51,10 @@ impl CliError {
             CliError::Failed(error) => {
                 eprintln!("error: {error:#}");
                 ExitCode::from(1)
+            }
+            CliError::Interrupted => {
+                eprintln!("interrupted: the run was stopped and nothing was written");
+                ExitCode::from(130)
             }
         }
     }

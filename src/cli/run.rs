@@ -1,12 +1,15 @@
 //! `mailsim run`: run one scenario, print the summary and write the run folder.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::Args;
+use mailsim::model::SimError;
 use mailsim::report::{self, OutputError, RunFolder};
 
-use super::{CliError, print_stdout};
+use super::{CliError, limits, print_stdout};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -27,6 +30,9 @@ pub struct RunArgs {
     /// Print nothing but errors and the results path.
     #[arg(long, short)]
     quiet: bool,
+    /// Run even if the scenario's estimated memory exceeds what this machine has available.
+    #[arg(long)]
+    allow_large: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -42,6 +48,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             "--run-id `{id}` cannot be used as a folder name"
         )));
     }
+    limits::check(&scenario, args.allow_large)?;
     let folder = RunFolder::create(
         &args.out,
         &scenario.name,
@@ -57,11 +64,19 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         )),
         other => CliError::Failed(anyhow::Error::new(other)),
     })?;
-    let output = match mailsim::model::simulate(&scenario, 0) {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let handler_flag = Arc::clone(&cancel);
+    // If a handler cannot be installed (one already is), Ctrl-C simply kills the process; the
+    // staging folder's name still marks it as partial.
+    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
+    let output = match mailsim::model::simulate_cancellable(&scenario, 0, &cancel) {
         Ok(output) => output,
         Err(error) => {
             folder.abandon();
-            return Err(CliError::Failed(error.into()));
+            return Err(match error {
+                SimError::Interrupted => CliError::Interrupted,
+                other => CliError::Failed(other.into()),
+            });
         }
     };
     let files = [
@@ -73,6 +88,10 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             folder.abandon();
             return Err(CliError::Failed(error.into()));
         }
+    }
+    if cancel.load(Ordering::Relaxed) {
+        folder.abandon();
+        return Err(CliError::Interrupted);
     }
     let path = folder
         .commit()

@@ -150,6 +150,14 @@ impl Recorder {
         self.broken_invariant.as_deref()
     }
 
+    /// `gauge − 1`, or an invariant violation (a queue would go negative) and 0.
+    fn decrement(&mut self, gauge: u64, name: &str) -> u64 {
+        gauge.checked_sub(1).unwrap_or_else(|| {
+            self.invariant_broken(format!("the {name} gauge would go below zero"));
+            0
+        })
+    }
+
     /// A message arrived and waits for a connection.
     pub fn arrived(&mut self) {
         self.now.arrived += 1;
@@ -165,7 +173,8 @@ impl Recorder {
 
     /// A message left the queue for a connection.
     pub fn leave_connection_queue(&mut self) {
-        self.now.waiting_connection -= 1;
+        self.now.waiting_connection =
+            self.decrement(self.now.waiting_connection, "waiting_connection");
     }
 
     /// An attempt started.
@@ -176,7 +185,7 @@ impl Recorder {
 
     /// An attempt ended (its outcome is recorded separately).
     pub fn attempt_ended(&mut self) {
-        self.now.in_flight -= 1;
+        self.now.in_flight = self.decrement(self.now.in_flight, "in_flight");
     }
 
     /// A temporary failure with `reply`.
@@ -193,7 +202,7 @@ impl Recorder {
 
     /// A message's retry time came.
     pub fn retry_due(&mut self, now: SimTime) {
-        self.now.waiting_retry -= 1;
+        self.now.waiting_retry = self.decrement(self.now.waiting_retry, "waiting_retry");
         if self.now.waiting_retry == 0 {
             self.drain_time = Some(now);
         }

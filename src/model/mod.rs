@@ -3,11 +3,13 @@
 //! ([`simulate`] runs one replication of a scenario).
 
 mod config;
+mod estimate;
 mod receiver;
 mod reply;
 mod traffic;
 mod world;
 
 pub use config::{OutageKind, Reputation, ServiceTime};
+pub use estimate::{Estimate, human_bytes};
 pub use reply::{Reply, ReplyClass, Scope};
-pub use world::{RunOutput, SimError, simulate};
+pub use world::{RunOutput, SimError, simulate, simulate_cancellable};

@@ -10,6 +10,7 @@
 //! or a site-level failure drops it.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use thiserror::Error;
 
@@ -48,12 +49,25 @@ pub enum SimError {
         /// What broke.
         message: String,
     },
+    /// The run was cancelled before it finished.
+    #[error("the run was interrupted")]
+    Interrupted,
 }
 
 /// Runs replication `replication` of `scenario`.
 pub fn simulate(scenario: &Scenario, replication: u32) -> Result<RunOutput, SimError> {
+    simulate_cancellable(scenario, replication, &AtomicBool::new(false))
+}
+
+/// Like [`simulate`], but stops promptly with [`SimError::Interrupted`] once `cancel` is set
+/// (e.g. by a Ctrl-C handler). The flag is checked every few thousand events.
+pub fn simulate_cancellable(
+    scenario: &Scenario,
+    replication: u32,
+    cancel: &AtomicBool,
+) -> Result<RunOutput, SimError> {
     let mut world = World::new(scenario, replication);
-    let end = world.run();
+    let end = world.run(cancel).ok_or(SimError::Interrupted)?;
     let meta = Meta {
         tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
         scenario: scenario.name.clone(),
@@ -208,8 +222,9 @@ impl<'a> World<'a> {
         world
     }
 
-    /// Runs to the horizon, or until drained if the scenario asks; returns the end instant.
-    fn run(&mut self) -> SimTime {
+    /// Runs to the horizon, or until drained if the scenario asks; returns the end instant, or
+    /// `None` if `cancel` was set first.
+    fn run(&mut self, cancel: &AtomicBool) -> Option<SimTime> {
         let horizon = self.scenario.run.horizon;
         let stop_when_drained = self.scenario.run.stop_when_drained;
         let mut drained = false;
@@ -225,6 +240,10 @@ impl<'a> World<'a> {
                 self.metrics
                     .invariant_broken(format!("time went backwards from {} to {time}", self.now));
             }
+            // A relaxed load every 4096 events keeps cancellation prompt and free.
+            if self.events % 4096 == 0 && cancel.load(Ordering::Relaxed) {
+                return None;
+            }
             self.metrics.advance_to(time);
             let (time, event) = self.queue.pop().expect("peeked");
             self.now = time;
@@ -235,7 +254,7 @@ impl<'a> World<'a> {
             drained || (stop_when_drained && self.active_sources == 0 && self.live_messages == 0);
         let end = if drained { self.now } else { horizon };
         self.metrics.finish(end);
-        end
+        Some(end)
     }
 
     fn handle(&mut self, event: Event) {
@@ -243,7 +262,8 @@ impl<'a> World<'a> {
             Event::Arrival { source } => self.arrival(source as usize),
             Event::RetryDue { message } => {
                 let sender = self.sender_of(message);
-                self.senders[sender].waiting_retry -= 1;
+                self.senders[sender].waiting_retry =
+                    self.senders[sender].waiting_retry.saturating_sub(1);
                 self.metrics.retry_due(self.now);
                 self.request_connection(message);
             }

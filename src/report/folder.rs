@@ -32,6 +32,9 @@ pub struct RunFolder {
     staging: PathBuf,
     target: PathBuf,
     overwrite: bool,
+    /// Folders above the run that this run created, innermost first, removed again (if still
+    /// empty) when the run is abandoned.
+    created: Vec<PathBuf>,
 }
 
 impl RunFolder {
@@ -75,11 +78,24 @@ impl RunFolder {
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io("clear", &staging))?;
         }
-        fs::create_dir_all(&staging).map_err(io("create", &staging))?;
+        let created: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        if let Err(source) = fs::create_dir_all(&staging) {
+            remove_empty(&created);
+            return Err(OutputError::Io {
+                action: "create",
+                path: staging,
+                source,
+            });
+        }
         Ok(RunFolder {
             staging,
             target,
             overwrite,
+            created,
         })
     }
 
@@ -115,9 +131,18 @@ impl RunFolder {
         Ok(self.target.clone())
     }
 
-    /// Removes the partial folder (after a failure).
+    /// Removes the partial folder (after a failure), and the folders above it that this run
+    /// created if they are empty.
     pub fn abandon(self) {
         let _ = fs::remove_dir_all(&self.staging);
+        remove_empty(&self.created);
+    }
+}
+
+/// Removes each folder if it is empty (`remove_dir` refuses non-empty ones), innermost first.
+fn remove_empty(folders: &[PathBuf]) {
+    for folder in folders {
+        let _ = fs::remove_dir(folder);
     }
 }
 
@@ -141,6 +166,12 @@ mod tests {
         forced.write("b.txt", b"2").unwrap();
         let path = forced.commit().unwrap();
         assert!(path.join("b.txt").exists() && !path.join("a.txt").exists());
+        // Abandoning a run in a fresh tree removes the folders it created.
+        let fresh = base.path().join("new/deeper");
+        RunFolder::create(&fresh, "s", None, 1, false)
+            .unwrap()
+            .abandon();
+        assert!(!base.path().join("new").exists());
         // No staging folders are left behind.
         let leftovers: Vec<_> = std::fs::read_dir(base.path().join("s"))
             .unwrap()
