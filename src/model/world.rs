@@ -241,7 +241,7 @@ impl<'a> World<'a> {
                     .invariant_broken(format!("time went backwards from {} to {time}", self.now));
             }
             // A relaxed load every 4096 events keeps cancellation prompt and free.
-            if self.events % 4096 == 0 && cancel.load(Ordering::Relaxed) {
+            if self.events.is_multiple_of(4096) && cancel.load(Ordering::Relaxed) {
                 return None;
             }
             self.metrics.advance_to(time);
