@@ -162,7 +162,7 @@ fn ctrl_c_stops_the_run_promptly_and_leaves_nothing() {
         .replace(r#"Fixed(interval: "20m")"#, r#"Fixed(interval: "1m")"#);
     std::fs::write(dir.path().join("long.ron"), long).expect("write");
     let binary = assert_cmd::cargo::cargo_bin("mailsim");
-    let mut child = StdCommand::new(binary)
+    let child = StdCommand::new(binary)
         .current_dir(dir.path())
         .args(["run", "long.ron", "--out", "out"])
         .stdout(Stdio::piped())
