@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::Args;
-use mailsim::model::SimError;
+use mailsim::model::{RunControl, SimError};
 use mailsim::report::{self, OutputError, RunFolder};
 
 use super::{CliError, limits, print_stdout};
@@ -33,6 +33,9 @@ pub struct RunArgs {
     /// Run even if the scenario's estimated memory exceeds what this machine has available.
     #[arg(long)]
     allow_large: bool,
+    /// Stop with an error after this many events (a guard against runaway scenarios).
+    #[arg(long)]
+    max_events: Option<u64>,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -69,7 +72,11 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     // If a handler cannot be installed (one already is), Ctrl-C simply kills the process; the
     // staging folder's name still marks it as partial.
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
-    let output = match mailsim::model::simulate_cancellable(&scenario, 0, &cancel) {
+    let control = RunControl {
+        cancel: Some(&cancel),
+        max_events: args.max_events,
+    };
+    let output = match mailsim::model::simulate_with(&scenario, 0, control) {
         Ok(output) => output,
         Err(error) => {
             folder.abandon();

@@ -12,4 +12,4 @@ mod world;
 pub use config::{OutageKind, Reputation, ServiceTime};
 pub use estimate::{Estimate, human_bytes};
 pub use reply::{Reply, ReplyClass, Scope};
-pub use world::{RunOutput, SimError, simulate, simulate_cancellable};
+pub use world::{RunControl, RunOutput, SimError, simulate, simulate_with};

@@ -52,22 +52,40 @@ pub enum SimError {
     /// The run was cancelled before it finished.
     #[error("the run was interrupted")]
     Interrupted,
+    /// The run reached its event budget before it finished.
+    #[error(
+        "the run stopped after {events} events, its limit ({limit}); a retry interval of milliseconds, a tiny sample interval or a huge volume can cause this"
+    )]
+    EventLimit {
+        /// Events processed.
+        events: u64,
+        /// The budget.
+        limit: u64,
+    },
 }
 
-/// Runs replication `replication` of `scenario`.
+/// How a run may be stopped before it finishes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunControl<'a> {
+    /// Stop with [`SimError::Interrupted`] once this is set (e.g. by a Ctrl-C handler).
+    pub cancel: Option<&'a AtomicBool>,
+    /// Stop with [`SimError::EventLimit`] after about this many events (checked every 4096).
+    pub max_events: Option<u64>,
+}
+
+/// Runs replication `replication` of `scenario` to its end.
 pub fn simulate(scenario: &Scenario, replication: u32) -> Result<RunOutput, SimError> {
-    simulate_cancellable(scenario, replication, &AtomicBool::new(false))
+    simulate_with(scenario, replication, RunControl::default())
 }
 
-/// Like [`simulate`], but stops promptly with [`SimError::Interrupted`] once `cancel` is set
-/// (e.g. by a Ctrl-C handler). The flag is checked every few thousand events.
-pub fn simulate_cancellable(
+/// Like [`simulate`], but stops early as `control` says.
+pub fn simulate_with(
     scenario: &Scenario,
     replication: u32,
-    cancel: &AtomicBool,
+    control: RunControl,
 ) -> Result<RunOutput, SimError> {
     let mut world = World::new(scenario, replication);
-    let end = world.run(cancel).ok_or(SimError::Interrupted)?;
+    let end = world.run(control)?;
     let meta = Meta {
         tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
         scenario: scenario.name.clone(),
@@ -222,9 +240,9 @@ impl<'a> World<'a> {
         world
     }
 
-    /// Runs to the horizon, or until drained if the scenario asks; returns the end instant, or
-    /// `None` if `cancel` was set first.
-    fn run(&mut self, cancel: &AtomicBool) -> Option<SimTime> {
+    /// Runs to the horizon, or until drained if the scenario asks; returns the end instant.
+    fn run(&mut self, control: RunControl) -> Result<SimTime, SimError> {
+        let limit = control.max_events.unwrap_or(u64::MAX);
         let horizon = self.scenario.run.horizon;
         let stop_when_drained = self.scenario.run.stop_when_drained;
         let mut drained = false;
@@ -240,9 +258,17 @@ impl<'a> World<'a> {
                 self.metrics
                     .invariant_broken(format!("time went backwards from {} to {time}", self.now));
             }
-            // A relaxed load every 4096 events keeps cancellation prompt and free.
-            if self.events.is_multiple_of(4096) && cancel.load(Ordering::Relaxed) {
-                return None;
+            // Checking every 4096 events keeps cancellation prompt and nearly free.
+            if self.events.is_multiple_of(4096) {
+                if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Err(SimError::Interrupted);
+                }
+                if self.events >= limit {
+                    return Err(SimError::EventLimit {
+                        events: self.events,
+                        limit,
+                    });
+                }
             }
             self.metrics.advance_to(time);
             let (time, event) = self.queue.pop().expect("peeked");
@@ -254,7 +280,7 @@ impl<'a> World<'a> {
             drained || (stop_when_drained && self.active_sources == 0 && self.live_messages == 0);
         let end = if drained { self.now } else { horizon };
         self.metrics.finish(end);
-        Some(end)
+        Ok(end)
     }
 
     fn handle(&mut self, event: Event) {
