@@ -179,6 +179,224 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             ),
             vec!["senders[0].ips[0].first_address", "not an IPv4 address"],
         ),
+        (
+            "duplicate sender",
+            edit(
+                r#"    )],"#,
+                r#"    ), (name: "s", traffic: [Campaign(messages: 1, at: "0s")], recipients: (mix: {"r": 1.0}), retry: Fixed(interval: "1m"))],"#,
+            ),
+            vec!["senders[1].name", "already defined"],
+        ),
+        (
+            "empty sender name",
+            edit(r#"name: "s","#, r#"name: "","#),
+            vec!["senders[0].name", "empty"],
+        ),
+        (
+            "zero messages per connection",
+            edit(
+                r#"retry:"#,
+                r#"connections: (messages_per_connection: 0), retry:"#,
+            ),
+            vec!["senders[0].connections.messages_per_connection"],
+        ),
+        (
+            "zero alert interval",
+            edit(
+                r#"retry:"#,
+                r#"queue_alert: (threshold: 10, every: "0s"), retry:"#,
+            ),
+            vec!["senders[0].queue_alert.every"],
+        ),
+        (
+            "zero-IP pool",
+            edit(r#"name: "s","#, r#"name: "s", ips: [(count: 0)],"#),
+            vec!["senders[0].ips[0].count"],
+        ),
+        (
+            "no IP pools",
+            edit(r#"name: "s","#, r#"name: "s", ips: [],"#),
+            vec!["senders[0].ips", "no sending IPs"],
+        ),
+        (
+            "too many IPs",
+            edit(r#"name: "s","#, r#"name: "s", ips: [(count: 70000)],"#),
+            vec!["senders[0].ips", "at most 65535"],
+        ),
+        (
+            "no traffic",
+            edit(
+                r#"traffic: [Poisson(rate: "600/h", end: "1h")],"#,
+                r#"traffic: [],"#,
+            ),
+            vec!["senders[0].traffic", "no traffic sources"],
+        ),
+        (
+            "empty mix",
+            edit(r#"mix: {"r": 1.0}"#, r#"mix: {}"#),
+            vec!["senders[0].recipients.mix", "empty"],
+        ),
+        (
+            "negative share in the mix",
+            edit(r#"{"r": 1.0}"#, r#"{"r": -1.0}"#),
+            vec!["senders[0].recipients.mix.r", "not a number above 0"],
+        ),
+        (
+            "duplicate key in the mix",
+            edit(r#"{"r": 1.0}"#, r#"{"r": 0.5, "r": 0.5}"#),
+            vec!["test.ron:6:", "appears twice"],
+        ),
+        (
+            "duplicate receiver",
+            edit(r#""r": ()"#, r#""r": (), "r": ()"#),
+            vec!["test.ron:9:", "appears twice"],
+        ),
+        (
+            "profile steps out of order",
+            edit(
+                r#"Poisson(rate: "600/h", end: "1h")"#,
+                r#"Profile(steps: [(from: "2h", rate: "1/h"), (from: "1h", rate: "2/h")])"#,
+            ),
+            vec!["senders[0].traffic[0].steps[1].from", "not after"],
+        ),
+        (
+            "profile period too short",
+            edit(
+                r#"Poisson(rate: "600/h", end: "1h")"#,
+                r#"Profile(steps: [(from: "0h", rate: "1/h"), (from: "30h", rate: "2/h")], repeat: "24h")"#,
+            ),
+            vec!["senders[0].traffic[0].repeat"],
+        ),
+        (
+            "profile of zero rates",
+            edit(
+                r#"Poisson(rate: "600/h", end: "1h")"#,
+                r#"Profile(steps: [(from: "0h", rate: "0/h")])"#,
+            ),
+            vec!["senders[0].traffic[0].steps", "zero rate"],
+        ),
+        (
+            "zero Poisson rate",
+            edit(r#""600/h""#, r#""0/h""#),
+            vec!["senders[0].traffic[0].rate", "zero rate"],
+        ),
+        (
+            "zero throttle rate",
+            edit(r#""r": ()"#, r#""r": (throttle: (rate: "0/h", burst: 5))"#),
+            vec!["receivers.r.throttle.rate"],
+        ),
+        (
+            "zero throttle burst",
+            edit(r#""r": ()"#, r#""r": (throttle: (rate: "10/h", burst: 0))"#),
+            vec!["receivers.r.throttle.burst"],
+        ),
+        (
+            "unknown reputation class",
+            edit(
+                r#""r": ()"#,
+                r#""r": (reputation_deferral: {Excellent: 0.1})"#,
+            ),
+            vec!["test.ron:9:", "Excellent", "Good"],
+        ),
+        (
+            "deferral probability above one",
+            edit(r#""r": ()"#, r#""r": (reputation_deferral: {Poor: 1.5})"#),
+            vec!["test.ron:9:", "not a share"],
+        ),
+        (
+            "outage after the horizon",
+            edit(
+                r#""r": ()"#,
+                r#""r": (outages: [(start: "8d", end: "9d", kind: Timeout)])"#,
+            ),
+            vec!["receivers.r.outages[0].start", "horizon"],
+        ),
+        (
+            "outage fraction above one",
+            edit(
+                r#""r": ()"#,
+                r#""r": (outages: [(start: "1h", end: "2h", kind: Timeout, fraction: 2.0)])"#,
+            ),
+            vec!["test.ron:9:", "not a share"],
+        ),
+        (
+            "zero horizon",
+            edit(r#"name: "ok","#, r#"name: "ok", run: (horizon: "0s"),"#),
+            vec!["run.horizon"],
+        ),
+        (
+            "offsets out of order",
+            edit(
+                r#"Fixed(interval: "20m")"#,
+                r#"Offsets(offsets: ["30m", "5m"])"#,
+            ),
+            vec!["senders[0].retry.offsets", "not after"],
+        ),
+        (
+            "empty offsets",
+            edit(r#"Fixed(interval: "20m")"#, r#"Offsets(offsets: [])"#),
+            vec!["senders[0].retry.offsets", "empty"],
+        ),
+        (
+            "multiplier below one",
+            edit(
+                r#"Fixed(interval: "20m")"#,
+                r#"Exponential(base: "1m", cap: "1h", multiplier: 0.5)"#,
+            ),
+            vec!["senders[0].retry.multiplier"],
+        ),
+        (
+            "NaN multiplier",
+            edit(
+                r#"Fixed(interval: "20m")"#,
+                r#"Exponential(base: "1m", cap: "1h", multiplier: NaN)"#,
+            ),
+            vec!["senders[0].retry.multiplier"],
+        ),
+        (
+            "unknown jitter",
+            edit(
+                r#"Fixed(interval: "20m")"#,
+                r#"Exponential(base: "1m", cap: "1h", jitter: Partial)"#,
+            ),
+            vec!["test.ron:7:", "Partial", "Decorrelated"],
+        ),
+        (
+            "no receivers",
+            edit(r#"receivers: { "r": () },"#, r#"receivers: {},"#),
+            vec!["receivers", "no receivers"],
+        ),
+        (
+            "duration that overflows",
+            edit(r#"end: "1h""#, r#"end: "999999999999999999d""#),
+            vec!["test.ron:5:", "duration"],
+        ),
+        (
+            "NaN share",
+            edit(
+                r#"mix: {"r": 1.0})"#,
+                r#"mix: {"r": 1.0}, invalid_share: NaN)"#,
+            ),
+            vec!["test.ron:6:", "not a share"],
+        ),
+        (
+            "unknown transaction time shape",
+            edit(
+                r#"retry:"#,
+                r#"connections: (transaction_time: Uniform("1s")), retry:"#,
+            ),
+            vec!["test.ron:7:", "Uniform", "LogNormal"],
+        ),
+        (
+            "text where a number belongs",
+            edit(r#"name: "ok","#, r#"name: "ok", run: (seed: "abc"),"#),
+            vec!["test.ron:2:"],
+        ),
+        (
+            "missing retry policy",
+            edit(r#"        retry: Fixed(interval: "20m"),"#, ""),
+            vec!["test.ron:", "retry"],
+        ),
     ]
 }
 
@@ -186,7 +404,7 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
 fn every_bad_scenario_is_refused_with_a_located_message_and_no_output() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cases = cases();
-    assert!(cases.len() >= 15);
+    assert!(cases.len() >= 40);
     for (name, text, fragments) in cases {
         let file = dir.path().join("test.ron");
         std::fs::write(&file, &text).expect("write");

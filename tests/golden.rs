@@ -20,14 +20,19 @@ fn check(scenario_file: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
-        panic!("{} is missing; create it with MAILSIM_BLESS=1", golden.display())
+        panic!(
+            "{} is missing; create it with MAILSIM_BLESS=1",
+            golden.display()
+        )
     });
     if actual != expected {
         let first_difference = actual
             .lines()
             .zip(expected.lines())
             .find(|(a, e)| a != e)
-            .map_or("(lengths differ)".to_string(), |(a, e)| format!("now {a:?}, was {e:?}"));
+            .map_or("(lengths differ)".to_string(), |(a, e)| {
+                format!("now {a:?}, was {e:?}")
+            });
         panic!(
             "results of {scenario_file} changed: {first_difference}\nIf the change is intended, run MAILSIM_BLESS=1 cargo test --test golden and commit tests/golden/ with a note saying why."
         );

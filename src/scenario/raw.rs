@@ -6,8 +6,11 @@
 //! documented on each field and in `scenarios/README.md`.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
-use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use super::units::{Rate, Share};
 use crate::engine::SimDuration;
@@ -29,6 +32,7 @@ pub struct RawScenario {
     /// The sending MTAs or ESPs.
     pub senders: Vec<RawSender>,
     /// The destination domains, by name (referenced from each sender's recipient mix).
+    #[serde(deserialize_with = "unique_keys")]
     pub receivers: BTreeMap<String, RawReceiver>,
 }
 
@@ -161,6 +165,7 @@ pub struct RawStep {
 #[serde(deny_unknown_fields)]
 pub struct RawRecipients {
     /// Share of messages per receiver name; shares sum to 1.
+    #[serde(deserialize_with = "unique_keys")]
     pub mix: BTreeMap<String, f64>,
     /// Share of recipients that do not exist (bounce with `550 5.1.10`). Default `0`.
     #[serde(default)]
@@ -229,7 +234,7 @@ pub struct RawReceiver {
     #[serde(default)]
     pub throttle: Option<RawThrottle>,
     /// Per-attempt probability of `451 4.7.650` by IP reputation class. Default: none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub reputation_deferral: BTreeMap<Reputation, Share>,
     /// Outage windows.
     #[serde(default)]
@@ -263,4 +268,41 @@ pub struct RawOutage {
 
 fn full_share() -> Share {
     Share::new(1.0).expect("1 is a share")
+}
+
+/// Deserialises a map, refusing a key written twice (a plain map would silently keep the last).
+fn unique_keys<'de, D, K, V>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + Ord + fmt::Debug,
+    V: Deserialize<'de>,
+{
+    struct UniqueKeys<K, V>(PhantomData<(K, V)>);
+
+    impl<'de, K, V> Visitor<'de> for UniqueKeys<K, V>
+    where
+        K: Deserialize<'de> + Ord + fmt::Debug,
+        V: Deserialize<'de>,
+    {
+        type Value = BTreeMap<K, V>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a map")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map = BTreeMap::new();
+            while let Some((key, value)) = access.next_entry::<K, V>()? {
+                if map.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "the key {key:?} appears twice in this map; keep one"
+                    )));
+                }
+                map.insert(key, value);
+            }
+            Ok(map)
+        }
+    }
+
+    deserializer.deserialize_map(UniqueKeys(PhantomData))
 }
