@@ -178,7 +178,7 @@ fn mutate_once(text: &str, rng: &mut RandomStream) -> String {
             if lines.len() > 1 {
                 let a = (rng.next_u64() % lines.len() as u64) as usize;
                 let b = (rng.next_u64() % lines.len() as u64) as usize;
-                if rng.next_u64() % 2 == 0 {
+                if rng.next_u64().is_multiple_of(2) {
                     lines.swap(a, b);
                 } else {
                     lines.insert(b, lines[a]);
