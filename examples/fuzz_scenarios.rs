@@ -4,6 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release --example fuzz_scenarios -- 1000000 [seed]
+//! FUZZ_TRACE=/tmp/current.ron cargo run ...   # keep the input in progress in a file
 //! ```
 
 #[path = "../tests/support/fuzz.rs"]
@@ -20,6 +21,7 @@ fn main() {
     let executions: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let seed: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
     let corpus = corpus();
+    let trace = std::env::var_os("FUZZ_TRACE");
     let mut rng = RandomStream::new(seed, 0, "fuzz");
     panic::set_hook(Box::new(|_| {})); // panics are caught and reported below
     let started = Instant::now();
@@ -27,6 +29,10 @@ fn main() {
     for execution in 0..executions {
         let (_, text) = &corpus[(execution % corpus.len() as u64) as usize];
         let input = mutate(text, &mut rng);
+        if let Some(path) = &trace {
+            // Written before the run, so an input that kills the process can be recovered.
+            let _ = std::fs::write(path, &input);
+        }
         let outcome = panic::catch_unwind(|| exercise(&input));
         let problem = match outcome {
             Ok(Outcome::Rejected) => {

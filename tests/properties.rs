@@ -1,71 +1,162 @@
-//! Property tests: random small scenarios, and the invariants every run must keep.
+//! Property tests: random valid scenarios with every feature switched on, and the invariants
+//! every run must keep (conservation at every sample, time order, no delivery inside a full
+//! outage, no negative queue — the last is checked inside every run).
 
 mod common;
 
 use mailsim::model::simulate;
 use proptest::prelude::*;
 
-/// A random but valid scenario with one sender and one receiver.
-fn arbitrary_scenario() -> impl Strategy<Value = (String, Option<(u64, u64)>)> {
+const KINDS: [&str; 4] = ["Timeout", "Refused", "Greeting421", "Reply451"];
+const CLASSES: [&str; 4] = ["Good", "Neutral", "Poor", "Bad"];
+const POLICIES: [&str; 6] = [
+    r#"Fixed(interval: "7m", lifetime: "3h")"#,
+    r#"Exponential(base: "1m", cap: "30m", jitter: None, lifetime: "2h")"#,
+    r#"Exponential(base: "1m", cap: "30m", jitter: Full, lifetime: "2h")"#,
+    r#"Exponential(base: "1m", cap: "30m", multiplier: 1.5, jitter: Equal, lifetime: "2h")"#,
+    r#"Exponential(base: "1m", cap: "30m", jitter: Decorrelated, lifetime: "6h")"#,
+    r#"Offsets(offsets: ["1m", "10m", "1h", "3h"])"#,
+];
+const SERVICE: [&str; 3] = [
+    r#"Fixed("500ms")"#,
+    r#"Exponential(mean: "1s")"#,
+    r#"LogNormal(mean: "1s", sd: "700ms")"#,
+];
+
+/// One receiver: throttle, reputation deferrals and one outage (start, length in minutes, kind,
+/// fraction in tenths).
+fn receiver() -> impl Strategy<Value = (String, Option<(u64, u64, usize, u32)>)> {
     (
-        1u64..400,                            // campaign size
-        0u64..120,                            // campaign spread, minutes
-        prop::option::of((0u64..240, 1u64..240)), // full outage (start, length) in minutes
-        0usize..4,                            // outage kind
-        prop::option::of((1u32..50, 1u32..30)), // throttle (per minute, burst)
-        0.0f64..0.2,                          // invalid share
-        0usize..3,                            // retry policy
-        prop::option::of(1u32..5),            // connection limit
-        0u64..3000,                           // transaction ms
-        any::<u64>(),                         // seed
+        prop::option::of((1u32..50, 1u32..30)),
+        prop::array::uniform4(0u32..11),
+        prop::option::of((0u64..240, 1u64..240, 0usize..4, 1u32..11)),
+    )
+        .prop_map(|(throttle, deferral, outage)| {
+            let throttle = throttle.map_or(String::new(), |(rate, burst)| {
+                format!(r#"throttle: (rate: "{rate}/min", burst: {burst}),"#)
+            });
+            let deferral: Vec<String> = CLASSES
+                .iter()
+                .zip(deferral)
+                .map(|(class, tenths)| format!("{class}: {}", f64::from(tenths) / 20.0))
+                .collect();
+            let outages = outage.map_or(String::new(), |(start, length, kind, tenths)| {
+                format!(
+                    r#"outages: [(start: "{start}m", end: "{}m", kind: {}, fraction: {})],"#,
+                    start + length,
+                    KINDS[kind],
+                    f64::from(tenths) / 10.0
+                )
+            });
+            let text = format!(
+                "({throttle} reputation_deferral: {{{}}}, {outages})",
+                deferral.join(", ")
+            );
+            (text, outage)
+        })
+}
+
+/// One sender sending to the receivers `r0 … r{n-1}`.
+fn sender(index: usize, receivers: usize) -> impl Strategy<Value = String> {
+    (
+        (1u64..300, 0u64..120, 0u64..60),        // campaign size, spread, Poisson per hour
+        prop::option::of(1u64..200),               // profile daytime rate per hour
+        prop::array::uniform3(1u32..5),            // IPs per reputation pool
+        0usize..4,                                 // the second pool's class
+        0.0f64..0.2,                               // invalid share
+        0usize..POLICIES.len(),
+        (prop::option::of(1u32..5), 1u32..20, 0usize..SERVICE.len()),
+        (prop::option::of(1u64..180), prop::option::of((0u64..40, 10u64..60))),
     )
         .prop_map(
-            |(messages, spread, outage, kind, throttle, invalid, policy, limit, transaction, seed)| {
-                let kinds = ["Timeout", "Refused", "Greeting421", "Reply451"];
-                let outages = outage.map_or(String::new(), |(start, length)| {
-                    format!(
-                        r#"outages: [(start: "{start}m", end: "{}m", kind: {})],"#,
-                        start + length,
-                        kinds[kind]
-                    )
-                });
-                let throttle = throttle.map_or(String::new(), |(rate, burst)| {
-                    format!(r#"throttle: (rate: "{rate}/min", burst: {burst}),"#)
-                });
-                let retry = [
-                    r#"Fixed(interval: "7m", lifetime: "3h")"#,
-                    r#"Exponential(base: "1m", cap: "30m", jitter: Full, lifetime: "2h")"#,
-                    r#"Offsets(offsets: ["1m", "10m", "1h", "3h"])"#,
-                ][policy];
+            move |((campaign, spread, poisson), profile, pools, class, invalid, policy, (limit, per_connection, service), (warning, alert))| {
+                let mut traffic = vec![format!(
+                    r#"Campaign(messages: {campaign}, at: "0s", spread: "{spread}m")"#
+                )];
+                if poisson > 0 {
+                    traffic.push(format!(r#"Poisson(rate: "{poisson}/h", end: "6h")"#));
+                }
+                if let Some(rate) = profile {
+                    traffic.push(format!(
+                        r#"Profile(steps: [(from: "0h", rate: "5/h"), (from: "2h", rate: "{rate}/h"), (from: "4h", rate: "0/h")], repeat: "8h")"#
+                    ));
+                }
+                let share = 1.0 / receivers as f64;
+                let mix: Vec<String> = (0..receivers)
+                    .map(|r| {
+                        // The last share absorbs rounding so the shares sum to exactly 1.
+                        let s = if r + 1 == receivers { 1.0 - share * (receivers - 1) as f64 } else { share };
+                        format!(r#""r{r}": {s}"#)
+                    })
+                    .collect();
                 let limit = limit.map_or("\"unlimited\"".to_string(), |l| l.to_string());
-                let text = format!(
+                let warning = warning.map_or(String::new(), |m| format!(r#"delay_warning: "{m}m","#));
+                let alert = alert.map_or(String::new(), |(threshold, every)| {
+                    format!(r#"queue_alert: (threshold: {threshold}, every: "{every}m"),"#)
+                });
+                format!(
                     r#"(
-                        name: "prop",
-                        run: (horizon: "2d", sample_every: "1m", seed: {seed}),
-                        senders: [(
-                            name: "s",
-                            ips: [(count: 2)],
-                            traffic: [Campaign(messages: {messages}, at: "0s", spread: "{spread}m")],
-                            recipients: (mix: {{"r": 1.0}}, invalid_share: {invalid}),
-                            connections: (per_destination: {limit}, transaction_time: Fixed("{transaction}ms")),
-                            retry: {retry},
-                        )],
-                        receivers: {{ "r": ({throttle} {outages}) }},
-                    )"#
-                );
-                let window = outage.map(|(start, length)| (start * 60, (start + length) * 60));
-                (text, window)
+                        name: "s{index}",
+                        ips: [(count: {}, reputation: Good), (count: {}, reputation: {}), (count: {}, reputation: Neutral)],
+                        traffic: [{}],
+                        recipients: (mix: {{{}}}, invalid_share: {invalid}),
+                        connections: (per_destination: {limit}, messages_per_connection: {per_connection}, transaction_time: {}, connect_time: "100ms"),
+                        {warning} {alert}
+                        retry: {},
+                    )"#,
+                    pools[0],
+                    pools[1],
+                    CLASSES[class],
+                    pools[2],
+                    traffic.join(", "),
+                    mix.join(", "),
+                    SERVICE[service],
+                    POLICIES[policy],
+                )
             },
         )
 }
 
+/// A whole scenario, and the full-outage windows (seconds) of its single receiver, if it has
+/// only one.
+fn scenario() -> impl Strategy<Value = (String, Option<(u64, u64)>)> {
+    (1usize..4, 1usize..3, any::<u64>())
+        .prop_flat_map(|(receivers, senders, seed)| {
+            (
+                prop::collection::vec(receiver(), receivers),
+                (0..senders)
+                    .map(|i| sender(i, receivers))
+                    .collect::<Vec<_>>(),
+                Just(seed),
+            )
+        })
+        .prop_map(|(receivers, senders, seed)| {
+            let full_outage = match receivers.as_slice() {
+                [(_, Some((start, length, _, 10)))] => Some((start * 60, (start + length) * 60)),
+                _ => None,
+            };
+            let receivers: Vec<String> = receivers
+                .iter()
+                .enumerate()
+                .map(|(r, (text, _))| format!(r#""r{r}": {text}"#))
+                .collect();
+            let text = format!(
+                r#"(name: "prop", run: (horizon: "2d", sample_every: "1m", seed: {seed}),
+                    senders: [{}], receivers: {{{}}})"#,
+                senders.join(", "),
+                receivers.join(", ")
+            );
+            (text, full_outage)
+        })
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
-    fn runs_keep_their_invariants((text, outage) in arbitrary_scenario()) {
+    fn runs_keep_their_invariants((text, full_outage) in scenario()) {
         let scenario = common::scenario(&text);
-        // simulate() itself fails if conservation or time order breaks; check both again here.
+        // simulate() itself fails if conservation, time order or a gauge breaks.
         let output = simulate(&scenario, 0).expect("invariants hold");
         let samples = &output.samples;
         prop_assert!(!samples.is_empty());
@@ -84,7 +175,7 @@ proptest! {
         );
         // Nothing is delivered inside a full outage: between two samples that both lie inside
         // the window, the delivered count does not move.
-        if let Some((start, end)) = outage {
+        if let Some((start, end)) = full_outage {
             for pair in samples.windows(2) {
                 let (a, b) = (pair[0].time.as_secs_f64(), pair[1].time.as_secs_f64());
                 if a >= start as f64 && b < end as f64 {

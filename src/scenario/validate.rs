@@ -133,6 +133,15 @@ fn resolve_sender(
             "add a pool, e.g. ips: [(count: 2, reputation: Good)]",
         ));
     }
+    // Checked before the pools are expanded: a count of four billion must not be materialised.
+    let total: u64 = raw.ips.iter().map(|pool| u64::from(pool.count)).sum();
+    if total > u64::from(u16::MAX) {
+        return Err(check.error(
+            format!("{field}.ips"),
+            format!("{total} sending IPs; at most 65535 are supported"),
+            "use fewer IPs",
+        ));
+    }
     let mut ips = Vec::new();
     for (p, pool) in raw.ips.iter().enumerate() {
         let pool_field = format!("{field}.ips[{p}]");
@@ -160,13 +169,6 @@ fn resolve_sender(
             });
             *next_address = next_address.wrapping_add(1);
         }
-    }
-    if ips.len() > usize::from(u16::MAX) {
-        return Err(check.error(
-            format!("{field}.ips"),
-            format!("{} sending IPs; at most 65535 are supported", ips.len()),
-            "use fewer IPs",
-        ));
     }
     if raw.traffic.is_empty() {
         return Err(check.error(
