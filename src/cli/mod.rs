@@ -90,10 +90,13 @@ pub fn main() -> Result<(), CliError> {
 /// Writes `text` to stdout; a closed pipe (e.g. `| head`) is not an error.
 pub fn print_stdout(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::Failed(anyhow::Error::new(error).context("could not write to stdout")))
-        }
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Failed(
+            anyhow::Error::new(error).context("could not write to stdout"),
+        )),
         _ => Ok(()),
     }
 }

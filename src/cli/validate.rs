@@ -6,5 +6,9 @@ use super::{CliError, print_stdout};
 
 pub fn validate(path: &Path) -> Result<(), CliError> {
     let scenario = mailsim::scenario::load(path)?;
-    print_stdout(&format!("{}ok: {} is valid\n", scenario.describe(), path.display()))
+    print_stdout(&format!(
+        "{}ok: {} is valid\n",
+        scenario.describe(),
+        path.display()
+    ))
 }

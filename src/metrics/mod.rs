@@ -156,7 +156,9 @@ impl Recorder {
     /// A message joined the queue for a connection.
     pub fn wait_connection(&mut self) {
         self.now.waiting_connection += 1;
-        self.peak_waiting_connection = self.peak_waiting_connection.max(self.now.waiting_connection);
+        self.peak_waiting_connection = self
+            .peak_waiting_connection
+            .max(self.now.waiting_connection);
     }
 
     /// A message left the queue for a connection.

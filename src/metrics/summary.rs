@@ -126,7 +126,10 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
     let little = LittleSummary {
         mean_queued: ratio(recorder.queued_area as f64, end.as_millis() as f64),
         throughput_per_s: ratio(recorder.departed as f64, seconds),
-        mean_time_in_queue_s: ratio(recorder.sojourn_sum_ms as f64 / 1000.0, recorder.departed as f64),
+        mean_time_in_queue_s: ratio(
+            recorder.sojourn_sum_ms as f64 / 1000.0,
+            recorder.departed as f64,
+        ),
     };
     Summary {
         meta,

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use crate::engine::{RandomStream, SimDuration};
 
 /// A sending IP's reputation class, as a receiver sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 pub enum Reputation {
     /// Long, clean sending history.
     Good,
@@ -111,6 +113,9 @@ mod tests {
     #[test]
     fn fixed_zero_is_allowed() {
         let mut rng = RandomStream::new(1, 0, "test");
-        assert_eq!(ServiceTime::Fixed(SimDuration::ZERO).sample(&mut rng), SimDuration::ZERO);
+        assert_eq!(
+            ServiceTime::Fixed(SimDuration::ZERO).sample(&mut rng),
+            SimDuration::ZERO
+        );
     }
 }

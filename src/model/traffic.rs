@@ -133,7 +133,9 @@ fn segment(steps: &[(f64, f64)], period_ms: Option<f64>, t: f64) -> (f64, f64) {
         }
         None => (0.0, t),
     };
-    let index = steps.partition_point(|&(from, _)| from <= local).saturating_sub(1);
+    let index = steps
+        .partition_point(|&(from, _)| from <= local)
+        .saturating_sub(1);
     let end = match (steps.get(index + 1), period_ms) {
         (Some(&(next, _)), _) => offset + next,
         (None, Some(period)) => offset + period,
@@ -172,7 +174,12 @@ mod tests {
         let times: Vec<_> = std::iter::from_fn(|| source.next()).collect();
         assert_eq!(
             times,
-            vec![(SimTime(1000), 1), (SimTime(1100), 1), (SimTime(1200), 1), (SimTime(1300), 1)]
+            vec![
+                (SimTime(1000), 1),
+                (SimTime(1100), 1),
+                (SimTime(1200), 1),
+                (SimTime(1300), 1)
+            ]
         );
         let burst = Traffic::Campaign {
             messages: 500,
@@ -215,6 +222,10 @@ mod tests {
         let mut source = Source::new(0, &window, RandomStream::new(9, 0, "t"));
         let times: Vec<_> = std::iter::from_fn(|| source.next()).collect();
         assert!(!times.is_empty());
-        assert!(times.iter().all(|(t, _)| (1000..=2000).contains(&t.as_millis())));
+        assert!(
+            times
+                .iter()
+                .all(|(t, _)| (1000..=2000).contains(&t.as_millis()))
+        );
     }
 }

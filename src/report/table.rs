@@ -11,15 +11,35 @@ pub fn summary_table(summary: &Summary) -> String {
     let arrived = summary.arrived.max(1) as f64;
     let share = |n: u64| format!("{:5.1}%", n as f64 / arrived * 100.0);
     let meta = &summary.meta;
-    let _ = writeln!(out, "{} · seed {} · replication {}", meta.scenario, meta.seed, meta.replication);
+    let _ = writeln!(
+        out,
+        "{} · seed {} · replication {}",
+        meta.scenario, meta.seed, meta.replication
+    );
     let mut row = |label: &str, value: String, note: String| {
         let _ = writeln!(out, "  {label:<20} {value:>12}  {note}");
     };
     row("arrived", summary.arrived.to_string(), String::new());
-    row("delivered", summary.delivered.to_string(), share(summary.delivered));
-    row("bounced (5xx)", summary.bounced.to_string(), share(summary.bounced));
-    row("expired", summary.expired.to_string(), share(summary.expired));
-    row("still queued", summary.queued_at_end.to_string(), share(summary.queued_at_end));
+    row(
+        "delivered",
+        summary.delivered.to_string(),
+        share(summary.delivered),
+    );
+    row(
+        "bounced (5xx)",
+        summary.bounced.to_string(),
+        share(summary.bounced),
+    );
+    row(
+        "expired",
+        summary.expired.to_string(),
+        share(summary.expired),
+    );
+    row(
+        "still queued",
+        summary.queued_at_end.to_string(),
+        share(summary.queued_at_end),
+    );
     row(
         "attempts",
         summary.attempts.to_string(),
@@ -32,8 +52,16 @@ pub fn summary_table(summary: &Summary) -> String {
         .collect();
     let deferrals: u64 = summary.deferrals.values().sum();
     row("deferrals", deferrals.to_string(), by_code.join(", "));
-    row("delay warnings", summary.delay_warnings.to_string(), String::new());
-    row("queue alerts", summary.queue_alerts.to_string(), String::new());
+    row(
+        "delay warnings",
+        summary.delay_warnings.to_string(),
+        String::new(),
+    );
+    row(
+        "queue alerts",
+        summary.queue_alerts.to_string(),
+        String::new(),
+    );
     match &summary.latency_s {
         Some(l) => {
             row("latency mean", human(l.mean), String::new());
@@ -46,7 +74,11 @@ pub fn summary_table(summary: &Summary) -> String {
         }
         None => row("latency", "—".into(), "nothing delivered".into()),
     }
-    row("peak retry queue", summary.peak_queue.to_string(), String::new());
+    row(
+        "peak retry queue",
+        summary.peak_queue.to_string(),
+        String::new(),
+    );
     row(
         "peak connection wait",
         summary.peak_waiting_connection.to_string(),

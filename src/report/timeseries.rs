@@ -42,5 +42,6 @@ pub fn timeseries_csv(samples: &[Sample]) -> String {
             ])
             .expect("writing to memory");
     }
-    String::from_utf8(writer.into_inner().expect("flushing memory")).expect("CSV of numbers is UTF-8")
+    String::from_utf8(writer.into_inner().expect("flushing memory"))
+        .expect("CSV of numbers is UTF-8")
 }

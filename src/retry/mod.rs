@@ -1,21 +1,53 @@
 //! Retry policies: the [`RetryPolicy`] trait, the scenario's choice of policy ([`RetrySpec`]) and
-//! the built-in policies, one file each.
+//! the built-in policies, one file each (`postfix.rs`, `exim.rs`, `kumomta.rs`, …).
 //!
 //! A policy is asked once per failed attempt and answers "retry at t" or "give up". It sees the
 //! message's arrival, how many attempts it has had, the reply (with its scope, so a policy can
 //! treat a dead site differently from a busy recipient) and the destination, and it can keep a
 //! little per-message state ([`MessageRetryState`]) and any per-destination state of its own.
-//! Delay warnings and queue alerts are the sender's business, not the policy's.
+//!
+//! Destination-level behaviour (Postfix's concurrency window and dead destination, Exim's host
+//! retry records, Exchange's queue retry ladder, KumoMTA / PowerMTA suspensions and rate limits)
+//! uses the trait's optional hooks: [`RetryPolicy::admit`] before every attempt,
+//! [`RetryPolicy::on_attempt_end`] after every attempt and [`RetryPolicy::connection_limit`].
+//! Simple policies leave them at their defaults and behave exactly as before.
+//!
+//! Delay warnings and queue alerts are the sender's settings; a policy only supplies the real
+//! system's default notice age ([`RetrySpec::delay_warning_default`]), used when the sender sets
+//! no `delay_warning` of its own.
 
+mod adaptive;
+mod catalog;
+mod exchange_online;
+mod exchange_server;
+mod exim;
 mod exponential;
 mod fixed;
+mod fope;
+mod kumomta;
 mod offsets;
+mod postfix;
+mod powermta;
+mod rfc5321;
+pub mod schedule;
+mod sendmail;
 
 use serde::Deserialize;
 
+pub use adaptive::{Action, Adaptive, AdaptiveParams, Office365Params, Rule, Trigger};
+pub use catalog::{CATALOG, PolicyInfo, find_policy, parse_spec, policy_names};
+pub use exchange_online::ExchangeOnlineParams;
+pub use exchange_server::{ExchangeServer, ExchangeServerParams, TransportRole};
+pub use exim::{Exim, EximParams, EximRule, EximRules, RuleKind};
 pub use exponential::{Exponential, Jitter};
 pub use fixed::Fixed;
+pub use fope::FopeParams;
+pub use kumomta::{KumoMta, KumoMtaParams};
 pub use offsets::Offsets;
+pub use postfix::{Feedback, Postfix, PostfixParams};
+pub use powermta::{PowerMta, PowerMtaParams};
+pub use rfc5321::Rfc5321Params;
+pub use sendmail::{Sendmail, SendmailParams};
 
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::Reply;
@@ -51,10 +83,50 @@ pub enum Decision {
     GiveUp,
 }
 
-/// Per-message state a policy may keep (e.g. the previous sleep for decorrelated jitter).
-/// Starts at zero for every message.
+/// Per-message state a policy may keep (e.g. the previous sleep for decorrelated jitter, or
+/// Exim's last and next retry times for a per-message retry key). Starts at zero for every
+/// message.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MessageRetryState(pub u64);
+pub struct MessageRetryState(pub u64, pub u64);
+
+/// What the policy is told before an attempt starts.
+#[derive(Clone, Copy, Debug)]
+pub struct Pending {
+    /// The instant the attempt would start.
+    pub now: SimTime,
+    /// When the message arrived at the sender.
+    pub arrival: SimTime,
+    /// Attempts made so far (0 before the first).
+    pub attempts: u32,
+    /// Index of the destination (receiver) within the sender.
+    pub destination: usize,
+}
+
+impl Pending {
+    /// The message's age.
+    pub fn age(&self) -> SimDuration {
+        self.now - self.arrival
+    }
+}
+
+/// The policy's answer before an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Make the attempt now.
+    Proceed,
+    /// Do not connect: defer the message as if the attempt had failed with this reply (the
+    /// policy's [`RetryPolicy::on_failure`] then decides when to retry). Postfix does this for a
+    /// dead destination, Sendmail for a host in its host-status cache.
+    Defer(Reply),
+    /// Do not connect and do not count a failure: ask again at this instant (a suspended
+    /// destination, an Exim host whose retry time has not come).
+    Hold(SimTime),
+    /// The message has been given this start slot (a lowered message rate): it starts at that
+    /// instant without being asked again.
+    Reserved(SimTime),
+    /// Do not connect: the message expires now (Exim `delay_after_cutoff`).
+    Expire,
+}
 
 /// A retry policy. One instance serves one sender for a whole run, so it may keep
 /// per-destination state between calls.
@@ -69,6 +141,35 @@ pub trait RetryPolicy: Send {
 
     /// Told when an attempt to `destination` was accepted. Default: nothing.
     fn on_delivery(&mut self, _destination: usize, _now: SimTime) {}
+
+    /// Asked before every attempt (first attempts and retries). Default: proceed.
+    fn admit(&mut self, _pending: &Pending, _state: &mut MessageRetryState) -> Admission {
+        Admission::Proceed
+    }
+
+    /// Told when any attempt to `destination` ends, before [`RetryPolicy::on_failure`] or
+    /// [`RetryPolicy::on_delivery`]; `others_busy` is the number of other attempts still in
+    /// progress to that destination. Default: nothing.
+    fn on_attempt_end(
+        &mut self,
+        _destination: usize,
+        _reply: Reply,
+        _now: SimTime,
+        _others_busy: u32,
+    ) {
+    }
+
+    /// An extra limit on parallel connections to `destination` (Postfix's concurrency window,
+    /// a throttled destination's limit). The sender's own limit still applies. Default: none.
+    fn connection_limit(&self, _destination: usize, _now: SimTime) -> Option<u32> {
+        None
+    }
+
+    /// Whether this policy uses [`RetryPolicy::admit`], [`RetryPolicy::on_attempt_end`] or
+    /// [`RetryPolicy::connection_limit`]; the world skips the calls when it does not.
+    fn uses_destination_hooks(&self) -> bool {
+        false
+    }
 }
 
 /// The policy a scenario asks for, with its parameters.
@@ -107,6 +208,46 @@ pub enum RetrySpec {
         #[serde(default = "five_days")]
         lifetime: SimDuration,
     },
+    /// FOPE / early Exchange Online Protection (2012 FAQ): every 20 minutes for 5 days, one
+    /// notice at 2 hours.
+    Fope(FopeParams),
+    /// Exchange Online outbound: gives up after 24 hours (48 hours in older documentation).
+    ExchangeOnline(ExchangeOnlineParams),
+    /// Exchange Server 2016/2019 transport: glitch, transient and connection-failure retries
+    /// for an unreachable next hop, the message retry interval for single deferred messages.
+    ExchangeServer(ExchangeServerParams),
+    /// Postfix `qmgr`: age-based backoff on the deferred-queue scan grid, per-destination
+    /// concurrency window and dead destination.
+    Postfix(PostfixParams),
+    /// Exim 4 retry rules (`F`, `G`, `H`), clocked from the retry key's first failure.
+    Exim(EximParams),
+    /// Sendmail 8: every queue run, host-status cache, queuewarn and queuereturn.
+    Sendmail(SendmailParams),
+    /// KumoMTA: `retry_interval × 2^n`, jitter, expiry when the next try would pass `max_age`.
+    KumoMta(KumoMtaParams),
+    /// PowerMTA: `retry-after` list, `bounce-after`, backoff mode on matching replies.
+    PowerMta(PowerMtaParams),
+    /// RFC 5321 §4.5.4.1 minimum: every 30 minutes, give up after 4–5 days.
+    Rfc5321(Rfc5321Params),
+    /// Adaptive destination-level control (KumoMTA Traffic Shaping Automation style) on top of
+    /// a base retry policy.
+    Adaptive(AdaptiveParams),
+    /// KumoMTA's retry with KumoMTA's published Outlook / Office 365 automation rules.
+    KumoMtaOffice365(Office365Params),
+}
+
+/// What every built-in policy's parameter set provides; [`RetrySpec`] dispatches to it.
+pub(crate) trait PolicyParams {
+    /// Checks the parameters against each other.
+    fn validate(&self) -> Result<(), SpecProblem>;
+    /// Builds the policy.
+    fn build(&self) -> Box<dyn RetryPolicy>;
+    /// One line with every parameter.
+    fn describe(&self) -> String;
+    /// The real system's default delay-notice age, if it sends one by default.
+    fn delay_warning_default(&self) -> Option<SimDuration> {
+        None
+    }
 }
 
 fn five_days() -> SimDuration {
@@ -135,7 +276,45 @@ impl RetrySpec {
             RetrySpec::Fixed { .. } => "fixed",
             RetrySpec::Exponential { .. } => "exponential",
             RetrySpec::Offsets { .. } => "offsets",
+            RetrySpec::Fope(_) => "fope",
+            RetrySpec::ExchangeOnline(_) => "exchange-online",
+            RetrySpec::ExchangeServer(_) => "exchange-server",
+            RetrySpec::Postfix(_) => "postfix",
+            RetrySpec::Exim(_) => "exim",
+            RetrySpec::Sendmail(_) => "sendmail",
+            RetrySpec::KumoMta(_) => "kumomta",
+            RetrySpec::PowerMta(_) => "powermta",
+            RetrySpec::Rfc5321(_) => "rfc5321",
+            RetrySpec::Adaptive(_) => "adaptive",
+            RetrySpec::KumoMtaOffice365(_) => "kumomta-office365",
         }
+    }
+
+    /// The parameter set of a built-in policy other than the three generic ones.
+    fn params(&self) -> Option<&dyn PolicyParams> {
+        Some(match self {
+            RetrySpec::Fixed { .. } | RetrySpec::Exponential { .. } | RetrySpec::Offsets { .. } => {
+                return None;
+            }
+            RetrySpec::Fope(p) => p,
+            RetrySpec::ExchangeOnline(p) => p,
+            RetrySpec::ExchangeServer(p) => p,
+            RetrySpec::Postfix(p) => p,
+            RetrySpec::Exim(p) => p,
+            RetrySpec::Sendmail(p) => p,
+            RetrySpec::KumoMta(p) => p,
+            RetrySpec::PowerMta(p) => p,
+            RetrySpec::Rfc5321(p) => p,
+            RetrySpec::Adaptive(p) => p,
+            RetrySpec::KumoMtaOffice365(p) => p,
+        })
+    }
+
+    /// The age at which the real system sends its one delay notice by default (FOPE 2 h,
+    /// Exchange and Sendmail 4 h, Postfix only if `delay_warning_time` is set). The sender's
+    /// `delay_warning`, when set, takes precedence; see `scenarios/README.md`.
+    pub fn delay_warning_default(&self) -> Option<SimDuration> {
+        self.params().and_then(PolicyParams::delay_warning_default)
     }
 
     /// Checks the parameters against each other.
@@ -210,11 +389,15 @@ impl RetrySpec {
                 }
             }
             RetrySpec::Fixed { .. } => Ok(()),
+            other => other.params().map_or(Ok(()), PolicyParams::validate),
         }
     }
 
     /// Builds the policy.
     pub fn build(&self) -> Box<dyn RetryPolicy> {
+        if let Some(params) = self.params() {
+            return params.build();
+        }
         match self.clone() {
             RetrySpec::Fixed { interval, lifetime } => Box::new(Fixed { interval, lifetime }),
             RetrySpec::Exponential {
@@ -231,6 +414,11 @@ impl RetrySpec {
                 lifetime,
             }),
             RetrySpec::Offsets { offsets, lifetime } => Box::new(Offsets { offsets, lifetime }),
+            // The built-in policies with a parameter set returned above.
+            _ => Box::new(Fixed {
+                interval: SimDuration::from_mins(20),
+                lifetime: five_days(),
+            }),
         }
     }
 
@@ -238,7 +426,9 @@ impl RetrySpec {
     pub fn describe(&self) -> String {
         match self {
             RetrySpec::Fixed { interval, lifetime } => {
-                format!("fixed: every {interval}, expire at the first failure at or past {lifetime}")
+                format!(
+                    "fixed: every {interval}, expire at the first failure at or past {lifetime}"
+                )
             }
             RetrySpec::Exponential {
                 base,
@@ -256,7 +446,27 @@ impl RetrySpec {
                     list.join(", +")
                 )
             }
+            other => other
+                .params()
+                .map_or_else(String::new, PolicyParams::describe),
         }
+    }
+}
+
+/// Checks that a duration parameter is positive.
+pub(crate) fn positive(
+    field: &'static str,
+    value: SimDuration,
+    example: &str,
+) -> Result<(), SpecProblem> {
+    if value == SimDuration::ZERO {
+        Err(SpecProblem {
+            field,
+            message: format!("`{field}` must be positive"),
+            hint: format!("use a positive duration such as {example}"),
+        })
+    } else {
+        Ok(())
     }
 }
 

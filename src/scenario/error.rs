@@ -10,7 +10,10 @@ use thiserror::Error;
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("could not read scenario file {path}: {source}")]
-    #[diagnostic(code(mailsim::scenario::read), help("check the path; scenarios/ has examples"))]
+    #[diagnostic(
+        code(mailsim::scenario::read),
+        help("check the path; scenarios/ has examples")
+    )]
     Read {
         /// The path given.
         path: PathBuf,
@@ -60,10 +63,16 @@ pub enum ScenarioError {
 
 impl ScenarioError {
     /// Builds a [`ScenarioError::Syntax`] from RON's error, pointing at its position in `text`.
-    pub(crate) fn from_ron(path: &str, text: &str, error: &ron::error::SpannedError) -> ScenarioError {
+    pub(crate) fn from_ron(
+        path: &str,
+        text: &str,
+        error: &ron::error::SpannedError,
+    ) -> ScenarioError {
         let start = byte_offset(text, error.span.start.line, error.span.start.col);
         let end = byte_offset(text, error.span.end.line, error.span.end.col).max(start);
-        let length = (end - start).max(1).min(text.len().saturating_sub(start).max(1));
+        let length = (end - start)
+            .max(1)
+            .min(text.len().saturating_sub(start).max(1));
         let message = error.code.to_string();
         let hint = hint_for(&message);
         ScenarioError::Syntax {

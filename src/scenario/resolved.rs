@@ -54,7 +54,8 @@ pub struct Sender {
     pub invalid_share: Share,
     /// Connection settings.
     pub connections: Connections,
-    /// Age at which a delay warning is sent (checked when an attempt fails).
+    /// Age at which a delay warning is sent (checked when an attempt fails); the sender's own
+    /// setting, else the retry policy's default ([`RetrySpec::delay_warning_default`]).
     pub delay_warning: Option<SimDuration>,
     /// Queue alert settings.
     pub queue_alert: Option<QueueAlert>,
@@ -276,7 +277,10 @@ impl Scenario {
                 .map(|(class, p)| format!("{class:?} {:.1}%", p * 100.0))
                 .collect();
             if !deferral.is_empty() {
-                line(format!("  reputation deferral (451 4.7.650): {}", deferral.join(", ")));
+                line(format!(
+                    "  reputation deferral (451 4.7.650): {}",
+                    deferral.join(", ")
+                ));
             }
             for outage in &receiver.outages {
                 line(format!(

@@ -15,10 +15,14 @@ use crate::engine::SimDuration;
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err("empty duration: write a number and a unit, such as \"90s\", \"20m\" or \"5d\"".into());
+        return Err(
+            "empty duration: write a number and a unit, such as \"90s\", \"20m\" or \"5d\"".into(),
+        );
     }
     if trimmed.starts_with('-') {
-        return Err(format!("negative duration `{trimmed}`: durations cannot be negative"));
+        return Err(format!(
+            "negative duration `{trimmed}`: durations cannot be negative"
+        ));
     }
     let parsed = humantime::parse_duration(trimmed).map_err(|err| {
         format!(
@@ -78,19 +82,27 @@ impl FromStr for Rate {
         let (count, unit) = text
             .split_once('/')
             .ok_or_else(|| format!("invalid rate `{text}`: {hint}"))?;
-        let count: f64 = count
-            .trim()
-            .parse()
-            .map_err(|_| format!("invalid rate `{text}`: `{}` is not a number; {hint}", count.trim()))?;
+        let count: f64 = count.trim().parse().map_err(|_| {
+            format!(
+                "invalid rate `{text}`: `{}` is not a number; {hint}",
+                count.trim()
+            )
+        })?;
         if !count.is_finite() || count < 0.0 {
-            return Err(format!("invalid rate `{text}`: the count must be a finite number ≥ 0"));
+            return Err(format!(
+                "invalid rate `{text}`: the count must be a finite number ≥ 0"
+            ));
         }
         let seconds = match unit.trim() {
             "s" | "sec" | "second" => 1.0,
             "m" | "min" | "minute" => 60.0,
             "h" | "hour" => 3600.0,
             "d" | "day" => 86_400.0,
-            other => return Err(format!("invalid rate `{text}`: unknown unit `{other}`; {hint}")),
+            other => {
+                return Err(format!(
+                    "invalid rate `{text}`: unknown unit `{other}`; {hint}"
+                ));
+            }
         };
         Ok(Rate::per_second(count / seconds))
     }
@@ -100,6 +112,12 @@ impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -123,7 +141,9 @@ impl Share {
     /// Checks that `value` is a number from 0 to 1.
     pub fn new(value: f64) -> Result<Share, String> {
         if value.is_nan() || !(0.0..=1.0).contains(&value) {
-            Err(format!("{value} is not a share: write a number from 0 to 1, such as 0.25"))
+            Err(format!(
+                "{value} is not a share: write a number from 0 to 1, such as 0.25"
+            ))
         } else {
             Ok(Share(value))
         }

@@ -4,9 +4,9 @@
 use std::net::Ipv4Addr;
 
 use super::ScenarioError;
-use super::units::Rate;
 use super::raw::{RawLimit, RawReceiver, RawScenario, RawSender, RawTraffic};
 use super::resolved::*;
+use super::units::Rate;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::Reputation;
 
@@ -16,7 +16,12 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&self, field: impl Into<String>, message: impl Into<String>, hint: &str) -> ScenarioError {
+    fn error(
+        &self,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: &str,
+    ) -> ScenarioError {
         ScenarioError::Invalid {
             path: self.origin.to_string(),
             field: field.into(),
@@ -70,7 +75,11 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
         .map(|(name, receiver)| resolve_receiver(&check, &run, name, receiver))
         .collect::<Result<Vec<_>, _>>()?;
     if raw.senders.is_empty() {
-        return Err(check.error("senders", "no senders are defined", "add at least one sender"));
+        return Err(check.error(
+            "senders",
+            "no senders are defined",
+            "add at least one sender",
+        ));
     }
     let mut next_address = u32::from(Ipv4Addr::new(192, 0, 2, 1));
     let mut senders = Vec::with_capacity(raw.senders.len());
@@ -111,7 +120,11 @@ fn resolve_sender(
     next_address: &mut u32,
 ) -> Result<Sender, ScenarioError> {
     if raw.name.is_empty() {
-        return Err(check.error(format!("{field}.name"), "the name is empty", "name the sender"));
+        return Err(check.error(
+            format!("{field}.name"),
+            "the name is empty",
+            "name the sender",
+        ));
     }
     if raw.ips.is_empty() {
         return Err(check.error(
@@ -184,7 +197,10 @@ fn resolve_sender(
             return Err(check.error(
                 format!("{mix_field}.{name}"),
                 format!("there is no receiver named `{name}`"),
-                &format!("define it under receivers, or use one of: {}", receiver_names.join(", ")),
+                &format!(
+                    "define it under receivers, or use one of: {}",
+                    receiver_names.join(", ")
+                ),
             ));
         };
         if !(share.is_finite() && share > 0.0 && share <= 1.0) {
@@ -263,7 +279,10 @@ fn resolve_sender(
             connect_time: c.connect_time,
             connect_timeout: c.connect_timeout,
         },
-        delay_warning: raw.delay_warning,
+        // A policy that models a real system supplies that system's default notice age.
+        delay_warning: raw
+            .delay_warning
+            .or_else(|| raw.retry.delay_warning_default()),
         queue_alert: raw.queue_alert.map(|alert| QueueAlert {
             threshold: alert.threshold,
             every: alert.every,
@@ -440,7 +459,10 @@ fn resolve_receiver(
         if SimTime(outage.start.as_millis()) >= run.horizon {
             return Err(check.error(
                 format!("{field}.outages[{i}].start"),
-                format!("the outage starts at or after the horizon ({})", SimDuration(run.horizon.as_millis())),
+                format!(
+                    "the outage starts at or after the horizon ({})",
+                    SimDuration(run.horizon.as_millis())
+                ),
                 "move it earlier, or lengthen run.horizon",
             ));
         }
