@@ -1,7 +1,9 @@
 //! Command-line arguments and the subcommands. Each subcommand lives in its own file and only
 //! glues the library together; the simulation itself is in the library.
 
+mod policies;
 mod run;
+mod schedule;
 mod validate;
 
 use std::io::Write;
@@ -27,6 +29,11 @@ enum Command {
         /// The scenario file (RON).
         scenario: PathBuf,
     },
+    /// List the built-in retry policies, their parameters and defaults, and their sources.
+    Policies(policies::PoliciesArgs),
+    /// Print one message's attempt timeline under a policy, against a receiver that defers
+    /// every attempt.
+    Schedule(schedule::ScheduleArgs),
 }
 
 /// An error on its way to the user, with the exit code it deserves.
@@ -84,6 +91,8 @@ pub fn main() -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate { scenario } => validate::validate(&scenario),
+        Command::Policies(args) => policies::policies(args),
+        Command::Schedule(args) => schedule::schedule(args),
     }
 }
 

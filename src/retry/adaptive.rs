@@ -7,7 +7,8 @@
 //!
 //! Suspension holds messages without an attempt until it ends (KumoMTA drains a suspended ready
 //! queue back to the scheduled queue; what delay those messages get was not traced, sheet §11).
-//! A lowered message rate gives each message its own start slot, `1/rate` apart.
+//! A lowered message rate gives each message its own start slot, `1/rate` apart, while the
+//! lowered rate lasts; messages beyond the last slot are held until it ends.
 //!
 //! [`Office365Params`] is KumoMTA's retry with the published `community/shaping.toml`
 //! `provider."outlook"` automation rules.
@@ -184,13 +185,7 @@ impl PolicyParams for AdaptiveParams {
             message: format!("{}: {}", problem.field, problem.message),
             hint: problem.hint,
         })?;
-        let problem = |message: String, hint: &str| {
-            Err(SpecProblem {
-                field: "rules",
-                message,
-                hint: hint.to_string(),
-            })
-        };
+        let problem = |message: String, hint: &str| SpecProblem::err("rules", message, hint);
         for (i, rule) in self.rules.iter().enumerate() {
             if rule.code.is_none() && rule.pattern.is_none() {
                 return problem(
@@ -305,6 +300,11 @@ impl Controls {
         }
         if now < self.rate_until {
             let slot = self.next_slot.max(now);
+            if slot >= self.rate_until {
+                // No slot left before the lowered rate ends: ask again when it ends (it may
+                // have been extended by then).
+                return Admission::Hold(self.rate_until);
+            }
             self.next_slot = slot + SimDuration(self.rate_gap_ms);
             if slot > now {
                 return Admission::Reserved(slot);

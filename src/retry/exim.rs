@@ -202,29 +202,22 @@ impl fmt::Display for EximRules {
 
 impl PolicyParams for EximParams {
     fn validate(&self) -> Result<(), SpecProblem> {
-        let problem = |field, message: String, hint: &str| {
-            Err(SpecProblem {
-                field,
-                message,
-                hint: hint.to_string(),
-            })
-        };
         if self.retry_interval_max > SimDuration::from_hours(24) {
-            return problem(
+            return SpecProblem::err(
                 "retry_interval_max",
                 format!("{} is above Exim's ceiling of 24h", self.retry_interval_max),
                 "use at most \"24h\"",
             );
         }
         if self.retry_interval_max < SimDuration::from_secs(1) {
-            return problem(
+            return SpecProblem::err(
                 "retry_interval_max",
-                "it must be at least 1s".into(),
+                "it must be at least 1s",
                 "use e.g. \"24h\"",
             );
         }
         if let Some(rule) = self.rules.0.iter().find(|r| r.p1_s == 0) {
-            return problem(
+            return SpecProblem::err(
                 "rules",
                 format!(
                     "a rule with a zero interval ({:?}) retries in a tight loop",
@@ -239,16 +232,16 @@ impl PolicyParams for EximParams {
             .windows(2)
             .any(|w| w[1].cutoff_s < w[0].cutoff_s)
         {
-            return problem(
+            return SpecProblem::err(
                 "rules",
-                "the cutoffs are not in increasing order, so later rules can never apply".into(),
+                "the cutoffs are not in increasing order, so later rules can never apply",
                 "order the rules by cutoff, as Exim reads them first to last",
             );
         }
         if self.queue_interval == Some(SimDuration::ZERO) {
-            return problem(
+            return SpecProblem::err(
                 "queue_interval",
-                "a zero queue interval".into(),
+                "a zero queue interval",
                 "use e.g. \"30m\", or leave it out",
             );
         }

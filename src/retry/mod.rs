@@ -269,6 +269,21 @@ pub struct SpecProblem {
     pub hint: String,
 }
 
+impl SpecProblem {
+    /// An `Err` naming `field`, saying what is wrong and how to fix it.
+    pub(crate) fn err<T>(
+        field: &'static str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Result<T, SpecProblem> {
+        Err(SpecProblem {
+            field,
+            message: message.into(),
+            hint: hint.into(),
+        })
+    }
+}
+
 impl RetrySpec {
     /// The policy's short name, as used on the command line.
     pub fn name(&self) -> &'static str {
@@ -319,19 +334,14 @@ impl RetrySpec {
 
     /// Checks the parameters against each other.
     pub fn validate(&self) -> Result<(), SpecProblem> {
-        let problem = |field, message: String, hint: &str| {
-            Err(SpecProblem {
-                field,
-                message,
-                hint: hint.to_string(),
-            })
-        };
         match self {
-            RetrySpec::Fixed { interval, .. } if *interval == SimDuration::ZERO => problem(
-                "interval",
-                "a zero retry interval retries in a tight loop".into(),
-                "use a positive interval such as \"20m\"",
-            ),
+            RetrySpec::Fixed { interval, .. } if *interval == SimDuration::ZERO => {
+                SpecProblem::err(
+                    "interval",
+                    "a zero retry interval retries in a tight loop",
+                    "use a positive interval such as \"20m\"",
+                )
+            }
             RetrySpec::Exponential {
                 base,
                 cap,
@@ -339,19 +349,19 @@ impl RetrySpec {
                 ..
             } => {
                 if *base == SimDuration::ZERO {
-                    problem(
+                    SpecProblem::err(
                         "base",
-                        "the base delay must be positive".into(),
+                        "the base delay must be positive",
                         "use a positive base such as \"5m\"",
                     )
                 } else if cap < base {
-                    problem(
+                    SpecProblem::err(
                         "cap",
                         format!("the cap ({cap}) is smaller than the base ({base})"),
                         "make the cap at least as large as the base",
                     )
                 } else if !multiplier.is_finite() || *multiplier < 1.0 {
-                    problem(
+                    SpecProblem::err(
                         "multiplier",
                         format!("the multiplier {multiplier} must be a finite number ≥ 1"),
                         "use 2 for doubling, 1.5 for Exim-style growth",
@@ -362,14 +372,14 @@ impl RetrySpec {
             }
             RetrySpec::Offsets { offsets, .. } => {
                 if offsets.is_empty() {
-                    return problem(
+                    return SpecProblem::err(
                         "offsets",
-                        "the list is empty".into(),
+                        "the list is empty",
                         "list at least one offset, e.g. [\"5m\", \"30m\", \"2h\"]",
                     );
                 }
                 match offsets.windows(2).position(|pair| pair[1] <= pair[0]) {
-                    Some(i) => problem(
+                    Some(i) => SpecProblem::err(
                         "offsets",
                         format!(
                             "offset {} ({}) is not after offset {} ({})",
@@ -380,9 +390,9 @@ impl RetrySpec {
                         ),
                         "list the offsets in increasing order; each is measured from arrival",
                     ),
-                    None if offsets[0] == SimDuration::ZERO => problem(
+                    None if offsets[0] == SimDuration::ZERO => SpecProblem::err(
                         "offsets",
-                        "the first offset is 0s, the time of the first attempt".into(),
+                        "the first offset is 0s, the time of the first attempt",
                         "offsets are the 2nd, 3rd, … attempts; start with a positive one",
                     ),
                     None => Ok(()),
@@ -460,11 +470,11 @@ pub(crate) fn positive(
     example: &str,
 ) -> Result<(), SpecProblem> {
     if value == SimDuration::ZERO {
-        Err(SpecProblem {
+        SpecProblem::err(
             field,
-            message: format!("`{field}` must be positive"),
-            hint: format!("use a positive duration such as {example}"),
-        })
+            format!("`{field}` must be positive"),
+            format!("use a positive duration such as {example}"),
+        )
     } else {
         Ok(())
     }

@@ -154,13 +154,6 @@ impl fmt::Display for Feedback {
 
 impl PolicyParams for PostfixParams {
     fn validate(&self) -> Result<(), SpecProblem> {
-        let problem = |field, message: String, hint: &str| {
-            Err(SpecProblem {
-                field,
-                message,
-                hint: hint.to_string(),
-            })
-        };
         positive("queue_run_delay", self.queue_run_delay, "\"300s\"")?;
         positive(
             "minimal_backoff_time",
@@ -168,14 +161,14 @@ impl PolicyParams for PostfixParams {
             "\"300s\"",
         )?;
         if !self.queue_run_delay.as_millis().is_multiple_of(1000) {
-            return problem(
+            return SpecProblem::err(
                 "queue_run_delay",
                 format!("{} is not a whole number of seconds", self.queue_run_delay),
                 "Postfix counts in whole seconds; use e.g. \"300s\"",
             );
         }
         if self.maximal_backoff_time < self.minimal_backoff_time {
-            return problem(
+            return SpecProblem::err(
                 "maximal_backoff_time",
                 format!(
                     "maximal_backoff_time ({}) is below minimal_backoff_time ({})",
@@ -185,16 +178,16 @@ impl PolicyParams for PostfixParams {
             );
         }
         if self.initial_destination_concurrency == 0 {
-            return problem(
+            return SpecProblem::err(
                 "initial_destination_concurrency",
-                "a zero window never delivers".into(),
+                "a zero window never delivers",
                 "use at least 1 (Postfix's default is 5)",
             );
         }
         if self.default_destination_concurrency_limit < self.initial_destination_concurrency {
-            return problem(
+            return SpecProblem::err(
                 "default_destination_concurrency_limit",
-                "the limit is below initial_destination_concurrency".into(),
+                "the limit is below initial_destination_concurrency",
                 "make the limit at least the initial window (defaults 20 and 5)",
             );
         }

@@ -67,17 +67,10 @@ impl Default for PowerMtaParams {
 
 impl PolicyParams for PowerMtaParams {
     fn validate(&self) -> Result<(), SpecProblem> {
-        let problem = |field, message: String, hint: &str| {
-            Err(SpecProblem {
-                field,
-                message,
-                hint: hint.to_string(),
-            })
-        };
         if self.retry_after.is_empty() {
-            return problem(
+            return SpecProblem::err(
                 "retry_after",
-                "the list is empty".into(),
+                "the list is empty",
                 "give at least one gap, e.g. [\"10m\"]",
             );
         }
@@ -87,7 +80,7 @@ impl PolicyParams for PowerMtaParams {
         positive("backoff_retry_after", self.backoff_retry_after, "\"1h\"")?;
         for pattern in &self.backoff_patterns {
             if let Err(error) = Regex::new(pattern) {
-                return problem(
+                return SpecProblem::err(
                     "backoff_patterns",
                     format!("`{pattern}` is not a regular expression: {error}"),
                     "escape special characters such as `.` with a backslash",
@@ -95,9 +88,9 @@ impl PolicyParams for PowerMtaParams {
             }
         }
         if self.backoff_max_smtp_out == 0 {
-            return problem(
+            return SpecProblem::err(
                 "backoff_max_smtp_out",
-                "zero connections never deliver".into(),
+                "zero connections never deliver",
                 "use at least 1 (default 20)",
             );
         }
@@ -105,9 +98,9 @@ impl PolicyParams for PowerMtaParams {
             .backoff_max_msg_rate
             .is_some_and(|r| r.as_per_second() <= 0.0)
         {
-            return problem(
+            return SpecProblem::err(
                 "backoff_max_msg_rate",
-                "a zero rate never delivers".into(),
+                "a zero rate never delivers",
                 "use e.g. \"10/min\"",
             );
         }
