@@ -327,7 +327,8 @@ impl RetrySpec {
 
     /// The age at which the real system sends its one delay notice by default (FOPE 2 h,
     /// Exchange and Sendmail 4 h, Postfix only if `delay_warning_time` is set). The sender's
-    /// `delay_warning`, when set, takes precedence; see `scenarios/README.md`.
+    /// `delay_warning`, when set, takes precedence (see the `delay_warning` field of
+    /// [`crate::scenario::raw::RawSender`]).
     pub fn delay_warning_default(&self) -> Option<SimDuration> {
         self.params().and_then(PolicyParams::delay_warning_default)
     }
@@ -405,9 +406,6 @@ impl RetrySpec {
 
     /// Builds the policy.
     pub fn build(&self) -> Box<dyn RetryPolicy> {
-        if let Some(params) = self.params() {
-            return params.build();
-        }
         match self.clone() {
             RetrySpec::Fixed { interval, lifetime } => Box::new(Fixed { interval, lifetime }),
             RetrySpec::Exponential {
@@ -424,11 +422,17 @@ impl RetrySpec {
                 lifetime,
             }),
             RetrySpec::Offsets { offsets, lifetime } => Box::new(Offsets { offsets, lifetime }),
-            // The built-in policies with a parameter set returned above.
-            _ => Box::new(Fixed {
-                interval: SimDuration::from_mins(20),
-                lifetime: five_days(),
-            }),
+            RetrySpec::Fope(p) => p.build(),
+            RetrySpec::ExchangeOnline(p) => p.build(),
+            RetrySpec::ExchangeServer(p) => p.build(),
+            RetrySpec::Postfix(p) => p.build(),
+            RetrySpec::Exim(p) => p.build(),
+            RetrySpec::Sendmail(p) => p.build(),
+            RetrySpec::KumoMta(p) => p.build(),
+            RetrySpec::PowerMta(p) => p.build(),
+            RetrySpec::Rfc5321(p) => p.build(),
+            RetrySpec::Adaptive(p) => p.build(),
+            RetrySpec::KumoMtaOffice365(p) => p.build(),
         }
     }
 
@@ -488,32 +492,21 @@ pub(crate) fn past_lifetime(failure: &Failure, lifetime: SimDuration) -> bool {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! Drives a policy against a receiver that defers every attempt, for schedule tests.
+    //! Drives a policy built by hand against a receiver that defers every attempt.
 
     use super::*;
 
-    /// The attempt instants (seconds from the first attempt) until the policy gives up, and the
-    /// give-up instant. Each attempt takes no time.
+    /// The attempt instants (seconds from the first attempt) and the give-up instant (or the
+    /// last attempt if the timeline was cut), via [`schedule::timeline`].
     pub fn schedule(policy: &mut dyn RetryPolicy, reply: Reply, seed: u64) -> (Vec<f64>, f64) {
-        let mut rng = RandomStream::new(seed, 0, "retry");
-        let mut state = MessageRetryState::default();
-        let mut now = SimTime::ZERO;
-        let mut attempts = vec![];
-        for n in 1..=10_000u32 {
-            attempts.push(now.as_secs_f64());
-            let failure = Failure {
-                now,
-                arrival: SimTime::ZERO,
-                attempts: n,
-                reply,
-                destination: 0,
-            };
-            match policy.on_failure(&failure, &mut state, &mut rng) {
-                Decision::RetryAt(at) => now = at.max(now),
-                Decision::GiveUp => return (attempts, now.as_secs_f64()),
-            }
-        }
-        panic!("policy never gave up");
+        let (rows, _) = schedule::timeline(policy, None, reply, seed);
+        let attempts: Vec<f64> = rows
+            .iter()
+            .filter(|row| row.event == schedule::Event::Attempt)
+            .map(|row| row.offset_s)
+            .collect();
+        let end = rows.last().map_or(0.0, |row| row.offset_s);
+        (attempts, end)
     }
 }
 

@@ -31,7 +31,7 @@ use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::{Reply, ReplyClass, Scope};
 
 /// Postfix's parameters, with Postfix's names and defaults (`mail_params.h`).
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostfixParams {
     /// Period of the deferred-queue scan. Default `300s`.
@@ -196,7 +196,7 @@ impl PolicyParams for PostfixParams {
 
     fn build(&self) -> Box<dyn RetryPolicy> {
         Box::new(Postfix {
-            params: self.clone(),
+            params: *self,
             destinations: Vec::new(),
         })
     }
@@ -337,7 +337,7 @@ impl RetryPolicy for Postfix {
     }
 
     fn on_attempt_end(&mut self, destination: usize, reply: Reply, now: SimTime, others_busy: u32) {
-        let p = self.params.clone();
+        let p = self.params;
         let queue = self.queue(destination, now);
         let busy = others_busy + 1; // busy_refcount still counts the delivery being reported
         let site_failure = reply.scope() == Scope::Site && reply.class() == ReplyClass::Temporary;

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::{Reply, ReplyClass};
 
-use super::{Admission, Decision, Failure, MessageRetryState, Pending, RetrySpec};
+use super::{Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, RetrySpec};
 
 /// At most this many rows are computed; a schedule that is longer is marked truncated.
 pub const MAX_ROWS: usize = 100_000;
@@ -73,7 +73,24 @@ pub struct Schedule {
 /// Computes the timeline of `spec` against a receiver that answers every attempt with `reply`.
 pub fn compute(spec: &RetrySpec, reply: Reply, seed: u64) -> Schedule {
     let mut policy = spec.build();
-    let notice_age = spec.delay_warning_default();
+    let (rows, truncated) = timeline(policy.as_mut(), spec.delay_warning_default(), reply, seed);
+    Schedule {
+        policy: spec.describe(),
+        reply: reply.to_string(),
+        seed,
+        rows,
+        truncated,
+    }
+}
+
+/// The rows for any policy (also one built by hand), with an optional notice age; and whether
+/// they were cut at [`MAX_ROWS`].
+pub fn timeline(
+    policy: &mut dyn RetryPolicy,
+    notice_age: Option<SimDuration>,
+    reply: Reply,
+    seed: u64,
+) -> (Vec<Row>, bool) {
     let mut rng = RandomStream::new(seed, 0, "retry/schedule");
     let mut state = MessageRetryState::default();
     let mut rows = Vec::new();
@@ -137,7 +154,7 @@ pub fn compute(spec: &RetrySpec, reply: Reply, seed: u64) -> Schedule {
             }
             Admission::Expire => {
                 push_expired(&mut rows, attempts, now);
-                return finish(spec, reply, seed, rows, false);
+                return (rows, false);
             }
         };
         let failure = Failure {
@@ -150,7 +167,7 @@ pub fn compute(spec: &RetrySpec, reply: Reply, seed: u64) -> Schedule {
         match policy.on_failure(&failure, &mut state, &mut rng) {
             Decision::GiveUp => {
                 push_expired(&mut rows, attempts, now);
-                return finish(spec, reply, seed, rows, false);
+                return (rows, false);
             }
             Decision::RetryAt(at) => {
                 if let Some(age) = notice_age
@@ -169,17 +186,7 @@ pub fn compute(spec: &RetrySpec, reply: Reply, seed: u64) -> Schedule {
             }
         }
     }
-    finish(spec, reply, seed, rows, true)
-}
-
-fn finish(spec: &RetrySpec, reply: Reply, seed: u64, rows: Vec<Row>, truncated: bool) -> Schedule {
-    Schedule {
-        policy: spec.describe(),
-        reply: reply.to_string(),
-        seed,
-        rows,
-        truncated,
-    }
+    (rows, true)
 }
 
 impl Schedule {
