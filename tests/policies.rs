@@ -137,3 +137,22 @@ fn same_seed_same_results_with_destination_hooks() {
     let b = serde_json::to_string(&run(&text)).expect("json");
     assert_eq!(a, b);
 }
+
+#[test]
+fn policy_mistakes_in_a_scenario_name_the_field_and_the_choices() {
+    let misspelt = micro(r#"Postfix(minimal_backof: "1s")"#, "()");
+    let error = format!(
+        "{:?}",
+        parse("test", &misspelt).expect_err("misspelt field")
+    );
+    assert!(error.contains("minimal_backoff_time"), "{error}");
+    let zero = micro(r#"Exim(rules: "F,2h,0s")"#, "()");
+    let error = parse("test", &zero).expect_err("zero interval").to_string();
+    assert!(error.contains("senders[0].retry.rules"), "{error}");
+    let defaults = parse("test", &micro("Fope()", "()")).expect("FOPE");
+    // FOPE's notice age comes with the policy when the sender sets none.
+    assert_eq!(
+        defaults.senders[0].delay_warning.map(|d| d.as_millis()),
+        Some(7_200_000)
+    );
+}

@@ -393,6 +393,18 @@ impl RetryPolicy for Exim {
         let now = failure.now.as_millis() / 1000;
         let arrival = failure.arrival.as_millis() / 1000;
         let (next, timed_out) = if failure.reply.scope() == Scope::Site {
+            if let Some(rec) = *self.host(failure.destination)
+                && now < rec.next_try
+            {
+                // Another delivery already failed this host and set its retry time in this
+                // round (Exim tries a host once per round and skips it for the other
+                // messages); this failure does not move the host's clock again.
+                return if rec.expired {
+                    Decision::GiveUp
+                } else {
+                    Decision::RetryAt(self.run_at(rec.next_try, failure.now))
+                };
+            }
             let mut record = *self.host(failure.destination);
             let result = self.update(&mut record, now, arrival, true, rng);
             *self.host(failure.destination) = record;
@@ -521,6 +533,9 @@ mod tests {
         exim.on_failure(&failure(0, 0), &mut state, &mut rng);
         let decision = exim.on_failure(&failure(10_800, 10_800), &mut state, &mut rng);
         assert_eq!(decision, Decision::RetryAt(SimTime(14_400_000)));
+        // A failure of another delivery in the same round does not move the host's clock.
+        let same_round = exim.on_failure(&failure(10_801, 10_000), &mut state, &mut rng);
+        assert_eq!(same_round, Decision::RetryAt(SimTime(14_400_000)));
         // A third message arriving before then is held until the host's retry time.
         let pending = Pending {
             now: SimTime(12_000_000),
