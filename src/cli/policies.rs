@@ -38,7 +38,7 @@ pub fn policies(args: PoliciesArgs) -> Result<(), CliError> {
         }
         out.push('\n');
     }
-    out.push_str("Every parameter can be set in a scenario file or with `mailsim schedule POLICY --param name=value`.\n");
+    out.push_str("Every parameter can be set in a scenario file or with `mailsim schedule POLICY --param name=value`;\n`None` means the system's own default (or off), as the `resolves` line shows.\n");
     print_stdout(&out)
 }
 

@@ -11,7 +11,11 @@
 //! lowered rate lasts; messages beyond the last slot are held until it ends.
 //!
 //! [`Office365Params`] is KumoMTA's retry with the published `community/shaping.toml`
-//! `provider."outlook"` automation rules.
+//! `provider."outlook"` automation rules, all but the one that lowers
+//! `max_deliveries_per_connection` (the model has no such per-destination override, and no
+//! receiver in it sends that reply). The catch-all `policy-extras/shaping.toml` `"default"` rule
+//! (any of five Microsoft-style texts → 1 message/minute and 1 connection for 90 minutes) is not
+//! included; write it as an [`AdaptiveParams`] rule if wanted.
 
 use regex::Regex;
 use serde::Deserialize;
