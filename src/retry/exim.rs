@@ -291,8 +291,9 @@ pub struct Exim {
 }
 
 impl Exim {
-    /// `retry_update()` for one key. `age` is given for non-host keys (the message's age counts
-    /// when it is longer). Returns the next try, or `None` when the key timed out.
+    /// `retry_update()` for one key, in whole seconds; for non-host keys the message's age counts
+    /// when it is longer than the key's failing time. Returns the next try and whether the key
+    /// timed out.
     fn update(
         &self,
         record: &mut Option<Record>,
