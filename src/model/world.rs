@@ -23,7 +23,9 @@ use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
 use crate::metrics::{Meta, Recorder, Sample, Summary};
-use crate::retry::{Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy};
+use crate::retry::{
+    Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
+};
 use crate::scenario::{QueueAlert, Scenario};
 
 use super::receiver::{AttemptView, ReceiverState};
@@ -111,7 +113,8 @@ struct Message {
     destination: u32,
     attempts: u32,
     recipient_exists: bool,
-    warned: bool,
+    /// Delay notices sent so far.
+    warnings: u16,
     /// The policy gave this message a start slot: its next attempt starts without asking again.
     reserved: bool,
 }
@@ -310,7 +313,7 @@ impl<'a> World<'a> {
             destination: (sender * self.scenario.receivers.len() + receiver) as u32,
             attempts: 0,
             recipient_exists,
-            warned: false,
+            warnings: 0,
             reserved: false,
         };
         self.live_messages += 1;
@@ -516,11 +519,16 @@ impl<'a> World<'a> {
                 self.release(message);
             }
             Decision::RetryAt(at) => {
-                if let Some(age) = self.scenario.senders[sender].delay_warning
-                    && !msg.warned
-                    && failure.age() >= age
+                let spec = &self.scenario.senders[sender];
+                if let Some(first) = spec.delay_warning
+                    && notice_due(
+                        first,
+                        spec.delay_warning_repeats,
+                        u32::from(msg.warnings),
+                        failure.age(),
+                    )
                 {
-                    msg.warned = true;
+                    msg.warnings = msg.warnings.saturating_add(1);
                     self.metrics.delay_warning();
                 }
                 state.waiting_retry += 1;

@@ -246,6 +246,10 @@ impl PolicyParams for AdaptiveParams {
     fn delay_warning_default(&self) -> Option<SimDuration> {
         self.base.delay_warning_default()
     }
+
+    fn delay_warning_repeats(&self) -> bool {
+        self.base.delay_warning_repeats()
+    }
 }
 
 /// Whether a rule matches each reply of [`Reply::ALL`], worked out once when built so the

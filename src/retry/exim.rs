@@ -15,8 +15,8 @@
 //! host's retry time. Retries happen at the retry time (an ideal queue runner) or, with
 //! `queue_interval`, at the first queue run at or after it (runs from t = 0).
 //!
-//! Not modelled: Exim sends a delay warning every `delay_warning` (24 h); the simulator sends
-//! one notice per message.
+//! Delay warnings: one each time the message's age passes another multiple of `delay_warning`
+//! (24 h), evaluated when an attempt fails.
 
 use std::fmt;
 
@@ -272,6 +272,11 @@ impl PolicyParams for EximParams {
     fn delay_warning_default(&self) -> Option<SimDuration> {
         Some(self.delay_warning)
     }
+
+    /// "A single time" for `delay_warning` is the repeat interval.
+    fn delay_warning_repeats(&self) -> bool {
+        true
+    }
 }
 
 /// A retry record (`dbdata_retry`), in whole seconds.
@@ -499,9 +504,13 @@ mod tests {
         );
         assert_eq!(rows.attempt_offsets(), DEFAULT_SCHEDULE.to_vec());
         assert_eq!(rows.expired_at(), Some(363_712.0));
-        // One notice, at the first failure at or past 24 h: 104 512.
-        let notice: Vec<_> = rows.rows_of(Event::DelayWarning).collect();
-        assert_eq!(notice[0].offset_s, 104_512.0);
+        // A notice at the first failure at or past 24 h (104 512), 48 h (190 912) and 72 h
+        // (277 312).
+        let notices: Vec<f64> = rows
+            .rows_of(Event::DelayWarning)
+            .map(|r| r.offset_s)
+            .collect();
+        assert_eq!(notices, vec![104_512.0, 190_912.0, 277_312.0]);
     }
 
     #[test]

@@ -248,6 +248,21 @@ pub(crate) trait PolicyParams {
     fn delay_warning_default(&self) -> Option<SimDuration> {
         None
     }
+    /// Whether that notice repeats every time the same age passes again (Exim, PowerMTA).
+    fn delay_warning_repeats(&self) -> bool {
+        false
+    }
+}
+
+/// Whether a delay notice is due for a message of age `age` that has had `sent` notices: the
+/// first at `first`; with `repeats`, another each further `first` (at 2 × first, 3 × first, …).
+/// Checked when an attempt fails, so at most one notice per failure.
+pub fn notice_due(first: SimDuration, repeats: bool, sent: u32, age: SimDuration) -> bool {
+    match sent {
+        0 => age >= first,
+        _ if repeats => age.as_millis() >= first.as_millis().saturating_mul(u64::from(sent) + 1),
+        _ => false,
+    }
 }
 
 fn five_days() -> SimDuration {
@@ -331,6 +346,13 @@ impl RetrySpec {
     /// [`crate::scenario::raw::RawSender`]).
     pub fn delay_warning_default(&self) -> Option<SimDuration> {
         self.params().and_then(PolicyParams::delay_warning_default)
+    }
+
+    /// Whether the real system repeats its default notice (Exim every `delay_warning`,
+    /// PowerMTA every `notify-of-delay-every`).
+    pub fn delay_warning_repeats(&self) -> bool {
+        self.params()
+            .is_some_and(PolicyParams::delay_warning_repeats)
     }
 
     /// Checks the parameters against each other.
@@ -499,7 +521,7 @@ pub(crate) mod testing {
     /// The attempt instants (seconds from the first attempt) and the give-up instant (or the
     /// last attempt if the timeline was cut), via [`schedule::timeline`].
     pub fn schedule(policy: &mut dyn RetryPolicy, reply: Reply, seed: u64) -> (Vec<f64>, f64) {
-        let (rows, _) = schedule::timeline(policy, None, reply, seed);
+        let (rows, _) = schedule::timeline(policy, None, false, reply, seed);
         let attempts: Vec<f64> = rows
             .iter()
             .filter(|row| row.event == schedule::Event::Attempt)

@@ -9,8 +9,8 @@
 //! normal after `backoff-to-normal-after` (default: never) or, if
 //! `backoff-to-normal-after-delivery`, after one delivery. Directive names use `_` for `-`.
 //!
-//! Not modelled: `retry-recipients-after`, `retry-after-dns-error`, and the repetition of delay
-//! notices every `notify-of-delay-every` (the simulator sends one, at that age).
+//! A delay notice is sent every `notify-of-delay-every`. Not modelled: `retry-recipients-after`
+//! and `retry-after-dns-error`.
 
 use regex::Regex;
 use serde::Deserialize;
@@ -150,6 +150,10 @@ impl PolicyParams for PowerMtaParams {
     fn delay_warning_default(&self) -> Option<SimDuration> {
         Some(self.notify_of_delay_every)
     }
+
+    fn delay_warning_repeats(&self) -> bool {
+        true
+    }
 }
 
 /// The PowerMTA policy: directives, which replies trigger backoff, per-queue backoff state.
@@ -262,6 +266,13 @@ mod tests {
         // 4d12h = 388 800 s = 648 gaps of 600 s: 649 attempts.
         assert!(rows.gaps().iter().all(|&gap| gap == 600.0));
         assert_eq!(rows.attempt_offsets().len(), 649);
+        // A notice every 4 h of age: at 4 h, 8 h, …, 104 h (26); the 27th would be due at
+        // 108 h = 388 800 s, when the message expires instead.
+        assert_eq!(
+            rows.rows_of(crate::retry::schedule::Event::DelayWarning)
+                .count(),
+            26
+        );
         assert_eq!(rows.expired_at(), Some(388_800.0));
         let list = PowerMtaParams {
             retry_after: [10, 10, 20, 30, 60].map(SimDuration::from_mins).to_vec(),

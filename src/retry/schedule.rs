@@ -4,14 +4,16 @@
 //! Attempts take no time; the message arrives at 0 and is the destination's only message. The
 //! policy's hooks run as in a simulation: admission before every attempt, destination feedback
 //! after it, then the retry decision. Delay notices follow the sender rule of the simulation
-//! (one notice, at the first failure at or past the policy's default notice age).
+//! ([`super::notice_due`]) with the policy's default notice age.
 
 use std::fmt::Write as _;
 
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::model::{Reply, ReplyClass};
 
-use super::{Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, RetrySpec};
+use super::{
+    Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, RetrySpec, notice_due,
+};
 
 /// At most this many rows are computed; a schedule that is longer is marked truncated.
 pub const MAX_ROWS: usize = 100_000;
@@ -73,7 +75,13 @@ pub struct Schedule {
 /// Computes the timeline of `spec` against a receiver that answers every attempt with `reply`.
 pub fn compute(spec: &RetrySpec, reply: Reply, seed: u64) -> Schedule {
     let mut policy = spec.build();
-    let (rows, truncated) = timeline(policy.as_mut(), spec.delay_warning_default(), reply, seed);
+    let (rows, truncated) = timeline(
+        policy.as_mut(),
+        spec.delay_warning_default(),
+        spec.delay_warning_repeats(),
+        reply,
+        seed,
+    );
     Schedule {
         policy: spec.describe(),
         reply: reply.to_string(),
@@ -88,6 +96,7 @@ pub fn compute(spec: &RetrySpec, reply: Reply, seed: u64) -> Schedule {
 pub fn timeline(
     policy: &mut dyn RetryPolicy,
     notice_age: Option<SimDuration>,
+    notice_repeats: bool,
     reply: Reply,
     seed: u64,
 ) -> (Vec<Row>, bool) {
@@ -97,7 +106,7 @@ pub fn timeline(
     let mut now = SimTime::ZERO;
     let mut attempts = 0u32;
     let mut previous: Option<f64> = None;
-    let mut warned = false;
+    let mut notices = 0u32;
     let mut reserved = false;
     let push_expired = |rows: &mut Vec<Row>, attempts, now: SimTime| {
         rows.push(Row {
@@ -170,11 +179,10 @@ pub fn timeline(
                 return (rows, false);
             }
             Decision::RetryAt(at) => {
-                if let Some(age) = notice_age
-                    && !warned
-                    && failure.age() >= age
+                if let Some(first) = notice_age
+                    && notice_due(first, notice_repeats, notices, failure.age())
                 {
-                    warned = true;
+                    notices += 1;
                     rows.push(Row {
                         attempt: attempts,
                         offset_s: now.as_secs_f64(),

@@ -283,6 +283,7 @@ fn resolve_sender(
         delay_warning: raw
             .delay_warning
             .or_else(|| raw.retry.delay_warning_default()),
+        delay_warning_repeats: raw.delay_warning.is_none() && raw.retry.delay_warning_repeats(),
         queue_alert: raw.queue_alert.map(|alert| QueueAlert {
             threshold: alert.threshold,
             every: alert.every,
