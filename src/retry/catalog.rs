@@ -180,13 +180,16 @@ pub fn parse_spec(text: &str) -> Result<RetrySpec, String> {
         .map_err(|error| error.code.to_string())
 }
 
-/// A command-line value as RON: numbers, booleans, lists, tuples and quoted strings as written;
-/// anything else quoted.
+/// A command-line value as RON: numbers, booleans, lists, tuples, quoted strings and enum
+/// variants (`Edge`, `None`) as written; anything else (durations, rule lists) quoted.
 fn ron_value(value: &str) -> String {
     let v = value.trim();
+    let variant = v.starts_with(|c: char| c.is_ascii_uppercase())
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let literal = v.parse::<f64>().is_ok()
         || v == "true"
         || v == "false"
+        || variant
         || v.starts_with(['[', '(', '"'])
         || v.ends_with(')');
     if literal {
@@ -234,5 +237,8 @@ mod tests {
         assert!(error.contains("maximal_backoff_time"), "{error}");
         let exim = find_policy("exim").unwrap();
         assert!(exim.spec(&[("rules".into(), "F,1h,10m".into())]).is_ok());
+        let exchange = find_policy("exchange-server").unwrap();
+        let edge = exchange.spec(&[("role".into(), "Edge".into())]).unwrap();
+        assert!(edge.describe().contains("(Edge)"), "{}", edge.describe());
     }
 }

@@ -317,9 +317,19 @@ pub fn parse_reply(text: &str) -> Result<Reply, String> {
         }
         let mut words = lower.split_whitespace();
         let first = words.next()?;
-        let (code, enhanced) = match first.parse::<u16>() {
-            Ok(code) => (Some(code), words.next()?),
-            Err(_) => (None, first),
+        let (code, enhanced) = match (first.parse::<u16>(), words.next()) {
+            (Ok(code), Some(enhanced)) => (Some(code), enhanced),
+            (Ok(code), None) => {
+                // A bare code names a reply only if just one temporary reply has it (421).
+                let mut with_code = Reply::ALL
+                    .into_iter()
+                    .filter(|r| r.code() == Some(code) && r.class() == ReplyClass::Temporary);
+                return match (with_code.next(), with_code.next()) {
+                    (Some(reply), None) => Some(reply),
+                    _ => None,
+                };
+            }
+            (Err(_), _) => (None, first),
         };
         Reply::ALL.into_iter().find(|reply| {
             reply.enhanced() == enhanced && code.is_none_or(|code| reply.code() == Some(code))
@@ -349,12 +359,39 @@ mod tests {
         assert_eq!(parse_reply("4.7.650"), Ok(Reply::IpReputation));
         assert_eq!(parse_reply("connect-refused"), Ok(Reply::ConnectRefused));
         assert_eq!(parse_reply("421 4.3.2 closing"), Ok(Reply::Greeting421));
+        assert_eq!(parse_reply("421"), Ok(Reply::Greeting421));
+        // 451 alone could be 4.7.500, 4.7.650 or 4.3.2.
+        assert!(parse_reply("451").is_err());
         assert!(
             parse_reply("550 5.1.10")
                 .unwrap_err()
                 .contains("not a temporary")
         );
         assert!(parse_reply("hello").unwrap_err().contains("server-busy"));
+    }
+
+    #[test]
+    fn every_built_in_policy_gives_up_against_every_temporary_reply() {
+        for info in super::super::CATALOG
+            .iter()
+            .filter(|i| i.required.is_empty())
+        {
+            let spec = info.spec(&[]).expect("defaults");
+            for reply in Reply::ALL
+                .into_iter()
+                .filter(|r| r.class() == ReplyClass::Temporary)
+            {
+                let timeline = compute(&spec, reply, 1);
+                assert!(!timeline.truncated, "{} {reply}", info.name);
+                let expired = timeline.expired_at().expect("expires");
+                // Every real system gives up within 8 days.
+                assert!(
+                    expired > 0.0 && expired < 8.0 * 86_400.0,
+                    "{} {reply}: {expired}",
+                    info.name
+                );
+            }
+        }
     }
 
     #[test]
