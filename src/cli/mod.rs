@@ -2,7 +2,9 @@
 //! glues the library together; the simulation itself is in the library.
 
 mod limits;
+mod policies;
 mod run;
+mod schedule;
 mod validate;
 
 use std::io::{IsTerminal, Write};
@@ -28,6 +30,11 @@ enum Command {
         /// The scenario file (RON).
         scenario: PathBuf,
     },
+    /// List the built-in retry policies, their parameters and defaults, and their sources.
+    Policies(policies::PoliciesArgs),
+    /// Print one message's attempt timeline under a policy, against a receiver that defers
+    /// every attempt.
+    Schedule(schedule::ScheduleArgs),
 }
 
 /// An error on its way to the user, with the exit code it deserves.
@@ -93,6 +100,8 @@ pub fn main() -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate { scenario } => validate::validate(&scenario),
+        Command::Policies(args) => policies::policies(args),
+        Command::Schedule(args) => schedule::schedule(args),
     }
 }
 

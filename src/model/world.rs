@@ -8,6 +8,14 @@
 //! bounced, or handed to the sender's retry policy, which schedules a retry or gives up. The
 //! connection then carries the next waiting message, until `messages_per_connection` is reached
 //! or a site-level failure drops it.
+//!
+//! Policies with destination-level behaviour (see [`RetryPolicy::uses_destination_hooks`]) are
+//! also asked before every attempt ([`RetryPolicy::admit`]: proceed, defer without a
+//! connection, hold until an instant, start at a reserved slot, or expire), told the outcome of
+//! every attempt, and may lower the destination's connection limit. A held or slotted message
+//! waits for one `RetryDue` event at the instant it was given, so a suspended destination costs
+//! one event per waiting message, not a polling loop. Policies without these hooks take none of
+//! these paths.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +24,9 @@ use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
 use crate::metrics::{Meta, Recorder, Sample, Summary};
-use crate::retry::{Decision, Failure, MessageRetryState, RetryPolicy};
+use crate::retry::{
+    Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
+};
 use crate::scenario::{QueueAlert, Scenario};
 
 use super::receiver::{AttemptView, ReceiverState};
@@ -135,7 +145,10 @@ struct Message {
     destination: u32,
     attempts: u32,
     recipient_exists: bool,
-    warned: bool,
+    /// Delay notices sent so far.
+    warnings: u16,
+    /// The policy gave this message a start slot: its next attempt starts without asking again.
+    reserved: bool,
 }
 
 /// A sender's connections to one receiver.
@@ -147,6 +160,8 @@ struct Destination {
 
 struct SenderState {
     policy: Box<dyn RetryPolicy>,
+    /// Whether the policy uses the destination hooks (admission, feedback, limits).
+    hooks: bool,
     /// Global index of this sender's first IP.
     first_ip: usize,
     next_ip: usize,
@@ -183,8 +198,10 @@ impl<'a> World<'a> {
         let mut senders = Vec::new();
         let mut sources = Vec::new();
         for (s, sender) in scenario.senders.iter().enumerate() {
+            let policy = sender.retry.build();
             senders.push(SenderState {
-                policy: sender.retry.build(),
+                hooks: policy.uses_destination_hooks(),
+                policy,
                 first_ip: ip_reputation.len(),
                 next_ip: 0,
                 waiting_retry: 0,
@@ -342,7 +359,8 @@ impl<'a> World<'a> {
             destination: (sender * self.scenario.receivers.len() + receiver) as u32,
             attempts: 0,
             recipient_exists,
-            warned: false,
+            warnings: 0,
+            reserved: false,
         };
         self.live_messages += 1;
         match self.free_slots.pop() {
@@ -366,18 +384,82 @@ impl<'a> World<'a> {
         self.messages[message as usize].destination as usize / self.scenario.receivers.len()
     }
 
-    /// Starts an attempt on a new connection if the destination has a free slot, else queues.
+    /// Starts an attempt on a new connection if the destination has a free slot (and the
+    /// policy admits the message), else queues.
     fn request_connection(&mut self, message: u32) {
         let destination = self.messages[message as usize].destination as usize;
         let sender = destination / self.scenario.receivers.len();
-        let limit = self.scenario.senders[sender].connections.limit;
-        if limit.allows(self.destinations[destination].busy) {
+        if self.has_room(destination, sender, self.destinations[destination].busy) {
+            if !self.admit(message, sender) {
+                return;
+            }
             self.destinations[destination].busy += 1;
             self.open_connection(message, sender);
         } else {
             self.destinations[destination].waiting.push_back(message);
             self.metrics.wait_connection();
         }
+    }
+
+    /// Whether `busy` connections to `destination` leave room for another, under the sender's
+    /// limit and the policy's.
+    fn has_room(&self, destination: usize, sender: usize, busy: u32) -> bool {
+        if !self.scenario.senders[sender].connections.limit.allows(busy) {
+            return false;
+        }
+        let state = &self.senders[sender];
+        !state.hooks
+            || state
+                .policy
+                .connection_limit(destination % self.scenario.receivers.len(), self.now)
+                .is_none_or(|limit| busy < limit)
+    }
+
+    /// Asks the policy whether `message` may start an attempt now and carries out any other
+    /// answer. Returns whether to proceed.
+    fn admit(&mut self, message: u32, sender: usize) -> bool {
+        if !self.senders[sender].hooks {
+            return true;
+        }
+        let msg = &mut self.messages[message as usize];
+        if msg.reserved {
+            msg.reserved = false;
+            return true;
+        }
+        let receiver = msg.destination as usize % self.scenario.receivers.len();
+        let pending = Pending {
+            now: self.now,
+            arrival: msg.arrival,
+            attempts: msg.attempts,
+            destination: receiver,
+        };
+        match self.senders[sender]
+            .policy
+            .admit(&pending, &mut msg.retry_state)
+        {
+            Admission::Proceed => return true,
+            Admission::Defer(reply) => self.deferred(message, sender, receiver, reply),
+            Admission::Hold(at) => {
+                self.wait_until(message, sender, at.max(self.now + SimDuration(1)))
+            }
+            Admission::Reserved(at) => {
+                msg.reserved = true;
+                self.wait_until(message, sender, at.max(self.now));
+            }
+            Admission::Expire => {
+                let (arrival, attempts) = (msg.arrival, msg.attempts);
+                self.metrics.expired(self.now, arrival, attempts);
+                self.release(message);
+            }
+        }
+        false
+    }
+
+    /// Puts `message` in the retry queue until `at`, without a failure.
+    fn wait_until(&mut self, message: u32, sender: usize, at: SimTime) {
+        self.senders[sender].waiting_retry += 1;
+        self.metrics.wait_retry();
+        self.queue.push(at, Event::RetryDue { message });
     }
 
     /// Opens a connection from the sender's next IP (round robin) and starts an attempt on it.
@@ -441,6 +523,12 @@ impl<'a> World<'a> {
                 reply = outage_reply;
             }
         }
+        if self.senders[sender].hooks {
+            let others = self.destinations[destination].busy - 1;
+            self.senders[sender]
+                .policy
+                .on_attempt_end(receiver, reply, self.now, others);
+        }
         match reply.class() {
             ReplyClass::Accepted => {
                 self.metrics.delivered(self.now, msg.arrival, msg.attempts);
@@ -477,11 +565,16 @@ impl<'a> World<'a> {
                 self.release(message);
             }
             Decision::RetryAt(at) => {
-                if let Some(age) = self.scenario.senders[sender].delay_warning
-                    && !msg.warned
-                    && failure.age() >= age
+                let spec = &self.scenario.senders[sender];
+                if let Some(first) = spec.delay_warning
+                    && notice_due(
+                        first,
+                        spec.delay_warning_repeats,
+                        u32::from(msg.warnings),
+                        failure.age(),
+                    )
                 {
-                    msg.warned = true;
+                    msg.warnings = msg.warnings.saturating_add(1);
                     self.metrics.delay_warning();
                 }
                 state.waiting_retry += 1;
@@ -497,6 +590,8 @@ impl<'a> World<'a> {
 
     /// After an attempt: the connection carries the next waiting message if it is still up and
     /// has capacity left; otherwise it closes and, if messages wait, a new one opens.
+    /// With destination hooks, a connection closes if the policy's limit shrank below the
+    /// connections in use, and new ones open while the limit has grown and messages wait.
     fn continue_connection(
         &mut self,
         destination: usize,
@@ -505,11 +600,15 @@ impl<'a> World<'a> {
         uses: u32,
         reply: Reply,
     ) {
-        let Some(next) = self.destinations[destination].waiting.pop_front() else {
+        let hooks = self.senders[sender].hooks;
+        if hooks && !self.has_room(destination, sender, self.destinations[destination].busy - 1) {
+            self.destinations[destination].busy -= 1;
+            return;
+        }
+        let Some(next) = self.next_admitted(destination, sender) else {
             self.destinations[destination].busy -= 1;
             return;
         };
-        self.metrics.leave_connection_queue();
         let per_connection = self.scenario.senders[sender]
             .connections
             .messages_per_connection;
@@ -518,6 +617,29 @@ impl<'a> World<'a> {
         } else {
             self.open_connection(next, sender);
         }
+        if hooks {
+            while !self.destinations[destination].waiting.is_empty()
+                && self.has_room(destination, sender, self.destinations[destination].busy)
+            {
+                let Some(next) = self.next_admitted(destination, sender) else {
+                    break;
+                };
+                self.destinations[destination].busy += 1;
+                self.open_connection(next, sender);
+            }
+        }
+    }
+
+    /// The first waiting message the policy admits; the others are deferred, held or expired
+    /// as it says (Postfix defers every queued message of a destination that just died).
+    fn next_admitted(&mut self, destination: usize, sender: usize) -> Option<u32> {
+        while let Some(next) = self.destinations[destination].waiting.pop_front() {
+            self.metrics.leave_connection_queue();
+            if self.admit(next, sender) {
+                return Some(next);
+            }
+        }
+        None
     }
 
     fn maybe_raise_alert(&mut self, sender: usize, alert: QueueAlert) {

@@ -30,8 +30,10 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses and validates scenario text; `origin` names it in error messages.
 pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let options =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    );
     let raw: raw::RawScenario = options
         .from_str(text)
         .map_err(|error| ScenarioError::from_ron(origin, text, &error))?;

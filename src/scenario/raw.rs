@@ -78,7 +78,9 @@ pub struct RawSender {
     /// Connection and SMTP timing settings.
     #[serde(default)]
     pub connections: RawConnections,
-    /// Age at which one delay warning (DSN) is sent; checked when an attempt fails. Default: off.
+    /// Age at which one delay warning (DSN) is sent; checked when an attempt fails. Default: the
+    /// retry policy's real default (FOPE 2h; Exchange Server, Sendmail and PowerMTA 4h; Exim
+    /// 24h; Postfix `delay_warning_time`, off by default), else off.
     #[serde(default)]
     pub delay_warning: Option<SimDuration>,
     /// Alert while the deferred queue is above a threshold. Default: off.

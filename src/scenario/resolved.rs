@@ -54,8 +54,12 @@ pub struct Sender {
     pub invalid_share: Share,
     /// Connection settings.
     pub connections: Connections,
-    /// Age at which a delay warning is sent (checked when an attempt fails).
+    /// Age at which a delay warning is sent (checked when an attempt fails); the sender's own
+    /// setting, else the retry policy's default ([`RetrySpec::delay_warning_default`]).
     pub delay_warning: Option<SimDuration>,
+    /// Whether further notices follow at every further multiple of `delay_warning` (only for a
+    /// policy default that repeats, Exim's and PowerMTA's).
+    pub delay_warning_repeats: bool,
     /// Queue alert settings.
     pub queue_alert: Option<QueueAlert>,
     /// The retry policy.
@@ -252,7 +256,11 @@ impl Scenario {
                 "  delay warning: {}; queue alert: {}",
                 sender
                     .delay_warning
-                    .map_or("off".into(), |age| format!("at age {age}")),
+                    .map_or("off".into(), |age| if sender.delay_warning_repeats {
+                        format!("every {age} of age")
+                    } else {
+                        format!("at age {age}")
+                    }),
                 sender.queue_alert.map_or("off".into(), |alert| format!(
                     "above {} deferred, every {}",
                     alert.threshold, alert.every

@@ -281,7 +281,11 @@ fn resolve_sender(
             connect_time: c.connect_time,
             connect_timeout: c.connect_timeout,
         },
-        delay_warning: raw.delay_warning,
+        // A policy that models a real system supplies that system's default notice age.
+        delay_warning: raw
+            .delay_warning
+            .or_else(|| raw.retry.delay_warning_default()),
+        delay_warning_repeats: raw.delay_warning.is_none() && raw.retry.delay_warning_repeats(),
         queue_alert: raw.queue_alert.map(|alert| QueueAlert {
             threshold: alert.threshold,
             every: alert.every,
