@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
-use crate::metrics::{Meta, Recorder, Sample, Summary};
+use crate::metrics::{LatencyDistribution, Meta, Recorder, Sample, Summary};
 use crate::retry::{Decision, Failure, MessageRetryState, RetryPolicy};
 use crate::scenario::{QueueAlert, Scenario};
 
@@ -29,6 +29,8 @@ pub struct RunOutput {
     pub summary: Summary,
     /// The time series, one row per sample instant.
     pub samples: Vec<Sample>,
+    /// The latency distribution of delivered messages (for charts).
+    pub latency: LatencyDistribution,
 }
 
 /// A run that could not complete.
@@ -73,6 +75,7 @@ pub fn simulate(scenario: &Scenario, replication: u32) -> Result<RunOutput, SimE
     Ok(RunOutput {
         summary,
         samples: world.metrics.samples().to_vec(),
+        latency: world.metrics.latency_distribution(),
     })
 }
 
