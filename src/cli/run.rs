@@ -27,6 +27,9 @@ pub struct RunArgs {
     /// Print nothing but errors and the results path.
     #[arg(long, short)]
     quiet: bool,
+    /// Also write every chart as PNG (SVG is always written).
+    #[arg(long)]
+    png: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -64,12 +67,16 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             return Err(CliError::Failed(error.into()));
         }
     };
-    let files = [
-        ("summary.json", report::summary_json(&output.summary)),
-        ("timeseries.csv", report::timeseries_csv(&output.samples)),
-    ];
+    let options = report::ReportOptions { png: args.png };
+    let files = match report::render_run(&scenario, &output, options) {
+        Ok(files) => files,
+        Err(error) => {
+            folder.abandon();
+            return Err(CliError::Failed(error.into()));
+        }
+    };
     for (name, contents) in &files {
-        if let Err(error) = folder.write(name, contents.as_bytes()) {
+        if let Err(error) = folder.write(name, contents) {
             folder.abandon();
             return Err(CliError::Failed(error.into()));
         }
@@ -81,5 +88,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if !args.quiet {
         print_stdout(&report::summary_table(&output.summary))?;
     }
-    print_stdout(&format!("results: {}\n", path.display()))
+    print_stdout(&format!("results: {}\n", path.display()))?;
+    if args.quiet {
+        return Ok(());
+    }
+    print_stdout(&format!("report: {}\n", path.join(report::REPORT_HTML).display()))
 }
