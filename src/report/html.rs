@@ -33,6 +33,7 @@ table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.25rem .7rem;border-
 td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f6f6f6}dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.meta dt{color:#666}dl.meta dd{margin:0}
 figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;max-width:60rem}
+details{margin:.8rem 0}summary{cursor:pointer;font-weight:600}
 pre{background:#f6f6f6;padding:1rem;overflow-x:auto;font-size:.9rem}code{font-size:.92em}nav a{margin-right:.8rem}";
 
 /// The report page. `charts` are the rendered chart files; the SVG of each chart is inlined.
@@ -103,7 +104,7 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
     if !summary.attempts_per_message.is_empty() {
         let _ = writeln!(
             out,
-            "<h3>Attempts per message</h3>\n<table class=\"attempts\">\n<thead><tr><th>attempts</th><th>messages</th></tr></thead>\n<tbody>"
+            "<details>\n<summary>Attempts per message (messages that left the queue)</summary>\n<table class=\"attempts\">\n<thead><tr><th>attempts</th><th>messages</th></tr></thead>\n<tbody>"
         );
         for (attempts, count) in &summary.attempts_per_message {
             let _ = writeln!(
@@ -111,7 +112,7 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
                 "<tr><td class=\"value\">{attempts}</td><td class=\"value\">{count}</td></tr>"
             );
         }
-        let _ = writeln!(out, "</tbody>\n</table>");
+        let _ = writeln!(out, "</tbody>\n</table>\n</details>");
     }
     let _ = writeln!(out, "</section>");
 

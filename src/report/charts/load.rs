@@ -49,7 +49,7 @@ where
     let series: [Series; 3] = [
         (
             "attempts".into(),
-            style::BLUE,
+            style::light(style::BLUE, 0.3),
             hourly_steps(samples, |s| s.attempts),
         ),
         (
@@ -78,8 +78,11 @@ where
         .fold(0.0, f64::max);
     let y_desc = rate_axis_label(view, "events");
     let mut chart = style::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
-    for (_, color, points) in series {
-        chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?;
+    // Attempts often equal deliveries (or deferrals): drawn first and wider, the attempts
+    // line shows around the line on top of it instead of disappearing.
+    for (i, (_, color, points)) in series.into_iter().enumerate() {
+        let width = if i == 0 { 6 } else { 2 };
+        chart.draw_series(LineSeries::new(points, color.stroke_width(width)))?;
     }
     Ok(())
 }
