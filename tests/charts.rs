@@ -365,3 +365,56 @@ fn mailsim_run_writes_charts_and_reports_and_ends_with_the_report_path() {
         }
     }
 }
+
+#[test]
+fn timeseries_csv_splits_deferrals_by_code_after_the_original_columns() {
+    let scenario = scenario::parse("micro-outage.ron", MICRO).unwrap();
+    let output = run(&scenario);
+    let csv = mailsim::report::timeseries_csv(&output.samples);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let original = [
+        "time_s",
+        "arrived_total",
+        "delivered_total",
+        "bounced_total",
+        "expired_total",
+        "attempts_total",
+        "deferrals_total",
+        "delay_warnings_total",
+        "queue_alerts_total",
+        "waiting_retry",
+        "waiting_connection",
+        "in_flight",
+    ];
+    assert_eq!(&header[..original.len()], &original[..]);
+    let total = header.iter().position(|c| *c == "deferrals_total").unwrap();
+    let by_code: Vec<usize> = (original.len()..header.len()).collect();
+    assert!(
+        by_code
+            .iter()
+            .all(|&i| header[i].starts_with("deferrals_4."))
+    );
+    let refused = header
+        .iter()
+        .position(|c| *c == "deferrals_4.4.1_total")
+        .unwrap();
+    let mut last = Vec::new();
+    for line in lines {
+        let row: Vec<u64> = line
+            .split(',')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let row: Vec<u64> = std::iter::once(0).chain(row).collect();
+        assert_eq!(
+            by_code.iter().map(|&i| row[i]).sum::<u64>(),
+            row[total],
+            "{line}"
+        );
+        last = row;
+    }
+    // Every deferral of the micro-scenario is a refused connection.
+    assert!(last[refused] > 0);
+    assert_eq!(last[refused], last[total]);
+}

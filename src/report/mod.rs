@@ -18,7 +18,7 @@ pub use html::{escape, report_html};
 pub use json::summary_json;
 pub use markdown::summary_markdown;
 pub use table::summary_table;
-pub use timeseries::timeseries_csv;
+pub use timeseries::{deferral_codes, timeseries_csv};
 
 use crate::model::RunOutput;
 use crate::scenario::Scenario;

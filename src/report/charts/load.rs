@@ -3,15 +3,14 @@
 //! deferrals stacked by enhanced status code. Rates are averaged over each sample interval
 //! and drawn as steps.
 
-use std::collections::BTreeMap;
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
 use crate::metrics::Sample;
-use crate::model::{Reply, ReplyClass};
+use crate::model::Reply;
+use crate::report::deferral_codes;
 
 /// A named, coloured series of `(time, value)` points.
 type Series = (String, RGBColor, Vec<(f64, f64)>);
@@ -112,30 +111,30 @@ where
     let total = samples
         .last()
         .map_or([0; Reply::ALL.len()], |s| s.deferrals_by_reply);
-    // Enhanced code -> (the replies with that code that occurred, their reasons).
-    let mut codes: BTreeMap<&str, (Vec<Reply>, Vec<&str>)> = BTreeMap::new();
-    for reply in Reply::ALL {
-        if reply.class() == ReplyClass::Temporary && total[reply.index()] > 0 {
-            let entry = codes.entry(reply.enhanced()).or_default();
-            entry.0.push(reply);
-            entry.1.push(reason(reply));
-        }
-    }
+    // The codes that occurred, with their replies that occurred. A code's colour follows its
+    // place among all codes, so it has the same colour in every run.
+    let codes: Vec<(usize, &str, Vec<Reply>)> = deferral_codes()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (code, replies))| {
+            let seen = replies.into_iter().filter(|r| total[r.index()] > 0);
+            (i, code, seen.collect::<Vec<_>>())
+        })
+        .filter(|(_, _, replies)| !replies.is_empty())
+        .collect();
     // Cumulative stacks: layer k is the sum of the codes up to k.
     let mut layers: Vec<Series> = Vec::new();
-    for (k, (code, (_, reasons))) in codes.iter().enumerate() {
-        let members: Vec<Reply> = codes
-            .values()
-            .take(k + 1)
-            .flat_map(|c| c.0.clone())
-            .collect();
+    let mut members: Vec<Reply> = Vec::new();
+    for (i, code, replies) in &codes {
+        members.extend(replies);
         let points = hourly_steps(samples, |s| {
             members
                 .iter()
                 .map(|r| s.deferrals_by_reply[r.index()])
                 .sum()
         });
-        let color = style::SERIES[k % style::SERIES.len()];
+        let reasons: Vec<&str> = replies.iter().map(|&r| reason(r)).collect();
+        let color = style::SERIES[i % style::SERIES.len()];
         layers.push((format!("{code} {}", reasons.join(" / ")), color, points));
     }
     let mut legend: Vec<(Swatch, String)> = layers
