@@ -74,16 +74,13 @@ impl LatencyDistribution {
 
         let edges = log_edges(lowest, highest, BIN_STEPS_PER_DECADE);
         let counts = counts_up_to(&buckets, &edges);
-        // Counts at or below the first edge (at most the fastest bucket) join the first bin.
-        let first = counts[0];
         let histogram = edges
             .windows(2)
             .zip(&counts[1..])
-            .enumerate()
-            .map(|(i, (pair, &count))| LatencyBin {
+            .map(|(pair, &messages)| LatencyBin {
                 from_s: pair[0] / 1000.0,
                 to_s: pair[1] / 1000.0,
-                messages: count + if i == 0 { first } else { 0 },
+                messages,
             })
             .collect();
         LatencyDistribution {
@@ -94,27 +91,25 @@ impl LatencyDistribution {
     }
 }
 
-/// Edges 10^(k/steps) ms covering `[lowest, highest]`: the first at or below `lowest`, the last
-/// at or above `highest`. At least two edges.
+/// Edges 10^(k/steps) ms covering `[lowest, highest]`: the first strictly below `lowest` (so
+/// every value lies in some `(edge, next edge]`), the last at or above `highest`.
 fn log_edges(lowest: u64, highest: u64, steps: u32) -> Vec<f64> {
     let steps = f64::from(steps);
-    let first = ((lowest as f64).log10() * steps).floor() as i64;
-    let mut last = ((highest as f64).log10() * steps).ceil() as i64;
-    if last <= first {
-        last = first + 1;
+    let edge = |k: i64| 10f64.powf(k as f64 / steps);
+    let mut first = ((lowest as f64).log10() * steps).floor() as i64;
+    while edge(first) >= lowest as f64 {
+        first -= 1;
     }
-    let mut edges: Vec<f64> = (first..=last)
-        .map(|k| 10f64.powf(k as f64 / steps))
-        .collect();
+    let last = (((highest as f64).log10() * steps).ceil() as i64).max(first + 1);
+    let mut edges: Vec<f64> = (first..=last).map(edge).collect();
     // Guard against rounding in log10/powf: the span must contain every recorded value.
-    edges[0] = edges[0].min(lowest as f64);
     let end = edges.len() - 1;
     edges[end] = edges[end].max(highest as f64);
     edges
 }
 
-/// For each edge, the messages above the previous edge and at most this one (the first
-/// edge takes everything at or below it).
+/// For each edge, the messages above the previous edge and at most this one (none are at or
+/// below the first edge).
 fn counts_up_to(buckets: &[(u64, u64)], edges: &[f64]) -> Vec<u64> {
     let mut counts = vec![0; edges.len()];
     for &(value, count) in buckets {
@@ -154,7 +149,14 @@ mod tests {
         let last = d.cdf.last().unwrap();
         assert_eq!(last.fraction, 1.0);
         assert!(last.latency_s >= 3600.0);
-        assert!(d.cdf[0].latency_s <= 1.0);
+        // The CDF starts below the fastest delivery, at zero.
+        assert!(d.cdf[0].latency_s < 1.0 && d.cdf[0].fraction == 0.0);
+        // 1 s exactly falls in the bin that ends at 1 s.
+        let one = d.histogram.iter().find(|b| b.to_s >= 1.0).unwrap();
+        assert!(
+            (one.to_s - 1.0).abs() < 1e-9 && one.messages == 1,
+            "{one:?}"
+        );
         // Non-decreasing, and 40 % of messages at a little over 10 s (the histogram keeps
         // 3 significant digits, so 10 s is counted as 10.007 s).
         assert!(d.cdf.windows(2).all(|w| w[0].fraction <= w[1].fraction));

@@ -60,6 +60,17 @@ const COARSE: [f64; 13] = [
     31_536_000.0,
 ];
 
+/// The log10 span of an axis from `from_s` to `to_s` seconds, widened about its middle to one
+/// decade when narrower, so that a tight distribution still gets several ticks.
+fn at_least_a_decade(from_s: f64, to_s: f64) -> (f64, f64) {
+    let (low, high) = (from_s.log10(), to_s.log10());
+    if high - low >= 1.0 {
+        return (low, high);
+    }
+    let middle = (low + high) / 2.0;
+    (middle - 0.5, middle + 0.5)
+}
+
 /// Ticks (in log10 seconds) at human durations within `[low, high]` (log10 seconds).
 fn log_ticks(low: f64, high: f64) -> Vec<f64> {
     let within = |list: &[f64]| -> Vec<f64> {
@@ -157,7 +168,7 @@ where
     let (Some(first), Some(last)) = (distribution.cdf.first(), distribution.cdf.last()) else {
         return style::note(&area, &NOTHING_DELIVERED);
     };
-    let (low, high) = (first.latency_s.log10(), last.latency_s.log10());
+    let (low, high) = at_least_a_decade(first.latency_s, last.latency_s);
     let ticks = log_ticks(low, high);
     let axes = Axes {
         x: low..high,
@@ -221,7 +232,7 @@ where
     let (Some(first), Some(last)) = (bins.first(), bins.last()) else {
         return style::note(&area, &NOTHING_DELIVERED);
     };
-    let (low, high) = (first.from_s.log10(), last.to_s.log10());
+    let (low, high) = at_least_a_decade(first.from_s, last.to_s);
     let top = style::headroom(bins.iter().map(|b| b.messages as f64).fold(0.0, f64::max) * 1.1);
     let ticks = log_ticks(low, high);
     let axes = Axes {
