@@ -92,5 +92,6 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if args.quiet {
         return Ok(());
     }
-    print_stdout(&format!("report: {}\n", path.join(report::REPORT_HTML).display()))
+    let page = path.join(report::REPORT_HTML);
+    print_stdout(&format!("report: {}\n", page.display()))
 }

@@ -55,7 +55,7 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
     }
     let _ = writeln!(
         out,
-        "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#scenario\">Scenario</a><a href=\"summary.json\">summary.json</a><a href=\"timeseries.csv\">timeseries.csv</a></nav>"
+        "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#scenario\">Scenario</a><a href=\"summary.json\">summary.json</a><a href=\"summary.md\">summary.md</a><a href=\"timeseries.csv\">timeseries.csv</a></nav>"
     );
 
     let _ = writeln!(
