@@ -8,12 +8,25 @@ use plotters::prelude::*;
 
 use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
+use crate::engine::SimDuration;
 use crate::metrics::Sample;
 use crate::model::Reply;
 use crate::report::deferral_codes;
 
 /// A named, coloured series of `(time, value)` points.
 type Series = (String, RGBColor, Vec<(f64, f64)>);
+
+/// The samples to take rates between. A last interval shorter than half the sample interval
+/// (the run ended just after a grid point) is merged into the one before it, so that a few
+/// events in a few seconds do not show as a spike.
+fn rate_samples(samples: &[Sample], every: SimDuration) -> Vec<Sample> {
+    let mut kept = samples.to_vec();
+    let n = kept.len();
+    if n >= 3 && (kept[n - 1].time - kept[n - 2].time).as_millis() * 2 < every.as_millis() {
+        kept.remove(n - 2);
+    }
+    kept
+}
 
 /// Steps of the per-hour rate of a cumulative count: two points per sample interval.
 fn hourly_steps(samples: &[Sample], count: impl Fn(&Sample) -> u64) -> Vec<(f64, f64)> {
@@ -45,21 +58,22 @@ where
     DB::ErrorType: 'static,
 {
     let (samples, axis, windows) = style::timeline(view);
+    let rated = rate_samples(samples, view.scenario.run.sample_every);
     let series: [Series; 3] = [
         (
             "attempts".into(),
             style::light(style::BLUE, 0.3),
-            hourly_steps(samples, |s| s.attempts),
+            hourly_steps(&rated, |s| s.attempts),
         ),
         (
             "deliveries".into(),
             style::GREEN,
-            hourly_steps(samples, |s| s.delivered),
+            hourly_steps(&rated, |s| s.delivered),
         ),
         (
             "deferrals".into(),
             style::RED,
-            hourly_steps(samples, |s| s.deferrals),
+            hourly_steps(&rated, |s| s.deferrals),
         ),
     ];
     let mut legend: Vec<(Swatch, String)> = series
@@ -83,6 +97,7 @@ where
         let width = if i == 0 { 6 } else { 2 };
         chart.draw_series(LineSeries::new(points, color.stroke_width(width)))?;
     }
+    style::label_outages(&mut chart, &windows)?;
     Ok(())
 }
 
@@ -108,6 +123,7 @@ where
     DB::ErrorType: 'static,
 {
     let (samples, axis, windows) = style::timeline(view);
+    let rated = rate_samples(samples, view.scenario.run.sample_every);
     let total = samples
         .last()
         .map_or([0; Reply::ALL.len()], |s| s.deferrals_by_reply);
@@ -127,7 +143,7 @@ where
     let mut members: Vec<Reply> = Vec::new();
     for (i, code, replies) in &codes {
         members.extend(replies);
-        let points = hourly_steps(samples, |s| {
+        let points = hourly_steps(&rated, |s| {
             members
                 .iter()
                 .map(|r| s.deferrals_by_reply[r.index()])
@@ -172,5 +188,6 @@ where
                 .border_style(color.stroke_width(1)),
         )?;
     }
+    style::label_outages(&mut chart, &windows)?;
     Ok(())
 }

@@ -93,5 +93,6 @@ where
             EmptyElement::at((x, *threshold)) + backing + Text::new(label, (0, -3), anchored),
         ))?;
     }
+    style::label_outages(&mut chart, &windows)?;
     Ok(())
 }

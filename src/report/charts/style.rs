@@ -266,7 +266,8 @@ where
 }
 
 /// A chart over time from zero to `axis.end_s` and from zero to `top`, with human time ticks,
-/// short count labels and the outage windows shaded. The caller draws the series.
+/// short count labels and the outage windows shaded. The caller draws the series, then
+/// [`label_outages`].
 pub fn time_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     axis: &TimeAxis,
@@ -277,6 +278,8 @@ pub fn time_chart<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    // Room above the data for the outage labels (up to three rows).
+    let top = top * (1.0 + 0.06 * windows.len().min(3) as f64);
     let mut chart = chart(
         area,
         Axes {
@@ -406,18 +409,36 @@ where
     DB::ErrorType: 'static,
 {
     let end = chart.x_range().end;
+    chart.draw_series(windows.iter().map(|(start, stop, _)| {
+        Rectangle::new([(*start, 0.0), (stop.min(end), top)], OUTAGE.filled())
+    }))?;
+    Ok(())
+}
+
+/// Labels the outage windows at the top of a time chart, on a light backing; drawn after the
+/// series so that no series hides them. Rows step down so that labels of close windows do not
+/// overwrite each other.
+pub fn label_outages<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Coord>,
+    windows: &[Window],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let top = chart.y_range().end;
     let font = (FONT, 13).into_font().color(&OUTAGE_INK);
-    for (i, (start, stop, label)) in windows.iter().enumerate() {
-        let stop = stop.min(end);
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(*start, 0.0), (stop, top)],
-            OUTAGE.filled(),
-        )))?;
-        // Rows step down so labels of close windows do not overwrite each other.
-        let row = (i % 3) as i32;
+    for (i, (start, _, label)) in windows.iter().enumerate() {
+        let (width, height) = chart.plotting_area().estimate_text_size(label, &font)?;
+        let (width, height) = (width as i32, height as i32);
+        let y = 4 + 20 * (i % 3) as i32;
+        let backing = Rectangle::new(
+            [(2, y - 1), (width + 8, y + height + 3)],
+            WHITE.mix(0.75).filled(),
+        );
         chart.draw_series(std::iter::once(
             EmptyElement::at((*start, top))
-                + Text::new(label.clone(), (5, 5 + 18 * row), font.clone()),
+                + backing
+                + Text::new(label.clone(), (5, y), font.clone()),
         ))?;
     }
     Ok(())
