@@ -87,12 +87,22 @@ where
     if legend.is_empty() {
         return Ok(body);
     }
-    let (strip, plot) = body.split_vertically(30);
+    // Lay the entries out in rows that fit the width, then draw them.
     let font = (FONT, 14).into_font().color(&INK);
-    let mut x = 80;
+    let right = body.dim_in_pixel().0 as i32 - 20;
+    let (mut x, mut row) = (80, 0);
+    let mut placed = Vec::with_capacity(legend.len());
     for (swatch, label) in legend {
-        let y = 14;
-        match *swatch {
+        let width = 30 + body.estimate_text_size(label, &font)?.0 as i32;
+        if x > 80 && x + width > right {
+            (x, row) = (80, row + 1);
+        }
+        placed.push((x, 14 + 26 * row, *swatch, label));
+        x += width + 24;
+    }
+    let (strip, plot) = body.split_vertically(30 + 26 * row);
+    for (x, y, swatch, label) in placed {
+        match swatch {
             Swatch::Line(color) => strip.draw(&PathElement::new(
                 vec![(x, y), (x + 24, y)],
                 color.stroke_width(3),
@@ -110,8 +120,6 @@ where
             ))?,
         }
         strip.draw_text(label, &font, (x + 30, y - 8))?;
-        let (width, _) = strip.estimate_text_size(label, &font)?;
-        x += 30 + width as i32 + 24;
     }
     Ok(plot)
 }
@@ -278,8 +286,8 @@ pub fn time_chart<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    // Room above the data for the outage labels (up to three rows).
-    let top = top * (1.0 + 0.06 * windows.len().min(3) as f64);
+    // Room above the data for the outage labels.
+    let top = top * (1.0 + 0.06 * windows.len().min(LABEL_ROWS) as f64);
     let mut chart = chart(
         area,
         Axes {
@@ -347,6 +355,9 @@ pub fn count_label(value: f64) -> String {
 pub fn headroom(max: f64) -> f64 {
     if max > 0.0 { max * 1.12 } else { 1.0 }
 }
+
+/// Rows for outage labels at the top of a time chart.
+const LABEL_ROWS: usize = 5;
 
 /// An outage window: start and end in seconds, and its label.
 pub type Window = (f64, f64, String);
@@ -416,8 +427,8 @@ where
 }
 
 /// Labels the outage windows at the top of a time chart, on a light backing; drawn after the
-/// series so that no series hides them. Rows step down so that labels of close windows do not
-/// overwrite each other.
+/// series so that no series hides them. Each label takes the first row where it does
+/// not overlap an earlier label (they overlap only when more than [`LABEL_ROWS`] crowd together).
 pub fn label_outages<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Coord>,
     windows: &[Window],
@@ -427,10 +438,20 @@ where
 {
     let top = chart.y_range().end;
     let font = (FONT, 13).into_font().color(&OUTAGE_INK);
-    for (i, (start, _, label)) in windows.iter().enumerate() {
+    let mut row_ends = [i32::MIN; LABEL_ROWS];
+    for (start, _, label) in windows {
         let (width, height) = chart.plotting_area().estimate_text_size(label, &font)?;
         let (width, height) = (width as i32, height as i32);
-        let y = 4 + 20 * (i % 3) as i32;
+        let left = chart.backend_coord(&(*start, top)).0;
+        let row = (0..row_ends.len())
+            .find(|&r| row_ends[r] < left)
+            .unwrap_or_else(|| {
+                (0..row_ends.len())
+                    .min_by_key(|&r| row_ends[r])
+                    .unwrap_or(0)
+            });
+        row_ends[row] = left + width + 12;
+        let y = 4 + 20 * row as i32;
         let backing = Rectangle::new(
             [(2, y - 1), (width + 8, y + height + 3)],
             WHITE.mix(0.75).filled(),
