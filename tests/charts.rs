@@ -418,3 +418,59 @@ fn timeseries_csv_splits_deferrals_by_code_after_the_original_columns() {
     assert!(last[refused] > 0);
     assert_eq!(last[refused], last[total]);
 }
+
+/// Two senders, four deferral codes, close outage windows and names that need escaping.
+const CROWDED: &str = r#"(
+    name: "crowded",
+    description: "two senders <b>&</b> four receivers",
+    run: (horizon: "12h", sample_every: "5m", seed: 2),
+    senders: [
+        (
+            name: "a",
+            ips: [(count: 1, reputation: Neutral)],
+            traffic: [Poisson(rate: "600/h", end: "5h")],
+            recipients: (mix: {"busy": 0.25, "rep": 0.25, "r<2>": 0.25, "err": 0.25}),
+            queue_alert: (threshold: 50),
+            retry: Fixed(interval: "10m", lifetime: "6h"),
+        ),
+        (
+            name: "b",
+            traffic: [Campaign(messages: 300, at: "1h", spread: "30m")],
+            recipients: (mix: {"err": 1.0}),
+            queue_alert: (threshold: 200),
+            retry: Fixed(interval: "30m", lifetime: "4h"),
+        ),
+    ],
+    receivers: {
+        "busy": (throttle: (rate: "100/h", burst: 10)),
+        "rep": (reputation_deferral: {Neutral: 0.5}),
+        "r<2>": (outages: [(start: "1h", end: "2h", kind: Refused), (start: "3h", end: "3h30m", kind: Timeout)]),
+        "err": (outages: [(start: "2h", end: "3h", kind: Reply451), (start: "4h", end: "4h20m", kind: Greeting421)]),
+    },
+)"#;
+
+#[test]
+fn a_crowded_run_renders_with_every_code_and_escaped_names() {
+    let scenario = scenario::parse("crowded.ron", CROWDED).unwrap();
+    let output = run(&scenario);
+    assert_eq!(
+        output.summary.deferrals.len(),
+        4,
+        "{:?}",
+        output.summary.deferrals
+    );
+    let files = render_run(&scenario, &output, ReportOptions { png: true }).unwrap();
+    let text = |name: &str| {
+        let bytes = &files.iter().find(|f| f.0 == name).unwrap().1;
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    let deferrals = text("deferrals-by-reason.svg");
+    for code in ["4.3.2", "4.4.1", "4.7.500", "4.7.650"] {
+        assert!(deferrals.contains(code), "legend lacks {code}");
+    }
+    let queue = text("queue-depth.svg");
+    assert!(queue.contains("r&lt;2&gt; outage (refused)") && !queue.contains("r<2>"));
+    assert!(queue.contains("alert above 50 (a)") && queue.contains("alert above 200 (b)"));
+    let html = text("report.html");
+    assert!(!html.contains("<b>") && html.contains("&lt;b&gt;&amp;&lt;/b&gt;"));
+}
