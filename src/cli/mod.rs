@@ -23,7 +23,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario: print a summary and write summary.json and timeseries.csv.
+    /// Run a scenario: print a summary and write summary.json, timeseries.csv, charts and report.html.
     Run(run::RunArgs),
     /// Check a scenario file and print what it resolves to.
     Validate {

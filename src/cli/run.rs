@@ -36,6 +36,9 @@ pub struct RunArgs {
     /// Stop with an error after this many events (a guard against runaway scenarios).
     #[arg(long)]
     max_events: Option<u64>,
+    /// Also write every chart as PNG (SVG is always written).
+    #[arg(long)]
+    png: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -86,12 +89,16 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             });
         }
     };
-    let files = [
-        ("summary.json", report::summary_json(&output.summary)),
-        ("timeseries.csv", report::timeseries_csv(&output.samples)),
-    ];
+    let options = report::ReportOptions { png: args.png };
+    let files = match report::render_run(&scenario, &output, options) {
+        Ok(files) => files,
+        Err(error) => {
+            folder.abandon();
+            return Err(CliError::Failed(error.into()));
+        }
+    };
     for (name, contents) in &files {
-        if let Err(error) = folder.write(name, contents.as_bytes()) {
+        if let Err(error) = folder.write(name, contents) {
             folder.abandon();
             return Err(CliError::Failed(error.into()));
         }
@@ -107,5 +114,10 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if !args.quiet {
         print_stdout(&report::summary_table(&output.summary))?;
     }
-    print_stdout(&format!("results: {}\n", path.display()))
+    print_stdout(&format!("results: {}\n", path.display()))?;
+    if args.quiet {
+        return Ok(());
+    }
+    let page = path.join(report::REPORT_HTML);
+    print_stdout(&format!("report: {}\n", page.display()))
 }

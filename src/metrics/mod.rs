@@ -2,10 +2,12 @@
 //! time integrals, and the time series sampled on a fixed grid. Nothing here keeps per-message
 //! records, so memory does not grow with the number of messages.
 
+mod latency;
 mod summary;
 
 use hdrhistogram::Histogram;
 
+pub use latency::{CdfPoint, LatencyBin, LatencyDistribution};
 pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
 
 use crate::engine::{SimDuration, SimTime};
@@ -38,6 +40,9 @@ pub struct Sample {
     pub waiting_connection: u64,
     /// Messages in an SMTP attempt.
     pub in_flight: u64,
+    /// Temporary failures so far, by reply, indexed like [`Reply::ALL`] (the entries of
+    /// replies that are not temporary stay zero).
+    pub deferrals_by_reply: [u64; Reply::ALL.len()],
 }
 
 impl Sample {
@@ -56,7 +61,6 @@ impl Sample {
 #[derive(Debug)]
 pub struct Recorder {
     now: Sample,
-    deferrals_by_reply: [u64; Reply::ALL.len()],
     latency_ms: Histogram<u64>,
     latency_sum_ms: u128,
     latency_max_ms: u64,
@@ -80,7 +84,6 @@ impl Recorder {
     pub fn new(sample_every: SimDuration) -> Recorder {
         Recorder {
             now: Sample::default(),
-            deferrals_by_reply: [0; Reply::ALL.len()],
             // 1 ms to 1000 days at 3 significant digits; longer latencies saturate at the top.
             latency_ms: Histogram::new_with_bounds(1, 86_400_000_000, 3)
                 .expect("bounds and precision are valid"),
@@ -191,7 +194,7 @@ impl Recorder {
     /// A temporary failure with `reply`.
     pub fn deferred(&mut self, reply: Reply) {
         self.now.deferrals += 1;
-        self.deferrals_by_reply[reply.index()] += 1;
+        self.now.deferrals_by_reply[reply.index()] += 1;
     }
 
     /// A message started waiting for its retry time.
@@ -258,6 +261,11 @@ impl Recorder {
     /// The time series recorded so far.
     pub fn samples(&self) -> &[Sample] {
         &self.samples
+    }
+
+    /// The latency distribution of delivered messages, for charts.
+    pub fn latency_distribution(&self) -> LatencyDistribution {
+        LatencyDistribution::from_histogram(&self.latency_ms)
     }
 
     /// Builds the summary of a finished run.

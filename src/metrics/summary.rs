@@ -100,7 +100,7 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
     let mut deferrals = BTreeMap::new();
     let mut deferral_replies = BTreeMap::new();
     for reply in Reply::ALL {
-        let count = recorder.deferrals_by_reply[reply.index()];
+        let count = recorder.now.deferrals_by_reply[reply.index()];
         if count > 0 {
             *deferrals.entry(reply.enhanced().to_string()).or_insert(0) += count;
             deferral_replies.insert(reply.to_string(), count);

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
-use crate::metrics::{Meta, Recorder, Sample, Summary};
+use crate::metrics::{LatencyDistribution, Meta, Recorder, Sample, Summary};
 use crate::retry::{
     Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
 };
@@ -40,6 +40,8 @@ pub struct RunOutput {
     pub summary: Summary,
     /// The time series, one row per sample instant.
     pub samples: Vec<Sample>,
+    /// The latency distribution of delivered messages (for charts).
+    pub latency: LatencyDistribution,
 }
 
 /// A run that could not complete.
@@ -115,6 +117,7 @@ pub fn simulate_with(
     Ok(RunOutput {
         summary,
         samples: world.metrics.samples().to_vec(),
+        latency: world.metrics.latency_distribution(),
     })
 }
 

@@ -1,0 +1,98 @@
+//! Queue depth over time: messages waiting for a retry and waiting for a connection, with
+//! receiver outages shaded and each sender's queue alert threshold as a dashed line.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style::{self, Swatch};
+use super::{Chart, DrawResult, RunView};
+
+/// Draws the queue depth chart.
+pub fn queue_depth<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, view: &RunView) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (samples, axis, windows) = style::timeline(view);
+    let thresholds: Vec<(String, f64)> = view
+        .scenario
+        .senders
+        .iter()
+        .filter_map(|s| s.queue_alert.map(|a| (s.name.clone(), a.threshold as f64)))
+        .collect();
+
+    let mut legend = vec![
+        (
+            Swatch::Fill(style::light(style::BLUE, 0.55)),
+            "waiting for a retry".to_string(),
+        ),
+        (
+            Swatch::Line(style::ORANGE),
+            "waiting for a connection".to_string(),
+        ),
+    ];
+    if !thresholds.is_empty() {
+        legend.push((
+            Swatch::Dashed(style::RED),
+            "queue alert threshold".to_string(),
+        ));
+    }
+    legend.extend(style::outage_legend(&windows));
+    let subtitle = (view.scenario.senders.len() > 1)
+        .then_some("all senders together; each alert threshold applies to its own sender's queue");
+    let area = style::frame(root, &Chart::QueueDepth.full_title(view), subtitle, &legend)?;
+    if samples.len() < 2 {
+        return style::note(&area, &["The run ended before a second sample was taken."]);
+    }
+
+    let peak = samples
+        .iter()
+        .map(|s| s.waiting_retry.max(s.waiting_connection) as f64)
+        .chain(thresholds.iter().map(|t| t.1))
+        .fold(0.0, f64::max);
+    let top = style::headroom(peak);
+    let mut chart = style::time_chart(&area, &axis, &windows, top, "messages in the queue")?;
+
+    let retry = samples
+        .iter()
+        .map(|s| (s.time.as_secs_f64(), s.waiting_retry as f64));
+    chart.draw_series(
+        AreaSeries::new(retry, 0.0, style::light(style::BLUE, 0.55).filled())
+            .border_style(style::BLUE.stroke_width(2)),
+    )?;
+    let connection = samples
+        .iter()
+        .map(|s| (s.time.as_secs_f64(), s.waiting_connection as f64));
+    chart.draw_series(LineSeries::new(connection, style::ORANGE.stroke_width(2)))?;
+
+    let font = (style::FONT, 13).into_font().color(&style::RED);
+    for (i, (sender, threshold)) in thresholds.iter().enumerate() {
+        let line = [(0.0, *threshold), (axis.end_s, *threshold)];
+        chart.draw_series(DashedLineSeries::new(
+            line,
+            8,
+            5,
+            style::RED.stroke_width(2),
+        ))?;
+        let label = if thresholds.len() > 1 {
+            format!("alert above {} ({sender})", style::count_label(*threshold))
+        } else {
+            format!("alert above {}", style::count_label(*threshold))
+        };
+        // Right-aligned labels just above their line, on a light backing so a series
+        // running behind them does not make them unreadable.
+        let x = axis.end_s * (0.99 - 0.22 * i as f64);
+        let anchored = font.pos(Pos::new(HPos::Right, VPos::Bottom));
+        let (width, height) = chart.plotting_area().estimate_text_size(&label, &font)?;
+        let (width, height) = (width as i32, height as i32);
+        let backing = Rectangle::new(
+            [(-width - 3, -height - 5), (3, -2)],
+            WHITE.mix(0.85).filled(),
+        );
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((x, *threshold)) + backing + Text::new(label, (0, -3), anchored),
+        ))?;
+    }
+    style::label_outages(&mut chart, &windows)?;
+    Ok(())
+}
