@@ -101,6 +101,15 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
             &mut next_address,
         )?);
     }
+    // Sending IPs are numbered across all senders in 16 bits inside the event queue.
+    let total_ips: usize = senders.iter().map(|s: &Sender| s.ips.len()).sum();
+    if total_ips > usize::from(u16::MAX) {
+        return Err(check.error(
+            "senders",
+            format!("{total_ips} sending IPs in all; at most 65535 are supported"),
+            "use fewer IPs across the senders",
+        ));
+    }
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
