@@ -223,6 +223,7 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             edit(r#"name: "s","#, r#"name: "s", ips: [(count: 70000)],"#),
             vec!["senders[0].ips", "at most 65535"],
         ),
+        ("too many IPs across senders", edit(r#"name: "s","#, r#"name: "s", ips: [(count: 40000)],"#).replace(r#"    )],"#, r#"    ), (name: "t", ips: [(count: 40000)], traffic: [Campaign(messages: 1, at: "0s")], recipients: (mix: {"r": 1.0}), retry: Fixed(interval: "1m"))],"#), vec!["senders", "80000 sending IPs in all"]),
         (
             "no traffic",
             edit(
