@@ -251,7 +251,10 @@ impl<'a> World<'a> {
             ip_reputation,
             active_sources: sources.len(),
             sources,
-            metrics: Recorder::new(scenario.run.sample_every),
+            metrics: Recorder::with_warmup(
+                scenario.run.sample_every,
+                SimTime(scenario.run.warmup.as_millis()),
+            ),
             events: 0,
         };
         for source in 0..world.sources.len() {

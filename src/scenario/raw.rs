@@ -49,6 +49,10 @@ pub struct RawRun {
     /// Stop as soon as all traffic has arrived and every message has left the queue, instead of
     /// running to the horizon. Default `true`.
     pub stop_when_drained: bool,
+    /// A warm-up period excluded from the steady-state statistics (latency, Little's law and
+    /// the time-average queue): they count only messages that arrive after it. Counts
+    /// (arrived, delivered, bounced, expired, attempts) stay complete. Default `0s` (none).
+    pub warmup: SimDuration,
 }
 
 impl Default for RawRun {
@@ -58,6 +62,7 @@ impl Default for RawRun {
             sample_every: SimDuration::from_mins(5),
             seed: 1,
             stop_when_drained: true,
+            warmup: SimDuration::ZERO,
         }
     }
 }

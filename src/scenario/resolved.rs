@@ -37,6 +37,8 @@ pub struct RunSettings {
     pub seed: u64,
     /// Stop early once all traffic has arrived and the queue is empty.
     pub stop_when_drained: bool,
+    /// Warm-up excluded from steady-state statistics (zero: none).
+    pub warmup: SimDuration,
 }
 
 /// A validated sender.
@@ -217,6 +219,12 @@ impl Scenario {
                 "run to the horizon"
             }
         ));
+        if self.run.warmup > SimDuration::ZERO {
+            line(format!(
+                "warm-up: {} (left out of latency and Little's law; counts stay complete)",
+                self.run.warmup
+            ));
+        }
         for sender in &self.senders {
             line(format!("sender {}", sender.name));
             let ips: Vec<String> = sender

@@ -55,11 +55,22 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
             "use e.g. \"5m\"",
         ));
     }
+    if raw.run.warmup.as_millis() >= raw.run.horizon.as_millis() {
+        return Err(check.error(
+            "run.warmup",
+            format!(
+                "the warm-up ({}) is not shorter than the horizon ({})",
+                raw.run.warmup, raw.run.horizon
+            ),
+            "use a warm-up shorter than the horizon, e.g. warmup: \"1h\", or leave it out",
+        ));
+    }
     let run = RunSettings {
         horizon: SimTime(raw.run.horizon.as_millis()),
         sample_every: raw.run.sample_every,
         seed: raw.run.seed,
         stop_when_drained: raw.run.stop_when_drained,
+        warmup: raw.run.warmup,
     };
     if raw.receivers.is_empty() {
         return Err(check.error(
