@@ -417,3 +417,43 @@ fn run_with_replications_reports_intervals_and_shards_merge_back() {
     ]);
     assert_same_folders(&out.join("tiny/all"), &out.join("tiny/m"));
 }
+
+#[test]
+fn precision_adds_replications_until_the_interval_is_narrow_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("geometric.ron");
+    std::fs::write(&file, independent_failures(0.5, 600, 3, 100)).unwrap();
+    let out = dir.path().join("out");
+    let (file, out_s) = (file.to_str().unwrap(), out.to_str().unwrap());
+    for (jobs, id) in [("1", "one"), ("2", "two")] {
+        succeed(&[
+            "run",
+            file,
+            "--precision",
+            "latency_s.mean=0.05",
+            "--jobs",
+            jobs,
+            "--out",
+            out_s,
+            "--run-id",
+            id,
+            "-q",
+        ]);
+    }
+    assert_same_folders(&out.join("geometric/one"), &out.join("geometric/two"));
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("geometric/one/replications.json")).unwrap(),
+    )
+    .unwrap();
+    // Starting at 5 and doubling: the per-replication spread (about 14% of the mean) needs
+    // more than 20 replications for a half-width within 5%.
+    assert_eq!(json["meta"]["replications"], 40);
+    let latency = json["cells"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["metric"] == "latency_s.mean")
+        .unwrap();
+    let relative = latency["half_width"].as_f64().unwrap() / latency["mean"].as_f64().unwrap();
+    assert!(relative <= 0.05, "{relative}");
+}

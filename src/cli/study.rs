@@ -340,7 +340,7 @@ pub fn execute(
         if widest <= fraction {
             if !output.quiet {
                 eprintln!(
-                    "precision: the 95% half-width of {name} is within {:.1}% of its mean after {count} replications",
+                    "precision: the 95% half-width of {name} is within {:.2}% of its mean after {count} replications",
                     widest * 100.0
                 );
             }
