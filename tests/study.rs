@@ -457,3 +457,46 @@ fn precision_adds_replications_until_the_interval_is_narrow_whatever_the_thread_
     let relative = latency["half_width"].as_f64().unwrap() / latency["mean"].as_f64().unwrap();
     assert!(relative <= 0.05, "{relative}");
 }
+
+#[test]
+fn compare_runs_the_scenarios_policies_list_when_no_policy_is_given() {
+    let listed = THROTTLED.replace(
+        "receivers: {",
+        r#"policies: [(name: "postfix", retry: Postfix()), (name: "fope-5m", retry: Fope(interval: "5m"))],
+    receivers: {"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("listed.ron");
+    std::fs::write(&file, &listed).unwrap();
+    let out = dir.path().join("out");
+    let (file_s, out_s) = (file.to_str().unwrap(), out.to_str().unwrap());
+    let stdout = succeed(&[
+        "compare",
+        file_s,
+        "--replications",
+        "2",
+        "--out",
+        out_s,
+        "--run-id",
+        "c",
+    ]);
+    assert!(stdout.contains("fope-5m − baseline"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("tiny/c/comparison.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["baseline"], "postfix");
+    assert_eq!(
+        json["cells"][1]["settings"][0][1],
+        r#"Fope(interval: "5m")"#
+    );
+    // A mistake in the list is a scenario error naming its place, with exit code 2.
+    std::fs::write(
+        &file,
+        listed.replace(r#"interval: "5m""#, r#"interval: "0s""#),
+    )
+    .unwrap();
+    let output = mailsim(&["compare", file_s, "--out", out_s]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("policies[1].retry.interval"), "{stderr}");
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use mailsim::retry::find_policy;
-use mailsim::study::sweep::set_field;
+use mailsim::study::sweep::{field_text, set_field};
 use mailsim::study::{Cell, StudyKind, StudyOptions, check_metric};
 
 use super::policies::unknown_policy;
@@ -21,10 +21,11 @@ pub struct CompareArgs {
     scenario: PathBuf,
     /// A policy to compare, with optional parameters: `postfix`, or
     /// `postfix:minimal_backoff_time=600s,maximal_backoff_time=1h`. It replaces the retry
-    /// policy of every sender. Give two or more.
-    #[arg(long = "policy", value_name = "NAME[:K=V,...]", required = true)]
+    /// policy of every sender. Give two or more; without any, the scenario's `policies` list
+    /// is compared.
+    #[arg(long = "policy", value_name = "NAME[:K=V,...]")]
     policies: Vec<String>,
-    /// The policy the others are compared with (default: the first --policy).
+    /// The policy the others are compared with (default: the first one).
     #[arg(long)]
     baseline: Option<String>,
     /// Rank the policies by this metric (lower is better, except for deliveries and
@@ -82,28 +83,45 @@ fn policy_text(given: &str) -> Result<String, CliError> {
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
-    let (text, base) = load_with_text(&args.scenario, &args.output, &args.replication)?;
+    let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
     let warmup = args.replication.warmup.as_deref();
-    limits::check(&base, args.output.allow_large)?;
+    limits::check(&base, args.replication.allow_large)?;
     check_metric(&args.rank_by).map_err(|why| {
         CliError::Input(miette::miette!(
             help = "e.g. --rank-by latency_s.p99",
             "--rank-by: {why}"
         ))
     })?;
+    // (label, policy text) from --policy, else from the scenario's `policies` list.
+    let mut chosen: Vec<(String, String)> = Vec::new();
+    for given in &args.policies {
+        chosen.push((given.clone(), policy_text(given)?));
+    }
+    if chosen.is_empty() {
+        for (index, (name, _)) in base.policies.iter().enumerate() {
+            let spec = field_text(&text, &format!("policies[{index}].retry"))
+                .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
+            chosen.push((name.clone(), spec.to_string()));
+        }
+    }
+    if chosen.is_empty() {
+        return Err(CliError::Input(miette::miette!(
+            help = "e.g. --policy postfix --policy fope, or policies: [(name: \"postfix\", retry: Postfix()), …] in the scenario",
+            "nothing to compare: give --policy (twice or more) or a `policies` list in {origin}"
+        )));
+    }
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();
-    for given in &args.policies {
-        let spec = policy_text(given)?;
+    for (given, spec) in chosen {
         let mut edited = text.clone();
         for sender in 0..base.senders.len() {
             edited = set_field(&edited, &format!("senders[{sender}].retry"), &spec)
                 .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
         }
         let mut scenario =
-            mailsim::scenario::parse(&format!("{origin} with --policy {given}"), &edited)?;
-        apply_overrides(&mut scenario, args.output.seed, warmup)?;
+            mailsim::scenario::parse(&format!("{origin} with policy {given}"), &edited)?;
+        apply_overrides(&mut scenario, args.replication.seed, warmup)?;
         let mut label = given.clone();
         let mut copy = 2;
         while cells.iter().any(|c: &Cell| c.label == label) {

@@ -34,10 +34,10 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let mut scenario = mailsim::scenario::load(&args.scenario)?;
     apply_overrides(
         &mut scenario,
-        args.output.seed,
+        args.replication.seed,
         args.replication.warmup.as_deref(),
     )?;
-    limits::check(&scenario, args.output.allow_large)?;
+    limits::check(&scenario, args.replication.allow_large)?;
     let shard = parse_shard(args.shard.as_deref())?;
     let replicated = args.replication.replications.is_some_and(|n| n != 1)
         || args.replication.precision.is_some()
@@ -71,7 +71,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
     let control = RunControl {
         cancel: Some(&cancel),
-        max_events: output.max_events,
+        max_events: args.replication.max_events,
     };
     let run = match mailsim::model::simulate_with(&scenario, 0, control) {
         Ok(run) => run,

@@ -20,9 +20,18 @@ use mailsim::study::{
 
 use super::{CliError, print_stdout};
 
-/// How many replications, on how many threads, with what warm-up.
+/// How to simulate: seed, replications, threads, warm-up and limits.
 #[derive(Debug, Args)]
 pub struct ReplicationArgs {
+    /// Use this seed instead of the scenario's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Stop a run with an error after this many events.
+    #[arg(long)]
+    pub max_events: Option<u64>,
+    /// Run even if the scenario's estimated memory exceeds what this machine has available.
+    #[arg(long)]
+    pub allow_large: bool,
     /// Replications per configuration (replication r gets the same arrivals and recipients in
     /// every configuration: common random numbers).
     #[arg(long, value_name = "N")]
@@ -47,9 +56,6 @@ pub struct ReplicationArgs {
 /// Where and how results are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Use this seed instead of the scenario's.
-    #[arg(long)]
-    pub seed: Option<u64>,
     /// Folder under which results are written, as <out>/<scenario>/<run-id>/.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
@@ -66,12 +72,6 @@ pub struct OutputArgs {
     /// Also write every chart as PNG (SVG is always written).
     #[arg(long)]
     pub png: bool,
-    /// Stop a run with an error after this many events.
-    #[arg(long)]
-    pub max_events: Option<u64>,
-    /// Run even if the scenario's estimated memory exceeds what this machine has available.
-    #[arg(long)]
-    pub allow_large: bool,
 }
 
 fn input(message: String, help: &str) -> CliError {
@@ -149,7 +149,6 @@ pub fn apply_overrides(
 /// `--warmup` applied (commands that edit the text re-parse it per configuration).
 pub fn load_with_text(
     path: &std::path::Path,
-    output: &OutputArgs,
     replication: &ReplicationArgs,
 ) -> Result<(String, Scenario), CliError> {
     let text = std::fs::read_to_string(path).map_err(|source| {
@@ -159,7 +158,7 @@ pub fn load_with_text(
         })
     })?;
     let mut base = mailsim::scenario::parse(&path.display().to_string(), &text)?;
-    apply_overrides(&mut base, output.seed, replication.warmup.as_deref())?;
+    apply_overrides(&mut base, replication.seed, replication.warmup.as_deref())?;
     Ok((text, base))
 }
 
@@ -299,7 +298,7 @@ pub fn execute(
             shard,
             control: RunControl {
                 cancel: Some(&cancel),
-                max_events: output.max_events,
+                max_events: replication.max_events,
             },
             progress: &tick,
         };

@@ -43,10 +43,10 @@ fn usage(message: String, help: String) -> CliError {
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
-    let (text, base) = load_with_text(&args.scenario, &args.output, &args.replication)?;
+    let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
     let warmup = args.replication.warmup.as_deref();
-    limits::check(&base, args.output.allow_large)?;
+    limits::check(&base, args.replication.allow_large)?;
     let shard = parse_shard(args.shard.as_deref())?;
     let settings: Vec<Setting> = args
         .settings
@@ -93,7 +93,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
             )
         })?;
         let mut scenario = mailsim::scenario::parse(&format!("{origin} with {label}"), &edited)?;
-        apply_overrides(&mut scenario, args.output.seed, warmup)?;
+        apply_overrides(&mut scenario, args.replication.seed, warmup)?;
         cells.push(Cell {
             label,
             settings: point,

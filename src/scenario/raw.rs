@@ -34,6 +34,21 @@ pub struct RawScenario {
     /// The destination domains, by name (referenced from each sender's recipient mix).
     #[serde(deserialize_with = "unique_keys")]
     pub receivers: BTreeMap<String, RawReceiver>,
+    /// Retry policies for `mailsim compare` to run when no `--policy` is given, in order (the
+    /// first is the baseline), e.g. `[(name: "postfix", retry: Postfix()), (name: "fope",
+    /// retry: Fope())]`. Each replaces every sender's `retry`. Default: none.
+    #[serde(default)]
+    pub policies: Vec<RawPolicy>,
+}
+
+/// A named retry policy to compare.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// Its label in the comparison.
+    pub name: String,
+    /// The policy, written as a sender's `retry`.
+    pub retry: RetrySpec,
 }
 
 /// Run settings.

@@ -24,6 +24,8 @@ pub struct Scenario {
     pub senders: Vec<Sender>,
     /// Receivers, sorted by name.
     pub receivers: Vec<Receiver>,
+    /// Named retry policies for `mailsim compare`, in file order (may be empty).
+    pub policies: Vec<(String, RetrySpec)>,
 }
 
 /// How long to run and how to sample.
@@ -275,6 +277,9 @@ impl Scenario {
                 ))
             ));
             line(format!("  retry: {}", sender.retry.describe()));
+        }
+        for (name, retry) in &self.policies {
+            line(format!("policy to compare {name}: {}", retry.describe()));
         }
         for receiver in &self.receivers {
             line(format!("receiver {}", receiver.name));

@@ -16,6 +16,17 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Checks the retry policy at `{field}.retry`.
+    fn retry(&self, field: &str, retry: &crate::retry::RetrySpec) -> Result<(), ScenarioError> {
+        retry.validate().map_err(|problem| {
+            self.error(
+                format!("{field}.retry.{}", problem.field),
+                problem.message,
+                &problem.hint,
+            )
+        })
+    }
+
     fn error(
         &self,
         field: impl Into<String>,
@@ -112,6 +123,19 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
             &mut next_address,
         )?);
     }
+    let mut policies: Vec<(String, crate::retry::RetrySpec)> = Vec::new();
+    for (index, policy) in raw.policies.into_iter().enumerate() {
+        let field = format!("policies[{index}]");
+        if policy.name.trim().is_empty() || policies.iter().any(|(name, _)| *name == policy.name) {
+            return Err(check.error(
+                format!("{field}.name"),
+                format!("the policy name `{}` is empty or used twice", policy.name),
+                "give every policy its own name, e.g. \"postfix-10m\"",
+            ));
+        }
+        check.retry(&field, &policy.retry)?;
+        policies.push((policy.name, policy.retry));
+    }
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -119,6 +143,7 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
         run,
         senders,
         receivers,
+        policies,
     })
 }
 
@@ -272,13 +297,7 @@ fn resolve_sender(
             "use e.g. \"30m\" (FOPE)",
         ));
     }
-    raw.retry.validate().map_err(|problem| {
-        check.error(
-            format!("{field}.retry.{}", problem.field),
-            problem.message,
-            &problem.hint,
-        )
-    })?;
+    check.retry(field, &raw.retry)?;
     Ok(Sender {
         name: raw.name,
         ips,

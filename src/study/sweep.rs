@@ -446,8 +446,14 @@ fn count_items(text: &[u8], span: Span) -> usize {
     items
 }
 
-/// Returns `text` with the field at `path` set to `value` (RON text), or says why it cannot.
-pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> {
+/// Where a path leads in the text: a value's span, or where to insert a missing last field.
+enum Located {
+    Value(Span),
+    Missing { at: usize, name: String },
+}
+
+/// Follows `path` through the text; `verb` (`set`, `read`) words the errors.
+fn locate(text: &str, path: &str, verb: &str) -> Result<Located, String> {
     let steps = parse_path(path)?;
     let bytes = text.as_bytes();
     let mut cursor = Cursor {
@@ -458,12 +464,14 @@ pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> 
         .value()
         .map_err(|why| format!("the scenario could not be read: {why}"))?;
     let mut walked = String::new();
-    for (i, step) in steps.iter().enumerate() {
-        let here = if walked.is_empty() {
+    let here = |walked: &str| {
+        if walked.is_empty() {
             "the scenario".to_string()
         } else {
             format!("`{walked}`")
-        };
+        }
+    };
+    for (i, step) in steps.iter().enumerate() {
         if let Step::Field(_) = step
             && is_list(bytes, span)
         {
@@ -471,36 +479,31 @@ pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> 
             let items = count_items(bytes, span);
             if items != 1 {
                 return Err(format!(
-                    "cannot set `{path}`: {here} is a list of {items} items; write the index, e.g. `{walked}[0]`"
+                    "cannot {verb} `{path}`: {} is a list of {items} items; write the index, e.g. `{walked}[0]`",
+                    here(&walked)
                 ));
             }
             span = find_index(bytes, span, 0)
-                .map_err(|why| format!("cannot set `{path}`: {here} {why}"))?;
+                .map_err(|why| format!("cannot {verb} `{path}`: {} {why}", here(&walked)))?;
             walked.push_str("[0]");
         }
-        let here = if walked.is_empty() {
-            "the scenario".to_string()
-        } else {
-            format!("`{walked}`")
-        };
+        let fail = |why: String| format!("cannot {verb} `{path}`: {} {why}", here(&walked));
         match step {
-            Step::Field(name) => match find_field(bytes, span, name)
-                .map_err(|why| format!("cannot set `{path}`: {here} {why}"))?
-            {
+            Step::Field(name) => match find_field(bytes, span, name).map_err(fail)? {
                 Found::Value(found) => span = found,
                 Found::InsertAt(at) if i + 1 == steps.len() => {
-                    return Ok(format!("{} {name}: {value}, {}", &text[..at], &text[at..]));
+                    return Ok(Located::Missing {
+                        at,
+                        name: name.clone(),
+                    });
                 }
                 Found::InsertAt(_) => {
-                    return Err(format!(
-                        "cannot set `{path}`: {here} has no `{name}`; write `{name}` into the scenario first, then sweep a field inside it"
-                    ));
+                    return Err(fail(format!(
+                        "has no `{name}`; write `{name}` into the scenario first, then sweep a field inside it"
+                    )));
                 }
             },
-            Step::Index(index) => {
-                span = find_index(bytes, span, *index)
-                    .map_err(|why| format!("cannot set `{path}`: {here} {why}"))?;
-            }
+            Step::Index(index) => span = find_index(bytes, span, *index).map_err(fail)?,
         }
         match step {
             Step::Field(name) if walked.is_empty() => walked.push_str(name),
@@ -508,7 +511,27 @@ pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> 
             Step::Index(index) => walked.push_str(&format!("[{index}]")),
         }
     }
-    Ok(format!("{}{value}{}", &text[..span.0], &text[span.1..]))
+    Ok(Located::Value(span))
+}
+
+/// Returns `text` with the field at `path` set to `value` (RON text), or says why it cannot.
+pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> {
+    Ok(match locate(text, path, "set")? {
+        Located::Value((start, end)) => format!("{}{value}{}", &text[..start], &text[end..]),
+        Located::Missing { at, name } => {
+            format!("{} {name}: {value}, {}", &text[..at], &text[at..])
+        }
+    })
+}
+
+/// The text of the value at `path`, as written in the file.
+pub fn field_text<'a>(text: &'a str, path: &str) -> Result<&'a str, String> {
+    match locate(text, path, "read")? {
+        Located::Value((start, end)) => Ok(&text[start..end]),
+        Located::Missing { name, .. } => Err(format!(
+            "cannot read `{path}`: `{name}` is not written in the scenario"
+        )),
+    }
 }
 
 /// A comparison in a `--target`.
@@ -658,6 +681,10 @@ mod tests {
         assert!(
             inserted.contains("Postfix( minimal_backoff_time: \"1m\", )"),
             "{inserted}"
+        );
+        assert_eq!(
+            field_text(TEXT, "senders[0].retry").unwrap(),
+            "Fixed(interval: \"20m\")"
         );
         let error = set("senders[2].name", "1").unwrap_err();
         assert!(error.contains("`senders` has 2 item(s)"), "{error}");
