@@ -32,8 +32,9 @@ pub struct ReplicationArgs {
     /// Run even if the scenario's estimated memory exceeds what this machine has available.
     #[arg(long)]
     pub allow_large: bool,
-    /// Replications per configuration (replication r gets the same arrivals and recipients in
-    /// every configuration: common random numbers).
+    /// Replications per configuration (default: 1 for run, 10 for compare, 5 for sweep;
+    /// replication r gets the same arrivals and recipients in every configuration: common
+    /// random numbers).
     #[arg(long, value_name = "N")]
     pub replications: Option<u32>,
     /// Add replications (doubling, from --replications or 5) until the 95% interval's
@@ -59,8 +60,8 @@ pub struct OutputArgs {
     /// Folder under which results are written, as <out>/<scenario>/<run-id>/.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
-    /// Name of the result folder (default: <kind>-seed-<seed>, numbered so nothing earlier is
-    /// touched).
+    /// Name of the result folder (default: seed-<seed> for a single run, else
+    /// replications-, comparison- or sweep-seed-<seed>; numbered so nothing earlier is touched).
     #[arg(long)]
     pub run_id: Option<String>,
     /// Replace an existing folder of the same --run-id.

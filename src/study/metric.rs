@@ -8,7 +8,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("arrived", "messages that arrived"),
     ("delivered", "messages delivered"),
     ("bounced", "messages bounced by a permanent failure"),
-    ("expired", "messages that expired (the policy gave up)"),
+    ("expired", "messages that expired: the policy gave up"),
     ("queued_at_end", "messages still queued when the run ended"),
     ("bounce_rate", "bounced ÷ arrived"),
     ("expiry_rate", "expired ÷ arrived"),

@@ -34,6 +34,15 @@ impl Setting {
         let path = path.trim().to_string();
         parse_path(&path)?;
         let values = parse_values(values.trim())?;
+        if let Some(repeated) = values
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| values[..i].contains(v).then_some(v))
+        {
+            return Err(format!(
+                "--set `{text}` gives the value `{repeated}` twice; give each value once"
+            ));
+        }
         Ok(Setting { path, values })
     }
 }
@@ -709,6 +718,7 @@ mod tests {
         assert!(parse_values("1..4").unwrap_err().contains("step"));
         assert!(parse_values("1..4:0").is_err());
         assert!(parse_values("1m..4:1").is_err());
+        assert!(Setting::parse("a=1,2,1").unwrap_err().contains("`1` twice"));
     }
 
     #[test]
