@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
+use mailsim::engine::SimTime;
 use mailsim::model::{RunControl, SimError};
 use mailsim::report;
 use mailsim::study::{Cell, StudyKind, StudyOptions};
 
 use super::study::{
-    OutputArgs, Plan, ReplicationArgs, apply_overrides, open_folder, parse_shard, run_and_write,
-    write_folder,
+    OutputArgs, Plan, ReplicationArgs, apply_overrides, open_folder, parse_shard, progress_bar,
+    run_and_write, write_folder,
 };
 use super::{CliError, limits, print_stdout};
 
@@ -69,11 +70,21 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     // If a handler cannot be installed (one already is), Ctrl-C simply kills the process; the
     // staging folder's name still marks it as partial.
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
+    // Simulated seconds out of the horizon (a run that drains early stops short of it).
+    let bar = progress_bar(
+        scenario.run.horizon.as_millis() / 1000,
+        "simulated seconds",
+        output.quiet,
+    );
+    let advance = |time: SimTime| bar.set_position(time.as_millis() / 1000);
     let control = RunControl {
         cancel: Some(&cancel),
         max_events: args.replication.max_events,
+        progress: Some(&advance),
     };
-    let run = match mailsim::model::simulate_with(&scenario, 0, control) {
+    let run = mailsim::model::simulate_with(&scenario, 0, control);
+    bar.finish_and_clear();
+    let run = match run {
         Ok(run) => run,
         Err(error) => {
             folder.abandon();

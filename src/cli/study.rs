@@ -227,14 +227,17 @@ pub struct Outcome {
     pub shard: Option<ShardFile>,
 }
 
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+/// A progress bar on stderr counting to `total` (`unit` names what is counted), or a hidden
+/// one with `--quiet` or when stderr is not a terminal.
+pub fn progress_bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40.cyan/blue} {pos}/{len} runs · {per_sec} · {elapsed_precise} elapsed · ~{eta} left",
-    ) {
+    let template = format!(
+        "{{bar:40.cyan/blue}} {{human_pos}}/{{human_len}} {unit} · {{per_sec}} · {{elapsed_precise}} elapsed · ~{{eta}} left"
+    );
+    if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }
     bar
@@ -292,7 +295,7 @@ pub fn execute(
         let planned = (0..plan.cells.len() * per_cell)
             .filter(|&n| shard.is_none_or(|s| s.owns(n)))
             .count();
-        let bar = progress_bar(planned as u64, output.quiet);
+        let bar = progress_bar(planned as u64, "runs", output.quiet);
         let tick = || bar.inc(1);
         let workers = Workers {
             threads,
@@ -300,6 +303,7 @@ pub fn execute(
             control: RunControl {
                 cancel: Some(&cancel),
                 max_events: replication.max_events,
+                progress: None,
             },
             progress: &tick,
         };
