@@ -249,3 +249,62 @@ pub fn merge_shards(parts: Vec<ShardFile>) -> Result<(Study, StudyOptions), Stri
         .ok_or("the shards' runs do not make up the whole study (a shard file was edited?)")?;
     Ok((study, options))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(index: u32, count: u32, seed: u64, runs: Vec<RunRecord>) -> ShardFile {
+        ShardFile {
+            shard: Shard { index, count },
+            meta: StudyMeta {
+                tool: "mailsim test".into(),
+                kind: StudyKind::Replications,
+                scenario: "s".into(),
+                scenario_file: "s.ron".into(),
+                seed,
+                replications: 3,
+                warmup_s: 0.0,
+                confidence: stats::CONFIDENCE,
+            },
+            cells: vec![Cell {
+                label: "s".into(),
+                settings: Vec::new(),
+            }],
+            options: StudyOptions::default(),
+            runs,
+        }
+    }
+
+    fn record(replication: u32, value: f64) -> RunRecord {
+        RunRecord {
+            cell: 0,
+            replication,
+            values: vec![Some(value)],
+        }
+    }
+
+    #[test]
+    fn shards_own_every_run_once_and_merge_back_in_order() {
+        let owners: Vec<u32> = (0..7)
+            .map(|run| {
+                (1..=3)
+                    .filter(|&k| Shard { index: k, count: 3 }.owns(run))
+                    .sum()
+            })
+            .collect();
+        assert_eq!(owners, [1, 2, 3, 1, 2, 3, 1]);
+        let (study, _) = merge_shards(vec![
+            part(2, 2, 1, vec![record(1, 2.0)]),
+            part(1, 2, 1, vec![record(0, 1.0), record(2, 3.0)]),
+        ])
+        .unwrap();
+        assert_eq!(study.series(0, 0), [Some(1.0), Some(2.0), Some(3.0)]);
+        let twice = merge_shards(vec![part(1, 2, 1, vec![]), part(1, 2, 1, vec![])]);
+        assert!(twice.unwrap_err().contains("given twice"));
+        let foreign = merge_shards(vec![part(1, 2, 1, vec![]), part(2, 2, 9, vec![])]);
+        assert!(foreign.unwrap_err().contains("does not belong"));
+        assert!(Shard::parse("0/3").is_err() && Shard::parse("4/3").is_err());
+        assert_eq!(Shard::parse("2/3"), Ok(Shard { index: 2, count: 3 }));
+    }
+}
