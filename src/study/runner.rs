@@ -77,6 +77,8 @@ pub fn run_cells<T: Send>(
                 .map(move |replication| (cell, replication))
         })
         .filter(|&(cell, replication)| {
+            // Run numbers count (cell, replication) pairs of this call; shards are only used
+            // with one call over 0..n, where they are the study's run numbers.
             let number = cell * per_cell + (replication - replications.start) as usize;
             workers.shard.is_none_or(|shard| shard.owns(number))
         })
