@@ -35,3 +35,4 @@ pub mod model;
 pub mod report;
 pub mod retry;
 pub mod scenario;
+pub mod study;

@@ -1,10 +1,14 @@
 //! Command-line arguments and the subcommands. Each subcommand lives in its own file and only
 //! glues the library together; the simulation itself is in the library.
 
+mod compare;
 mod limits;
+mod merge;
 mod policies;
 mod run;
 mod schedule;
+mod study;
+mod sweep;
 mod validate;
 
 use std::io::{IsTerminal, Write};
@@ -24,7 +28,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario: print a summary and write summary.json, timeseries.csv, charts and report.html.
+    /// With --replications N, report every metric as a mean with its 95% confidence interval.
     Run(run::RunArgs),
+    /// Run a scenario under several retry policies with common random numbers: every metric
+    /// with its 95% interval, paired differences against a baseline, and a ranking.
+    Compare(compare::CompareArgs),
+    /// Run a scenario over a grid of parameter values (--set PATH=VALUES), optionally finding
+    /// where a target is met (--target "latency_s.p99 <= 3600").
+    Sweep(sweep::SweepArgs),
+    /// Combine the folders of a study run in parts (--shard K/N) into the unsplit result.
+    Merge(merge::MergeArgs),
     /// Check a scenario file and print what it resolves to.
     Validate {
         /// The scenario file (RON).
@@ -99,6 +112,9 @@ pub fn main() -> Result<(), CliError> {
     };
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::compare(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
         Command::Validate { scenario } => validate::validate(&scenario),
         Command::Policies(args) => policies::policies(args),
         Command::Schedule(args) => schedule::schedule(args),

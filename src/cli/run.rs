@@ -1,86 +1,91 @@
-//! `mailsim run`: run one scenario, print the summary and write the run folder.
+//! `mailsim run`: run one scenario, print the summary and write the run folder; with
+//! `--replications N` (or `--precision`, `--shard`), run it N times and report every metric
+//! with its 95% confidence interval.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::Context;
 use clap::Args;
+use mailsim::engine::SimTime;
 use mailsim::model::{RunControl, SimError};
-use mailsim::report::{self, OutputError, RunFolder};
+use mailsim::report;
+use mailsim::study::{Cell, StudyKind, StudyOptions};
 
+use super::study::{
+    OutputArgs, Plan, ReplicationArgs, apply_overrides, open_folder, parse_shard, progress_bar,
+    run_and_write, write_folder,
+};
 use super::{CliError, limits, print_stdout};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The scenario file (RON).
     scenario: PathBuf,
-    /// Use this seed instead of the scenario's.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Folder under which results are written, as <out>/<scenario>/<run-id>/.
-    #[arg(long, default_value = "output")]
-    out: PathBuf,
-    /// Name of the run folder (default: seed-<seed>, numbered so no earlier run is touched).
-    #[arg(long)]
-    run_id: Option<String>,
-    /// Replace an existing run folder of the same --run-id.
-    #[arg(long)]
-    force: bool,
-    /// Print nothing but errors and the results path.
-    #[arg(long, short)]
-    quiet: bool,
-    /// Run even if the scenario's estimated memory exceeds what this machine has available.
-    #[arg(long)]
-    allow_large: bool,
-    /// Stop with an error after this many events (a guard against runaway scenarios).
-    #[arg(long)]
-    max_events: Option<u64>,
-    /// Also write every chart as PNG (SVG is always written).
-    #[arg(long)]
-    png: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    replication: ReplicationArgs,
+    /// Run only part K of N of the replications (see `mailsim merge`).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let mut scenario = mailsim::scenario::load(&args.scenario)?;
-    if let Some(seed) = args.seed {
-        scenario.run.seed = seed;
+    apply_overrides(
+        &mut scenario,
+        args.replication.seed,
+        args.replication.warmup.as_deref(),
+    )?;
+    limits::check(&scenario, args.replication.allow_large)?;
+    let shard = parse_shard(args.shard.as_deref())?;
+    let replicated = args.replication.replications.is_some_and(|n| n != 1)
+        || args.replication.precision.is_some()
+        || shard.is_some();
+    if replicated {
+        let plan = Plan {
+            kind: StudyKind::Replications,
+            base: &scenario,
+            scenarios: vec![scenario.clone()],
+            cells: vec![Cell {
+                label: scenario.name.clone(),
+                settings: Vec::new(),
+            }],
+            options: StudyOptions::default(),
+            keep_first: false,
+        };
+        return run_and_write(plan, &args.replication, &args.output, shard, 1);
     }
-    if let Some(id) = &args.run_id
-        && (id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']))
-    {
-        return Err(CliError::Input(miette::miette!(
-            help = "use letters, digits, `-` and `_`",
-            "--run-id `{id}` cannot be used as a folder name"
-        )));
-    }
-    limits::check(&scenario, args.allow_large)?;
-    let folder = RunFolder::create(
-        &args.out,
+    let output = &args.output;
+    let folder = open_folder(
+        &output.out,
         &scenario.name,
-        args.run_id.as_deref(),
-        scenario.run.seed,
-        args.force,
-    )
-    .map_err(|error| match error {
-        OutputError::Exists(path) => CliError::Input(miette::miette!(
-            help = "choose another --run-id, or add --force to replace it",
-            "{} already holds an earlier run",
-            path.display()
-        )),
-        other => CliError::Failed(anyhow::Error::new(other)),
-    })?;
+        output.run_id.as_deref(),
+        &format!("seed-{}", scenario.run.seed),
+        output.force,
+    )?;
     let cancel = Arc::new(AtomicBool::new(false));
     let handler_flag = Arc::clone(&cancel);
     // If a handler cannot be installed (one already is), Ctrl-C simply kills the process; the
     // staging folder's name still marks it as partial.
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
+    // Simulated seconds out of the horizon (a run that drains early stops short of it).
+    let bar = progress_bar(
+        scenario.run.horizon.as_millis() / 1000,
+        "simulated seconds",
+        output.quiet,
+    );
+    let advance = |time: SimTime| bar.set_position(time.as_millis() / 1000);
     let control = RunControl {
         cancel: Some(&cancel),
-        max_events: args.max_events,
+        max_events: args.replication.max_events,
+        progress: Some(&advance),
     };
-    let output = match mailsim::model::simulate_with(&scenario, 0, control) {
-        Ok(output) => output,
+    let run = mailsim::model::simulate_with(&scenario, 0, control);
+    bar.finish_and_clear();
+    let run = match run {
+        Ok(run) => run,
         Err(error) => {
             folder.abandon();
             return Err(match error {
@@ -89,33 +94,24 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             });
         }
     };
-    let options = report::ReportOptions { png: args.png };
-    let files = match report::render_run(&scenario, &output, options) {
+    let options = report::ReportOptions { png: output.png };
+    let files = match report::render_run(&scenario, &run, options) {
         Ok(files) => files,
         Err(error) => {
             folder.abandon();
             return Err(CliError::Failed(error.into()));
         }
     };
-    for (name, contents) in &files {
-        if let Err(error) = folder.write(name, contents) {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
-    }
     if cancel.load(Ordering::Relaxed) {
         folder.abandon();
         return Err(CliError::Interrupted);
     }
-    let path = folder
-        .commit()
-        .context("could not finish the run folder")
-        .map_err(CliError::Failed)?;
-    if !args.quiet {
-        print_stdout(&report::summary_table(&output.summary))?;
+    let path = write_folder(folder, &files)?;
+    if !output.quiet {
+        print_stdout(&report::summary_table(&run.summary))?;
     }
     print_stdout(&format!("results: {}\n", path.display()))?;
-    if args.quiet {
+    if output.quiet {
         return Ok(());
     }
     let page = path.join(report::REPORT_HTML);

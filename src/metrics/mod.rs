@@ -64,6 +64,8 @@ pub struct Recorder {
     latency_ms: Histogram<u64>,
     latency_sum_ms: u128,
     latency_max_ms: u64,
+    /// Deliveries counted in the latency figures (those that arrived after the warm-up).
+    latency_count: u64,
     attempts_per_message: Vec<u64>,
     peak_waiting_retry: u64,
     peak_waiting_connection: u64,
@@ -73,6 +75,8 @@ pub struct Recorder {
     area_since: SimTime,
     sojourn_sum_ms: u128,
     departed: u64,
+    /// Arrivals before this instant are left out of the steady-state figures (latency, Little).
+    warmup: SimTime,
     sample_every: SimDuration,
     next_sample: SimTime,
     samples: Vec<Sample>,
@@ -82,6 +86,13 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder that samples every `sample_every` (positive) from time zero.
     pub fn new(sample_every: SimDuration) -> Recorder {
+        Recorder::with_warmup(sample_every, SimTime::ZERO)
+    }
+
+    /// Like [`Recorder::new`], but the steady-state figures (latency, and Little's law with
+    /// the time-average queue) leave out messages that arrive before `warmup` and the time
+    /// before it. Counts, peaks and the time series stay complete.
+    pub fn with_warmup(sample_every: SimDuration, warmup: SimTime) -> Recorder {
         Recorder {
             now: Sample::default(),
             // 1 ms to 1000 days at 3 significant digits; longer latencies saturate at the top.
@@ -89,6 +100,7 @@ impl Recorder {
                 .expect("bounds and precision are valid"),
             latency_sum_ms: 0,
             latency_max_ms: 0,
+            latency_count: 0,
             attempts_per_message: Vec::new(),
             peak_waiting_retry: 0,
             peak_waiting_connection: 0,
@@ -97,6 +109,7 @@ impl Recorder {
             area_since: SimTime::ZERO,
             sojourn_sum_ms: 0,
             departed: 0,
+            warmup,
             sample_every,
             next_sample: SimTime::ZERO,
             samples: Vec::new(),
@@ -138,7 +151,8 @@ impl Recorder {
     }
 
     fn accumulate_area(&mut self, time: SimTime) {
-        let elapsed = u128::from((time - self.area_since).as_millis());
+        let from = self.area_since.max(self.warmup);
+        let elapsed = u128::from(time.since(from).as_millis());
         self.queued_area += u128::from(self.now.queued()) * elapsed;
         self.area_since = self.area_since.max(time);
     }
@@ -224,11 +238,15 @@ impl Recorder {
     /// A message was delivered at `now`.
     pub fn delivered(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
         self.now.delivered += 1;
+        self.departed(now, arrival, attempts);
+        if arrival < self.warmup {
+            return;
+        }
         let latency = (now - arrival).as_millis();
+        self.latency_count += 1;
         self.latency_ms.saturating_record(latency);
         self.latency_sum_ms += u128::from(latency);
         self.latency_max_ms = self.latency_max_ms.max(latency);
-        self.departed(now, arrival, attempts);
     }
 
     /// A message bounced at `now`.
@@ -244,8 +262,10 @@ impl Recorder {
     }
 
     fn departed(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
-        self.departed += 1;
-        self.sojourn_sum_ms += u128::from((now - arrival).as_millis());
+        if arrival >= self.warmup {
+            self.departed += 1;
+            self.sojourn_sum_ms += u128::from((now - arrival).as_millis());
+        }
         let slot = attempts as usize;
         if self.attempts_per_message.len() <= slot {
             self.attempts_per_message.resize(slot + 1, 0);

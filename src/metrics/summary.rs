@@ -93,6 +93,10 @@ pub struct Summary {
     pub end_time_s: f64,
     /// Events processed.
     pub events: u64,
+    /// The warm-up left out of `latency_s` and `little` (messages that arrived before it, and
+    /// the time before it); absent when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warmup_s: Option<f64>,
 }
 
 pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) -> Summary {
@@ -107,10 +111,10 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
         }
     }
     let histogram = &recorder.latency_ms;
-    let latency_s = (now.delivered > 0).then(|| {
+    let latency_s = (recorder.latency_count > 0).then(|| {
         let quantile = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
         LatencySummary {
-            mean: recorder.latency_sum_ms as f64 / now.delivered as f64 / 1000.0,
+            mean: recorder.latency_sum_ms as f64 / recorder.latency_count as f64 / 1000.0,
             p50: quantile(0.5),
             p90: quantile(0.9),
             p99: quantile(0.99),
@@ -123,9 +127,10 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
         _ => None,
     };
     let seconds = end.as_secs_f64();
+    let window = end.since(end.min(recorder.warmup));
     let little = LittleSummary {
-        mean_queued: ratio(recorder.queued_area as f64, end.as_millis() as f64),
-        throughput_per_s: ratio(recorder.departed as f64, seconds),
+        mean_queued: ratio(recorder.queued_area as f64, window.as_millis() as f64),
+        throughput_per_s: ratio(recorder.departed as f64, window.as_secs_f64()),
         mean_time_in_queue_s: ratio(
             recorder.sojourn_sum_ms as f64 / 1000.0,
             recorder.departed as f64,
@@ -157,6 +162,7 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
         little,
         end_time_s: seconds,
         events,
+        warmup_s: (recorder.warmup > SimTime::ZERO).then(|| recorder.warmup.as_secs_f64()),
     }
 }
 

@@ -76,13 +76,25 @@ pub enum SimError {
     },
 }
 
-/// How a run may be stopped before it finishes.
-#[derive(Clone, Copy, Debug, Default)]
+/// How a run may be stopped before it finishes, and who hears how far it has got.
+#[derive(Clone, Copy, Default)]
 pub struct RunControl<'a> {
     /// Stop with [`SimError::Interrupted`] once this is set (e.g. by a Ctrl-C handler).
     pub cancel: Option<&'a AtomicBool>,
     /// Stop with [`SimError::EventLimit`] after about this many events (checked every 4096).
     pub max_events: Option<u64>,
+    /// Told the simulated time every 4096 events (e.g. to move a progress bar).
+    pub progress: Option<&'a (dyn Fn(SimTime) + Sync)>,
+}
+
+impl std::fmt::Debug for RunControl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunControl")
+            .field("cancel", &self.cancel)
+            .field("max_events", &self.max_events)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// Runs replication `replication` of `scenario` to its end.
@@ -251,7 +263,10 @@ impl<'a> World<'a> {
             ip_reputation,
             active_sources: sources.len(),
             sources,
-            metrics: Recorder::new(scenario.run.sample_every),
+            metrics: Recorder::with_warmup(
+                scenario.run.sample_every,
+                SimTime(scenario.run.warmup.as_millis()),
+            ),
             events: 0,
         };
         for source in 0..world.sources.len() {
@@ -288,6 +303,9 @@ impl<'a> World<'a> {
                         events: self.events,
                         limit,
                     });
+                }
+                if let Some(progress) = control.progress {
+                    progress(time);
                 }
             }
             self.metrics.advance_to(time);

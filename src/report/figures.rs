@@ -33,6 +33,13 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     };
     let arrived = s.arrived.max(1) as f64;
     let share = |n: u64| format!("{:.2}% of arrived", n as f64 / arrived * 100.0);
+    if let Some(warmup) = s.warmup_s {
+        row(
+            "warm-up (s)",
+            seconds(warmup),
+            "latency and Little's law count only messages that arrived after it; counts are complete".into(),
+        );
+    }
     row("arrived", s.arrived.to_string(), String::new());
     row("delivered", s.delivered.to_string(), share(s.delivered));
     row(

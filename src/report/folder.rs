@@ -48,6 +48,18 @@ impl RunFolder {
         seed: u64,
         overwrite: bool,
     ) -> Result<RunFolder, OutputError> {
+        RunFolder::create_named(base, scenario, run_id, &format!("seed-{seed}"), overwrite)
+    }
+
+    /// Like [`RunFolder::create`], but without `run_id` picks `<stem>`, then `<stem>-2`, `-3`
+    /// … (e.g. `sweep-seed-1`).
+    pub fn create_named(
+        base: &Path,
+        scenario: &str,
+        run_id: Option<&str>,
+        stem: &str,
+        overwrite: bool,
+    ) -> Result<RunFolder, OutputError> {
         let parent = base.join(scenario);
         let target = match run_id {
             Some(id) => {
@@ -59,8 +71,8 @@ impl RunFolder {
             }
             None => (1..)
                 .map(|n| match n {
-                    1 => parent.join(format!("seed-{seed}")),
-                    n => parent.join(format!("seed-{seed}-{n}")),
+                    1 => parent.join(stem),
+                    n => parent.join(format!("{stem}-{n}")),
                 })
                 .find(|candidate| !candidate.exists())
                 .expect("some suffix is free"),

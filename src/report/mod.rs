@@ -8,6 +8,7 @@ mod folder;
 mod html;
 mod json;
 mod markdown;
+mod study;
 mod table;
 mod timeseries;
 
@@ -17,6 +18,11 @@ pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
 pub use json::summary_json;
 pub use markdown::summary_markdown;
+pub use study::{
+    CellReport, MetricRow, StudyChart, StudyReport, Threshold, human, render_study, runs_csv,
+    study_csv, study_html, study_json, study_markdown, study_report, study_table, sweep_lines,
+    with_interval,
+};
 pub use table::summary_table;
 pub use timeseries::{deferral_codes, timeseries_csv};
 

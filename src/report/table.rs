@@ -16,6 +16,13 @@ pub fn summary_table(summary: &Summary) -> String {
         "{} · seed {} · replication {}",
         meta.scenario, meta.seed, meta.replication
     );
+    if let Some(warmup) = summary.warmup_s {
+        let _ = writeln!(
+            out,
+            "  warm-up {}: latency and Little's law count only messages that arrived after it",
+            SimDuration::from_secs_f64(warmup)
+        );
+    }
     let mut row = |label: &str, value: String, note: String| {
         let _ = writeln!(out, "  {label:<20} {value:>12}  {note}");
     };

@@ -137,11 +137,7 @@ impl PolicyInfo {
     /// written as in a scenario file; bare words and durations need no quotes
     /// (`minimal_backoff_time=600s`, `rules="F,1h,10m"`, `retry_after=["10m","1h"]`).
     pub fn spec(&self, params: &[(String, String)]) -> Result<RetrySpec, String> {
-        let fields: Vec<String> = params
-            .iter()
-            .map(|(key, value)| format!("{key}: {}", ron_value(value)))
-            .collect();
-        let text = format!("{}({})", self.variant, fields.join(", "));
+        let text = self.spec_text(params);
         let spec = parse_spec(&text).map_err(|error| format!("{}: {error}", self.name))?;
         spec.validate().map_err(|problem| {
             format!(
@@ -150,6 +146,16 @@ impl PolicyInfo {
             )
         })?;
         Ok(spec)
+    }
+
+    /// The scenario-file text of the policy with `params` (`key`, `value`) set, e.g.
+    /// `Postfix(minimal_backoff_time: "600s")`; not checked (see [`PolicyInfo::spec`]).
+    pub fn spec_text(&self, params: &[(String, String)]) -> String {
+        let fields: Vec<String> = params
+            .iter()
+            .map(|(key, value)| format!("{key}: {}", ron_value(value)))
+            .collect();
+        format!("{}({})", self.variant, fields.join(", "))
     }
 
     /// The scenario-file text of the policy with its defaults, e.g.
@@ -182,7 +188,7 @@ pub fn parse_spec(text: &str) -> Result<RetrySpec, String> {
 
 /// A command-line value as RON: numbers, booleans, lists, tuples, quoted strings and enum
 /// variants (`Edge`, `None`) as written; anything else (durations, rule lists) quoted.
-fn ron_value(value: &str) -> String {
+pub fn ron_value(value: &str) -> String {
     let v = value.trim();
     let variant = v.starts_with(|c: char| c.is_ascii_uppercase())
         && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

@@ -35,7 +35,7 @@ mod sendmail;
 use serde::Deserialize;
 
 pub use adaptive::{Action, Adaptive, AdaptiveParams, Office365Params, Rule, Trigger};
-pub use catalog::{CATALOG, PolicyInfo, find_policy, parse_spec, policy_names};
+pub use catalog::{CATALOG, PolicyInfo, find_policy, parse_spec, policy_names, ron_value};
 pub use exchange_online::ExchangeOnlineParams;
 pub use exchange_server::{ExchangeServer, ExchangeServerParams, TransportRole};
 pub use exim::{Exim, EximParams, EximRule, EximRules, RuleKind};

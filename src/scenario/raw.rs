@@ -34,6 +34,21 @@ pub struct RawScenario {
     /// The destination domains, by name (referenced from each sender's recipient mix).
     #[serde(deserialize_with = "unique_keys")]
     pub receivers: BTreeMap<String, RawReceiver>,
+    /// Retry policies for `mailsim compare` to run when no `--policy` is given, in order (the
+    /// first is the baseline), e.g. `[(name: "postfix", retry: Postfix()), (name: "fope",
+    /// retry: Fope())]`. Each replaces every sender's `retry`. Default: none.
+    #[serde(default)]
+    pub policies: Vec<RawPolicy>,
+}
+
+/// A named retry policy to compare.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// Its label in the comparison.
+    pub name: String,
+    /// The policy, written as a sender's `retry`.
+    pub retry: RetrySpec,
 }
 
 /// Run settings.
@@ -49,6 +64,10 @@ pub struct RawRun {
     /// Stop as soon as all traffic has arrived and every message has left the queue, instead of
     /// running to the horizon. Default `true`.
     pub stop_when_drained: bool,
+    /// A warm-up period excluded from the steady-state statistics (latency, Little's law and
+    /// the time-average queue): they count only messages that arrive after it. Counts
+    /// (arrived, delivered, bounced, expired, attempts) stay complete. Default `0s` (none).
+    pub warmup: SimDuration,
 }
 
 impl Default for RawRun {
@@ -58,6 +77,7 @@ impl Default for RawRun {
             sample_every: SimDuration::from_mins(5),
             seed: 1,
             stop_when_drained: true,
+            warmup: SimDuration::ZERO,
         }
     }
 }

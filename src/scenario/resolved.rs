@@ -24,6 +24,8 @@ pub struct Scenario {
     pub senders: Vec<Sender>,
     /// Receivers, sorted by name.
     pub receivers: Vec<Receiver>,
+    /// Named retry policies for `mailsim compare`, in file order (may be empty).
+    pub policies: Vec<(String, RetrySpec)>,
 }
 
 /// How long to run and how to sample.
@@ -37,6 +39,8 @@ pub struct RunSettings {
     pub seed: u64,
     /// Stop early once all traffic has arrived and the queue is empty.
     pub stop_when_drained: bool,
+    /// Warm-up excluded from steady-state statistics (zero: none).
+    pub warmup: SimDuration,
 }
 
 /// A validated sender.
@@ -217,6 +221,12 @@ impl Scenario {
                 "run to the horizon"
             }
         ));
+        if self.run.warmup > SimDuration::ZERO {
+            line(format!(
+                "warm-up: {} (left out of latency and Little's law; counts stay complete)",
+                self.run.warmup
+            ));
+        }
         for sender in &self.senders {
             line(format!("sender {}", sender.name));
             let ips: Vec<String> = sender
@@ -267,6 +277,9 @@ impl Scenario {
                 ))
             ));
             line(format!("  retry: {}", sender.retry.describe()));
+        }
+        for (name, retry) in &self.policies {
+            line(format!("policy to compare {name}: {}", retry.describe()));
         }
         for receiver in &self.receivers {
             line(format!("receiver {}", receiver.name));

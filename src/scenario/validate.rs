@@ -16,6 +16,17 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Checks the retry policy at `{field}.retry`.
+    fn retry(&self, field: &str, retry: &crate::retry::RetrySpec) -> Result<(), ScenarioError> {
+        retry.validate().map_err(|problem| {
+            self.error(
+                format!("{field}.retry.{}", problem.field),
+                problem.message,
+                &problem.hint,
+            )
+        })
+    }
+
     fn error(
         &self,
         field: impl Into<String>,
@@ -55,11 +66,22 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
             "use e.g. \"5m\"",
         ));
     }
+    if raw.run.warmup.as_millis() >= raw.run.horizon.as_millis() {
+        return Err(check.error(
+            "run.warmup",
+            format!(
+                "the warm-up ({}) is not shorter than the horizon ({})",
+                raw.run.warmup, raw.run.horizon
+            ),
+            "use a warm-up shorter than the horizon, e.g. warmup: \"1h\", or leave it out",
+        ));
+    }
     let run = RunSettings {
         horizon: SimTime(raw.run.horizon.as_millis()),
         sample_every: raw.run.sample_every,
         seed: raw.run.seed,
         stop_when_drained: raw.run.stop_when_drained,
+        warmup: raw.run.warmup,
     };
     if raw.receivers.is_empty() {
         return Err(check.error(
@@ -110,6 +132,19 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
             "use fewer IPs across the senders",
         ));
     }
+    let mut policies: Vec<(String, crate::retry::RetrySpec)> = Vec::new();
+    for (index, policy) in raw.policies.into_iter().enumerate() {
+        let field = format!("policies[{index}]");
+        if policy.name.trim().is_empty() || policies.iter().any(|(name, _)| *name == policy.name) {
+            return Err(check.error(
+                format!("{field}.name"),
+                format!("the policy name `{}` is empty or used twice", policy.name),
+                "give every policy its own name, e.g. \"postfix-10m\"",
+            ));
+        }
+        check.retry(&field, &policy.retry)?;
+        policies.push((policy.name, policy.retry));
+    }
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -117,6 +152,7 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
         run,
         senders,
         receivers,
+        policies,
     })
 }
 
@@ -270,13 +306,7 @@ fn resolve_sender(
             "use e.g. \"30m\" (FOPE)",
         ));
     }
-    raw.retry.validate().map_err(|problem| {
-        check.error(
-            format!("{field}.retry.{}", problem.field),
-            problem.message,
-            &problem.hint,
-        )
-    })?;
+    check.retry(field, &raw.retry)?;
     Ok(Sender {
         name: raw.name,
         ips,

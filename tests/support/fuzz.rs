@@ -216,8 +216,8 @@ pub fn exercise(text: &str) -> Outcome {
         return Outcome::TooLarge;
     }
     let control = RunControl {
-        cancel: None,
         max_events: Some(100_000),
+        ..RunControl::default()
     };
     match simulate_with(&scenario, 0, control) {
         Ok(_) | Err(SimError::EventLimit { .. }) => Outcome::Simulated,

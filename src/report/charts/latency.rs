@@ -62,7 +62,7 @@ const COARSE: [f64; 13] = [
 
 /// The log10 span of an axis from `from_s` to `to_s` seconds, widened about its middle to one
 /// decade when narrower, so that a tight distribution still gets several ticks.
-fn at_least_a_decade(from_s: f64, to_s: f64) -> (f64, f64) {
+pub(super) fn at_least_a_decade(from_s: f64, to_s: f64) -> (f64, f64) {
     let (low, high) = (from_s.log10(), to_s.log10());
     if high - low >= 1.0 {
         return (low, high);
@@ -72,7 +72,7 @@ fn at_least_a_decade(from_s: f64, to_s: f64) -> (f64, f64) {
 }
 
 /// Ticks (in log10 seconds) at human durations within `[low, high]` (log10 seconds).
-fn log_ticks(low: f64, high: f64) -> Vec<f64> {
+pub(super) fn log_ticks(low: f64, high: f64) -> Vec<f64> {
     let within = |list: &[f64]| -> Vec<f64> {
         list.iter()
             .map(|s| s.log10())
@@ -87,10 +87,10 @@ fn log_ticks(low: f64, high: f64) -> Vec<f64> {
     }
 }
 
-const X_DESC: &str = "time from arrival to delivery (log scale)";
+pub(super) const X_DESC: &str = "time from arrival to delivery (log scale)";
 
 /// A tick label for a position on the log10-seconds axis.
-fn log_time_label(x: &f64) -> String {
+pub(super) fn log_time_label(x: &f64) -> String {
     style::time_label(10f64.powf(*x))
 }
 
@@ -148,6 +148,23 @@ fn percentiles(view: &RunView) -> Vec<(&'static str, f64, f64)> {
         })
 }
 
+/// The axes of a latency CDF from `low` to `high` (log10 seconds).
+pub(super) fn cdf_axes(low: f64, high: f64) -> Axes<'static> {
+    Axes {
+        x: low..high,
+        x_ticks: log_ticks(low, high),
+        x_desc: X_DESC,
+        x_label: &log_time_label,
+        top: 1.05,
+        y_desc: "delivered messages (cumulative share)",
+        y_label: &percent_label,
+    }
+}
+
+fn percent_label(share: &f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
 const NOTHING_DELIVERED: [&str; 2] = [
     "Nothing was delivered in this run,",
     "so there is no delivery latency to plot.",
@@ -169,17 +186,7 @@ where
         return style::note(&area, &NOTHING_DELIVERED);
     };
     let (low, high) = at_least_a_decade(first.latency_s, last.latency_s);
-    let ticks = log_ticks(low, high);
-    let axes = Axes {
-        x: low..high,
-        x_ticks: ticks,
-        x_desc: X_DESC,
-        x_label: &log_time_label,
-        top: 1.05,
-        y_desc: "delivered messages (cumulative share)",
-        y_label: &|y| format!("{:.0}%", y * 100.0),
-    };
-    let mut chart = style::chart(&area, axes)?;
+    let mut chart = style::chart(&area, cdf_axes(low, high))?;
     let points: Vec<(f64, f64)> = distribution
         .cdf
         .iter()

@@ -19,7 +19,7 @@ type Series = (String, RGBColor, Vec<(f64, f64)>);
 /// The samples to take rates between. A last interval shorter than half the sample interval
 /// (the run ended just after a grid point) is merged into the one before it, so that a few
 /// events in a few seconds do not show as a spike.
-fn rate_samples(samples: &[Sample], every: SimDuration) -> Vec<Sample> {
+pub(super) fn rate_samples(samples: &[Sample], every: SimDuration) -> Vec<Sample> {
     let mut kept = samples.to_vec();
     let n = kept.len();
     if n >= 3 && (kept[n - 1].time - kept[n - 2].time).as_millis() * 2 < every.as_millis() {
@@ -29,7 +29,7 @@ fn rate_samples(samples: &[Sample], every: SimDuration) -> Vec<Sample> {
 }
 
 /// Steps of the per-hour rate of a cumulative count: two points per sample interval.
-fn hourly_steps(samples: &[Sample], count: impl Fn(&Sample) -> u64) -> Vec<(f64, f64)> {
+pub(super) fn hourly_steps(samples: &[Sample], count: impl Fn(&Sample) -> u64) -> Vec<(f64, f64)> {
     samples
         .windows(2)
         .filter(|w| w[1].time > w[0].time)

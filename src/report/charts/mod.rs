@@ -13,6 +13,7 @@ mod latency;
 mod load;
 mod outcome;
 mod queue;
+mod study;
 mod style;
 
 use std::sync::OnceLock;
@@ -25,6 +26,7 @@ pub use latency::{latency_cdf, latency_histogram};
 pub use load::{deferrals_by_reason, receiver_load};
 pub use outcome::{attempts_per_message, outcomes};
 pub use queue::queue_depth;
+pub use study::{CompareChart, CompareView, SweepView, sweep_file_stem};
 
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
@@ -195,12 +197,43 @@ fn register_font() -> Result<(), ChartError> {
     if ok { Ok(()) } else { Err(ChartError::Font) }
 }
 
+/// Something drawn on any plotters backend: a chart of one run, or of a study.
+pub trait Drawing {
+    /// Draws on `root`.
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static;
+}
+
+struct RunChart<'a, 'v> {
+    chart: Chart,
+    view: &'a RunView<'v>,
+}
+
+impl Drawing for RunChart<'_, '_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        self.chart.draw(root, self.view)
+    }
+}
+
 /// Draws `chart` for a run in `format` and returns the file's bytes.
 pub fn render(chart: Chart, view: &RunView, format: Format) -> Result<Vec<u8>, ChartError> {
-    register_font()?;
     let file = format!("{}.{}", chart.file_stem(), format.extension());
+    render_drawing(&RunChart { chart, view }, &file, format)
+}
+
+/// Draws `drawing` in `format` (at the common chart size) and returns the bytes of `file`.
+pub fn render_drawing(
+    drawing: &impl Drawing,
+    file: &str,
+    format: Format,
+) -> Result<Vec<u8>, ChartError> {
+    register_font()?;
     let failed = |message: String| ChartError::Draw {
-        file: file.clone(),
+        file: file.to_string(),
         message,
     };
     let (width, height) = style::SIZE;
@@ -209,7 +242,7 @@ pub fn render(chart: Chart, view: &RunView, format: Format) -> Result<Vec<u8>, C
             let mut text = String::new();
             {
                 let root = SVGBackend::with_string(&mut text, style::SIZE).into_drawing_area();
-                chart.draw(&root, view).map_err(|e| failed(e.to_string()))?;
+                drawing.draw_on(&root).map_err(|e| failed(e.to_string()))?;
                 root.present().map_err(|e| failed(e.to_string()))?;
             }
             text.push('\n');
@@ -219,7 +252,7 @@ pub fn render(chart: Chart, view: &RunView, format: Format) -> Result<Vec<u8>, C
             let mut pixels = vec![0u8; width as usize * height as usize * 3];
             {
                 let root = BitMapBackend::with_buffer(&mut pixels, style::SIZE).into_drawing_area();
-                chart.draw(&root, view).map_err(|e| failed(e.to_string()))?;
+                drawing.draw_on(&root).map_err(|e| failed(e.to_string()))?;
                 root.present().map_err(|e| failed(e.to_string()))?;
             }
             encode_png(&pixels, width, height).map_err(|e| failed(e.to_string()))

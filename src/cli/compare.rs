@@ -1,0 +1,160 @@
+//! `mailsim compare`: one scenario under several retry policies, with common random numbers
+//! (replication r has the same arrivals and recipients under every policy), paired differences
+//! against a baseline and a ranking.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use mailsim::retry::find_policy;
+use mailsim::study::sweep::{field_text, set_field};
+use mailsim::study::{Cell, StudyKind, StudyOptions, check_metric};
+
+use super::policies::unknown_policy;
+use super::study::{
+    OutputArgs, Plan, ReplicationArgs, apply_overrides, load_with_text, run_and_write,
+};
+use super::{CliError, limits};
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The scenario file (RON).
+    scenario: PathBuf,
+    /// A policy to compare, with optional parameters: `postfix`, or
+    /// `postfix:minimal_backoff_time=600s,maximal_backoff_time=1h`. It replaces the retry
+    /// policy of every sender. Give two or more; without any, the scenario's `policies` list
+    /// is compared.
+    #[arg(long = "policy", value_name = "NAME[:K=V,...]")]
+    policies: Vec<String>,
+    /// The policy the others are compared with (default: the first one).
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Rank the policies by this metric (lower is better, except for deliveries and
+    /// throughput).
+    #[arg(long, default_value = "latency_s.mean", value_name = "METRIC")]
+    rank_by: String,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    replication: ReplicationArgs,
+}
+
+/// Splits `k=v,k=v` at the commas that start a new `name=`, so values may hold commas
+/// (`rules=F,1h,10m`).
+fn split_params(text: &str) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = Vec::new();
+    for piece in text.split(',') {
+        let starts_param = piece.split_once('=').is_some_and(|(key, _)| {
+            let key = key.trim();
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        match (starts_param, params.last_mut()) {
+            (false, Some(last)) => {
+                last.1.push(',');
+                last.1.push_str(piece);
+            }
+            _ => {
+                let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+                params.push((key.trim().to_string(), value.to_string()));
+            }
+        }
+    }
+    params
+}
+
+/// The scenario-file text of `--policy NAME[:K=V,...]`, checked.
+fn policy_text(given: &str) -> Result<String, CliError> {
+    let (name, params) = given.split_once(':').unwrap_or((given, ""));
+    let info = find_policy(name.trim()).ok_or_else(|| unknown_policy(name.trim()))?;
+    let params = if params.trim().is_empty() {
+        Vec::new()
+    } else {
+        split_params(params)
+    };
+    info.spec(&params).map_err(|message| {
+        CliError::Input(miette::miette!(
+            help = format!(
+                "write --policy {}:name=value,…; `mailsim policies {}` lists its parameters",
+                info.name, info.name
+            ),
+            "--policy `{given}`: {message}"
+        ))
+    })?;
+    Ok(info.spec_text(&params))
+}
+
+pub fn compare(args: CompareArgs) -> Result<(), CliError> {
+    let (text, base) = load_with_text(&args.scenario, &args.replication)?;
+    let origin = args.scenario.display().to_string();
+    let warmup = args.replication.warmup.as_deref();
+    limits::check(&base, args.replication.allow_large)?;
+    check_metric(&args.rank_by).map_err(|why| {
+        CliError::Input(miette::miette!(
+            help = "e.g. --rank-by latency_s.p99",
+            "--rank-by: {why}"
+        ))
+    })?;
+    // (label, policy text) from --policy, else from the scenario's `policies` list.
+    let mut chosen: Vec<(String, String)> = Vec::new();
+    for given in &args.policies {
+        chosen.push((given.clone(), policy_text(given)?));
+    }
+    if chosen.is_empty() {
+        for (index, (name, _)) in base.policies.iter().enumerate() {
+            let spec = field_text(&text, &format!("policies[{index}].retry"))
+                .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
+            chosen.push((name.clone(), spec.to_string()));
+        }
+    }
+    if chosen.is_empty() {
+        return Err(CliError::Input(miette::miette!(
+            help = "e.g. --policy postfix --policy fope, or policies: [(name: \"postfix\", retry: Postfix()), …] in the scenario",
+            "nothing to compare: give --policy (twice or more) or a `policies` list in {origin}"
+        )));
+    }
+    let mut cells = Vec::new();
+    let mut scenarios = Vec::new();
+    for (given, spec) in chosen {
+        let mut edited = text.clone();
+        for sender in 0..base.senders.len() {
+            edited = set_field(&edited, &format!("senders[{sender}].retry"), &spec)
+                .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
+        }
+        let mut scenario =
+            mailsim::scenario::parse(&format!("{origin} with policy {given}"), &edited)?;
+        apply_overrides(&mut scenario, args.replication.seed, warmup)?;
+        let mut label = given.clone();
+        let mut copy = 2;
+        while cells.iter().any(|c: &Cell| c.label == label) {
+            label = format!("{given} #{copy}");
+            copy += 1;
+        }
+        cells.push(Cell {
+            label,
+            settings: vec![("policy".to_string(), spec)],
+        });
+        scenarios.push(scenario);
+    }
+    let baseline = match &args.baseline {
+        None => 0,
+        Some(name) => cells.iter().position(|c| &c.label == name).ok_or_else(|| {
+            let labels: Vec<&str> = cells.iter().map(|c| c.label.as_str()).collect();
+            CliError::Input(miette::miette!(
+                help = format!("use one of the --policy values: {}", labels.join(", ")),
+                "--baseline `{name}` is not one of the compared policies"
+            ))
+        })?,
+    };
+    let plan = Plan {
+        kind: StudyKind::Compare,
+        base: &base,
+        scenarios,
+        cells,
+        options: StudyOptions {
+            baseline: Some(baseline),
+            rank_by: Some(args.rank_by.clone()),
+            ..StudyOptions::default()
+        },
+        keep_first: true,
+    };
+    run_and_write(plan, &args.replication, &args.output, None, 10)
+}
