@@ -109,7 +109,12 @@ impl fmt::Display for SimDuration {
             return f.write_str("0s");
         }
         let mut rest = self.0;
-        for (unit, ms) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+        for (unit, ms) in [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+        ] {
             if rest >= ms {
                 write!(f, "{}{unit}", rest / ms)?;
                 rest %= ms;
