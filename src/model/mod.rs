@@ -5,9 +5,11 @@
 mod config;
 mod receiver;
 mod reply;
+mod replicate;
 mod traffic;
 mod world;
 
 pub use config::{OutageKind, Reputation, ServiceTime};
 pub use reply::{Reply, ReplyClass, Scope};
+pub use replicate::simulate_replications;
 pub use world::{RunOutput, SimError, simulate};
