@@ -27,6 +27,9 @@ pub struct RunArgs {
     /// Print nothing but errors and the results path.
     #[arg(long, short)]
     quiet: bool,
+    /// At the end, print events processed, events per second and peak memory on stderr.
+    #[arg(long)]
+    stats: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -57,6 +60,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         )),
         other => CliError::Failed(anyhow::Error::new(other)),
     })?;
+    let started = std::time::Instant::now();
     let output = match mailsim::model::simulate(&scenario, 0) {
         Ok(output) => output,
         Err(error) => {
@@ -64,6 +68,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             return Err(CliError::Failed(error.into()));
         }
     };
+    let elapsed = started.elapsed();
     let files = [
         ("summary.json", report::summary_json(&output.summary)),
         ("timeseries.csv", report::timeseries_csv(&output.samples)),
@@ -81,5 +86,24 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if !args.quiet {
         print_stdout(&report::summary_table(&output.summary))?;
     }
-    print_stdout(&format!("results: {}\n", path.display()))
+    print_stdout(&format!("results: {}\n", path.display()))?;
+    if args.stats {
+        print_stats(output.summary.events, elapsed);
+    }
+    Ok(())
+}
+
+/// The `--stats` line: simulation work and speed (the run itself, not writing the results) and
+/// the process's peak memory.
+fn print_stats(events: u64, elapsed: std::time::Duration) {
+    let per_second = events as f64 / elapsed.as_secs_f64().max(1e-9);
+    let peak = mailsim::metrics::peak_rss_bytes().map_or_else(
+        || "unavailable".to_string(),
+        |bytes| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0)),
+    );
+    eprintln!(
+        "stats: {events} events in {:.3} s ({:.2} M events/s), peak memory (RSS) {peak}",
+        elapsed.as_secs_f64(),
+        per_second / 1e6
+    );
 }

@@ -2,10 +2,12 @@
 //! time integrals, and the time series sampled on a fixed grid. Nothing here keeps per-message
 //! records, so memory does not grow with the number of messages.
 
+mod process;
 mod summary;
 
 use hdrhistogram::Histogram;
 
+pub use process::peak_rss_bytes;
 pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
 
 use crate::engine::{SimDuration, SimTime};
