@@ -1,0 +1,183 @@
+//! Figures too large for criterion's loops: the hold model's speed and memory per pending event
+//! at 1 M and 10 M pending, the throttled campaign end to end at 10k to 10M messages (time,
+//! events per second, peak memory), and replications on one thread against two.
+//!
+//! `cargo bench --bench scale` prints every figure; each measurement runs in a child process of
+//! this binary so that its peak memory is its own. The child modes can be run directly:
+//!
+//! ```text
+//! target/release/deps/scale-* hold 10000000
+//! target/release/deps/scale-* campaign 10000000
+//! target/release/deps/scale-* replications 1000000 4 2
+//! target/release/deps/scale-* scenario 1000000 > campaign-1m.ron   # for `mailsim run --stats`
+//! ```
+
+mod support;
+
+use std::num::NonZeroUsize;
+use std::process::Command;
+use std::time::Instant;
+
+use mailsim::engine::{EventQueue, SimTime};
+use mailsim::metrics::peak_rss_bytes;
+use support::{Delays, throttled_campaign, throttled_campaign_text};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let number = |i: usize| -> u64 {
+        args.get(i)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("argument {i} must be a number: {args:?}"))
+    };
+    match args.first().map(String::as_str) {
+        None => all_figures(),
+        Some("hold") => hold(number(1)),
+        Some("campaign") => campaign(number(1)),
+        Some("replications") => replications(number(1), number(2) as u32, number(3) as usize),
+        Some("scenario") => print!("{}", throttled_campaign_text(number(1))),
+        Some(other) => panic!("unknown mode {other}; use hold, campaign, replications or scenario"),
+    }
+}
+
+/// Runs this binary in `args` mode and returns its one line of output.
+fn child(args: &[String]) -> String {
+    let exe = std::env::current_exe().expect("the benchmark knows its own path");
+    let output = Command::new(exe)
+        .args(args)
+        .output()
+        .expect("the child runs");
+    assert!(output.status.success(), "child {args:?} failed");
+    String::from_utf8(output.stdout)
+        .expect("UTF-8")
+        .trim()
+        .to_string()
+}
+
+/// The best (smallest-time) of `runs` child runs; each child prints the time first.
+fn best_of(runs: usize, args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    (0..runs)
+        .map(|_| child(&args))
+        .min_by(|a, b| seconds(a).total_cmp(&seconds(b)))
+        .expect("at least one run")
+}
+
+fn seconds(line: &str) -> f64 {
+    line.split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("a child line starts with its time in seconds")
+}
+
+fn all_figures() {
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpu_model()
+    );
+    println!("\nhold model: seconds, events/s, bytes per pending event (best of 3)");
+    for pending in ["1000000", "10000000"] {
+        println!("  {pending} pending: {}", best_of(3, &["hold", pending]));
+    }
+    println!(
+        "\nthrottled campaign end to end: seconds, events, events/s, messages/s, peak RSS MiB, \
+         peak queued, bytes per queued message (best of 3; 10M: best of 2)"
+    );
+    for (messages, runs) in [("10000", 3), ("100000", 3), ("1000000", 3), ("10000000", 2)] {
+        println!("  {messages}: {}", best_of(runs, &["campaign", messages]));
+    }
+    println!("\nreplications of the 1M campaign: seconds for 4 replications (best of 2)");
+    let one = best_of(2, &["replications", "1000000", "4", "1"]);
+    let two = best_of(2, &["replications", "1000000", "4", "2"]);
+    println!("  1 thread: {one}\n  2 threads: {two}");
+    println!("  speed-up: {:.2}x", seconds(&one) / seconds(&two));
+}
+
+/// Current resident set size in bytes (`VmRSS`).
+fn current_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .and_then(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split(':').nth(1))
+                .map(|model| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
+
+/// The hold model with `pending` timers (mean delay `pending` ms, so about one timer fires per
+/// millisecond): fills the queue, then runs three times `pending` pop-and-push steps, which is
+/// about three full turns of the queue. Prints seconds, events per second and the peak memory
+/// growth per pending event.
+fn hold(pending: u64) {
+    let baseline = current_rss_bytes();
+    let mut delays = Delays::exponential(pending as f64, "hold");
+    let mut queue = EventQueue::new();
+    for event in 0..pending {
+        queue.push(SimTime(delays.next()), event);
+    }
+    let steps = 3 * pending;
+    let started = Instant::now();
+    let mut checksum = 0u64;
+    for _ in 0..steps {
+        let (now, event) = queue.pop().expect("timers are always pending");
+        checksum = checksum.wrapping_add(event);
+        queue.push(SimTime(now.0 + delays.next()), event);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    std::hint::black_box(checksum);
+    let peak = peak_rss_bytes().unwrap_or(0);
+    println!(
+        "{elapsed:.3} s {:.2} M events/s {:.1} bytes/pending",
+        steps as f64 / elapsed / 1e6,
+        peak.saturating_sub(baseline) as f64 / pending as f64
+    );
+}
+
+/// One run of the throttled campaign with `messages` messages.
+fn campaign(messages: u64) {
+    let scenario = throttled_campaign(messages);
+    let started = Instant::now();
+    let output = mailsim::model::simulate(&scenario, 0).expect("run succeeds");
+    let elapsed = started.elapsed().as_secs_f64();
+    let events = output.summary.events;
+    let peak = peak_rss_bytes().unwrap_or(0);
+    let peak_queued = output.samples.iter().map(|s| s.queued()).max().unwrap_or(0);
+    println!(
+        "{elapsed:.3} s {events} events {:.2} M events/s {:.2} M messages/s {:.1} MiB {peak_queued} queued {:.1} bytes/queued",
+        events as f64 / elapsed / 1e6,
+        messages as f64 / elapsed / 1e6,
+        peak as f64 / (1024.0 * 1024.0),
+        peak as f64 / peak_queued.max(1) as f64,
+    );
+}
+
+/// `count` replications of the campaign with `messages` messages on `threads` threads.
+fn replications(messages: u64, count: u32, threads: usize) {
+    let scenario = throttled_campaign(messages);
+    let threads = NonZeroUsize::new(threads).expect("at least one thread");
+    let started = Instant::now();
+    let outputs = mailsim::model::simulate_replications(&scenario, 0..count, threads);
+    let elapsed = started.elapsed().as_secs_f64();
+    let events: u64 = outputs
+        .iter()
+        .map(|o| o.as_ref().expect("run succeeds").summary.events)
+        .sum();
+    println!(
+        "{elapsed:.3} s {events} events {:.2} M events/s",
+        events as f64 / elapsed / 1e6
+    );
+}
