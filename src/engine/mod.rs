@@ -14,10 +14,12 @@
 //!   (seed, replication, purpose). Streams are independent of each other, so adding draws for one
 //!   purpose never shifts the numbers another purpose sees.
 
+mod hint;
 mod queue;
 mod rng;
 mod time;
 
+pub use hint::prefetch;
 pub use queue::EventQueue;
 pub use rng::RandomStream;
 pub use time::{SimDuration, SimTime};

@@ -41,6 +41,8 @@ pub struct EventQueue<E> {
     buckets: [Vec<Entry<E>>; BUCKETS],
     /// The earliest time in each bucket (`u64::MAX` when empty), so peeking costs nothing.
     bucket_min: [u64; BUCKETS],
+    /// Where in each bucket the first entry with the earliest time is.
+    bucket_first: [usize; BUCKETS],
     /// Bit `b` is set when `buckets[b]` is not empty.
     occupied: u64,
     /// The time of the last popped event: no push may be earlier.
@@ -67,6 +69,7 @@ impl<E> EventQueue<E> {
             current: VecDeque::new(),
             buckets: std::array::from_fn(|_| Vec::new()),
             bucket_min: [u64::MAX; BUCKETS],
+            bucket_first: [0; BUCKETS],
             occupied: 0,
             last: 0,
             len: 0,
@@ -106,15 +109,22 @@ impl<E> EventQueue<E> {
     /// The time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        if !self.current.is_empty() {
-            Some(SimTime(self.last))
-        } else if self.occupied != 0 {
-            Some(SimTime(
-                self.bucket_min[self.occupied.trailing_zeros() as usize],
-            ))
-        } else {
-            None
-        }
+        self.peek().map(|(time, _)| time)
+    }
+
+    /// The event [`pop`](Self::pop) would return next, with its time, without removing it (a
+    /// model can use it to prefetch the state the next event will touch).
+    #[inline]
+    pub fn peek(&self) -> Option<(SimTime, &E)> {
+        let entry = match self.current.front() {
+            Some(entry) => entry,
+            None if self.occupied != 0 => {
+                let bucket = self.occupied.trailing_zeros() as usize;
+                &self.buckets[bucket][self.bucket_first[bucket]]
+            }
+            None => return None,
+        };
+        Some((SimTime(entry.time), &entry.event))
     }
 
     /// How many events are pending.
@@ -135,7 +145,10 @@ impl<E> EventQueue<E> {
             self.current.push_back(entry);
         } else {
             let bucket = (u64::BITS - 1 - differing.leading_zeros()) as usize;
-            self.bucket_min[bucket] = self.bucket_min[bucket].min(entry.time);
+            if entry.time < self.bucket_min[bucket] {
+                self.bucket_min[bucket] = entry.time;
+                self.bucket_first[bucket] = self.buckets[bucket].len();
+            }
             self.occupied |= 1 << bucket;
             self.buckets[bucket].push(entry);
         }
@@ -264,8 +277,8 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(queue.len(), reference.len());
-                let expected_peek = reference.peek().map(|Reverse((t, _))| SimTime(*t));
-                prop_assert_eq!(queue.peek_time(), expected_peek);
+                let expected_peek = reference.peek().map(|Reverse((t, s))| (SimTime(*t), s));
+                prop_assert_eq!(queue.peek(), expected_peek);
             }
             let rest: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
             let expected: Vec<_> = std::iter::from_fn(|| reference.pop())
