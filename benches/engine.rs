@@ -3,8 +3,8 @@
 //! - `engine/mm1`: an M/M/1 queue at 90% load, the smallest pending set a model can have (two
 //!   events), so the figure is the engine's own cost per event.
 //! - `engine/hold/*`: the classic hold model with 1 million and 10 million pending timers (pop
-//!   the earliest, push it again an exponential delay later), for the engine's radix heap and
-//!   for the binary heap ordered by (time, sequence) that it replaced.
+//!   the earliest, push it again an exponential delay later), for the engine's radix heap, the
+//!   binary heap ordered by (time, sequence) that it replaced, and a calendar queue.
 //! - `campaign/*`: the throttled campaign end to end at 10k, 100k and 1M messages, and four
 //!   replications on one thread against two.
 //!
@@ -13,53 +13,14 @@
 
 mod support;
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mailsim::engine::{EventQueue, SimTime};
+use support::queues::{CalendarQueue, Pending, SequencedHeap, assert_same_order_as_reference};
 use support::{Delays, throttled_campaign};
-
-/// The pending-event set under test.
-trait Pending {
-    fn schedule(&mut self, time: u64, event: u64);
-    fn next_event(&mut self) -> Option<(u64, u64)>;
-}
-
-impl Pending for EventQueue<u64> {
-    #[inline]
-    fn schedule(&mut self, time: u64, event: u64) {
-        self.push(SimTime(time), event);
-    }
-    #[inline]
-    fn next_event(&mut self) -> Option<(u64, u64)> {
-        self.pop().map(|(time, event)| (time.0, event))
-    }
-}
-
-/// The engine's previous queue: a binary heap of (time, insertion sequence, event).
-#[derive(Default)]
-struct SequencedHeap {
-    heap: BinaryHeap<Reverse<(u64, u64, u64)>>,
-    next_seq: u64,
-}
-
-impl Pending for SequencedHeap {
-    #[inline]
-    fn schedule(&mut self, time: u64, event: u64) {
-        self.heap.push(Reverse((time, self.next_seq, event)));
-        self.next_seq += 1;
-    }
-    #[inline]
-    fn next_event(&mut self) -> Option<(u64, u64)> {
-        self.heap
-            .pop()
-            .map(|Reverse((time, _, event))| (time, event))
-    }
-}
 
 /// Runs `events` events of an M/M/1 queue (mean gap 1000 ms, mean service 900 ms) and returns
 /// the number of customers left, so that nothing is optimised away.
@@ -118,6 +79,8 @@ fn hold(queue: &mut impl Pending, delays: &mut Delays, steps: u64) {
 
 fn engine_hold(c: &mut Criterion) {
     const STEPS: u64 = 200_000;
+    assert_same_order_as_reference(EventQueue::new());
+    assert_same_order_as_reference(CalendarQueue::default());
     let mut group = c.benchmark_group("engine/hold");
     group.sample_size(10).warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(STEPS));
@@ -135,6 +98,12 @@ fn engine_hold(c: &mut Criterion) {
         fill(&mut heap, &mut delays, pending);
         group.bench_function(BenchmarkId::new("binary-heap", pending), |b| {
             b.iter(|| hold(&mut heap, &mut delays, STEPS))
+        });
+        drop(heap);
+        let mut calendar = CalendarQueue::default();
+        fill(&mut calendar, &mut delays, pending);
+        group.bench_function(BenchmarkId::new("calendar-queue", pending), |b| {
+            b.iter(|| hold(&mut calendar, &mut delays, STEPS))
         });
     }
     group.finish();

@@ -1,12 +1,12 @@
 //! Figures too large for criterion's loops: the hold model's speed and memory per pending event
-//! at 1 M and 10 M pending, the throttled campaign end to end at 10k to 10M messages (time,
+//! at 1 M and 10 M pending for each queue, the throttled campaign end to end at 10k to 10M messages (time,
 //! events per second, peak memory), and replications on one thread against two.
 //!
 //! `cargo bench --bench scale` prints every figure; each measurement runs in a child process of
 //! this binary so that its peak memory is its own. The child modes can be run directly:
 //!
 //! ```text
-//! target/release/deps/scale-* hold 10000000
+//! target/release/deps/scale-* hold radix-heap 10000000     # or binary-heap, calendar-queue
 //! target/release/deps/scale-* campaign 10000000
 //! target/release/deps/scale-* replications 1000000 4 2
 //! target/release/deps/scale-* scenario 1000000 > campaign-1m.ron   # for `mailsim run --stats`
@@ -18,8 +18,9 @@ use std::num::NonZeroUsize;
 use std::process::Command;
 use std::time::Instant;
 
-use mailsim::engine::{EventQueue, SimTime};
+use mailsim::engine::EventQueue;
 use mailsim::metrics::peak_rss_bytes;
+use support::queues::{CalendarQueue, Pending, SequencedHeap, assert_same_order_as_reference};
 use support::{Delays, throttled_campaign, throttled_campaign_text};
 
 fn main() {
@@ -34,7 +35,12 @@ fn main() {
     };
     match args.first().map(String::as_str) {
         None => all_figures(),
-        Some("hold") => hold(number(1)),
+        Some("hold") => match args.get(1).map(String::as_str) {
+            Some("radix-heap") => hold(EventQueue::new(), number(2)),
+            Some("binary-heap") => hold(SequencedHeap::default(), number(2)),
+            Some("calendar-queue") => hold(CalendarQueue::default(), number(2)),
+            other => panic!("unknown queue {other:?}: radix-heap, binary-heap or calendar-queue"),
+        },
         Some("campaign") => campaign(number(1)),
         Some("replications") => replications(number(1), number(2) as u32, number(3) as usize),
         Some("scenario") => print!("{}", throttled_campaign_text(number(1))),
@@ -79,9 +85,19 @@ fn all_figures() {
         cpu_model(),
         load_average()
     );
+    assert_same_order_as_reference(EventQueue::new());
+    assert_same_order_as_reference(CalendarQueue::default());
     println!("\nhold model: seconds, events/s, bytes per pending event (best of 3)");
-    for pending in ["1000000", "10000000"] {
-        println!("  {pending} pending: {}", best_of(3, &["hold", pending]));
+    // The binary heap only at 1 M: at 10 M its three turns of the queue take minutes.
+    for (queue, pending) in [
+        ("radix-heap", "1000000"),
+        ("radix-heap", "10000000"),
+        ("calendar-queue", "1000000"),
+        ("calendar-queue", "10000000"),
+        ("binary-heap", "1000000"),
+    ] {
+        let figures = best_of(3, &["hold", queue, pending]);
+        println!("  {queue}, {pending} pending: {figures}");
     }
     println!(
         "\nthrottled campaign end to end: seconds, events, events/s, messages/s, peak RSS MiB, \
@@ -157,20 +173,19 @@ fn cpu_model() -> String {
 /// millisecond): fills the queue, then runs three times `pending` pop-and-push steps, which is
 /// about three full turns of the queue. Prints seconds, events per second and the peak memory
 /// growth per pending event.
-fn hold(pending: u64) {
+fn hold(mut queue: impl Pending, pending: u64) {
     let baseline = current_rss_bytes();
     let mut delays = Delays::exponential(pending as f64, "hold");
-    let mut queue = EventQueue::new();
     for event in 0..pending {
-        queue.push(SimTime(delays.next()), event);
+        queue.schedule(delays.next(), event);
     }
     let steps = 3 * pending;
     let started = Instant::now();
     let mut checksum = 0u64;
     for _ in 0..steps {
-        let (now, event) = queue.pop().expect("timers are always pending");
+        let (now, event) = queue.next_event().expect("timers are always pending");
         checksum = checksum.wrapping_add(event);
-        queue.push(SimTime(now.0 + delays.next()), event);
+        queue.schedule(now + delays.next(), event);
     }
     let elapsed = started.elapsed().as_secs_f64();
     std::hint::black_box(checksum);

@@ -1,5 +1,7 @@
-//! Workloads shared by the benchmark binaries: the throttled-campaign scenario at any size, and
-//! pre-drawn random delays.
+//! Workloads shared by the benchmark binaries: the throttled-campaign scenario at any size,
+//! pre-drawn random delays, and the pending-event sets being compared ([`queues`]).
+
+pub mod queues;
 
 use mailsim::engine::RandomStream;
 use mailsim::scenario::Scenario;
