@@ -14,14 +14,43 @@
 
 mod support;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::num::NonZeroUsize;
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use mailsim::engine::EventQueue;
 use mailsim::metrics::peak_rss_bytes;
 use support::queues::{CalendarQueue, Pending, SequencedHeap, assert_same_order_as_reference};
 use support::{Delays, throttled_campaign, throttled_campaign_text};
+
+/// The system allocator, counting allocations and reallocations so that the campaign figures can
+/// show that the event loop does not allocate per event.
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -101,7 +130,8 @@ fn all_figures() {
     }
     println!(
         "\nthrottled campaign end to end: seconds, events, events/s, messages/s, peak RSS MiB, \
-         peak queued, bytes per queued message (best of 3; 10M: best of 2)"
+         peak queued, bytes per queued message, heap allocations and reallocations during the run \
+         (best of 3; 10M: best of 2)"
     );
     for (messages, runs) in [("10000", 3), ("100000", 3), ("1000000", 3), ("10000000", 2)] {
         println!("  {messages}: {}", best_of(runs, &["campaign", messages]));
@@ -200,14 +230,16 @@ fn hold(mut queue: impl Pending, pending: u64) {
 /// One run of the throttled campaign with `messages` messages.
 fn campaign(messages: u64) {
     let scenario = throttled_campaign(messages);
+    let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
     let started = Instant::now();
     let output = mailsim::model::simulate(&scenario, 0).expect("run succeeds");
     let elapsed = started.elapsed().as_secs_f64();
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
     let events = output.summary.events;
     let peak = peak_rss_bytes().unwrap_or(0);
     let peak_queued = output.samples.iter().map(|s| s.queued()).max().unwrap_or(0);
     println!(
-        "{elapsed:.3} s {events} events {:.2} M events/s {:.2} M messages/s {:.1} MiB {peak_queued} queued {:.1} bytes/queued",
+        "{elapsed:.3} s {events} events {:.2} M events/s {:.2} M messages/s {:.1} MiB {peak_queued} queued {:.1} bytes/queued {allocations} allocations",
         events as f64 / elapsed / 1e6,
         messages as f64 / elapsed / 1e6,
         peak as f64 / (1024.0 * 1024.0),
