@@ -4,12 +4,12 @@
 
 mod config;
 mod receiver;
-mod reply;
 mod replicate;
+mod reply;
 mod traffic;
 mod world;
 
 pub use config::{OutageKind, Reputation, ServiceTime};
-pub use reply::{Reply, ReplyClass, Scope};
 pub use replicate::simulate_replications;
+pub use reply::{Reply, ReplyClass, Scope};
 pub use world::{RunOutput, SimError, simulate};
