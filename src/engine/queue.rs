@@ -145,7 +145,9 @@ impl<E> EventQueue<E> {
             self.current.push_back(entry);
         } else {
             let bucket = (u64::BITS - 1 - differing.leading_zeros()) as usize;
-            if entry.time < self.bucket_min[bucket] {
+            // An empty bucket's minimum is `u64::MAX`, which an event at `SimTime::NEVER` does
+            // not beat, hence the emptiness test.
+            if self.buckets[bucket].is_empty() || entry.time < self.bucket_min[bucket] {
                 self.bucket_min[bucket] = entry.time;
                 self.bucket_first[bucket] = self.buckets[bucket].len();
             }
@@ -250,6 +252,7 @@ mod tests {
             3 => (0u64..4).prop_map(|delay| Step::Push { delay }),
             3 => (0u64..1_000).prop_map(|delay| Step::Push { delay }),
             1 => (0u64..u64::MAX / 4).prop_map(|delay| Step::Push { delay }),
+            1 => (0u64..4).prop_map(|before| Step::Push { delay: u64::MAX - before }),
             4 => Just(Step::Pop),
         ]
     }
