@@ -29,6 +29,9 @@ pub struct RunArgs {
     /// Run only part K of N of the replications (see `mailsim merge`).
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// At the end, print events processed, events per second and peak memory on stderr.
+    #[arg(long)]
+    stats: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -82,7 +85,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         max_events: args.replication.max_events,
         progress: Some(&advance),
     };
+    let started = std::time::Instant::now();
     let run = mailsim::model::simulate_with(&scenario, 0, control);
+    let elapsed = started.elapsed();
     bar.finish_and_clear();
     let run = match run {
         Ok(run) => run,
@@ -107,6 +112,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         return Err(CliError::Interrupted);
     }
     let path = write_folder(folder, &files)?;
+    if args.stats {
+        print_stats(run.summary.events, elapsed);
+    }
     if !output.quiet {
         print_stdout(&report::summary_table(&run.summary))?;
     }
@@ -116,4 +124,19 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
     let page = path.join(report::REPORT_HTML);
     print_stdout(&format!("report: {}\n", page.display()))
+}
+
+/// The `--stats` line: simulation work and speed (the run itself, not writing the results) and
+/// the process's peak memory.
+fn print_stats(events: u64, elapsed: std::time::Duration) {
+    let per_second = events as f64 / elapsed.as_secs_f64().max(1e-9);
+    let peak = mailsim::metrics::peak_rss_bytes().map_or_else(
+        || "unavailable".to_string(),
+        |bytes| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0)),
+    );
+    eprintln!(
+        "stats: {events} events in {:.3} s ({:.2} M events/s), peak memory (RSS) {peak}",
+        elapsed.as_secs_f64(),
+        per_second / 1e6
+    );
 }

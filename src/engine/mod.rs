@@ -7,14 +7,19 @@
 //! - **Ordering:** events leave the [`EventQueue`] in order of (time, insertion sequence). Two
 //!   events scheduled for the same instant run in the order they were scheduled (first in, first
 //!   out), so a run never depends on how a heap happens to break ties.
+//! - **Time only moves forward:** an event may be scheduled at or after the instant being
+//!   handled, never before it; the queue (a monotone radix heap) relies on this and panics on a
+//!   push into the past, which would be a bug in the model.
 //! - **Determinism:** every random draw comes from a [`RandomStream`] derived from
 //!   (seed, replication, purpose). Streams are independent of each other, so adding draws for one
 //!   purpose never shifts the numbers another purpose sees.
 
+mod hint;
 mod queue;
 mod rng;
 mod time;
 
+pub use hint::prefetch;
 pub use queue::EventQueue;
 pub use rng::RandomStream;
 pub use time::{SimDuration, SimTime};

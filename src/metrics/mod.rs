@@ -3,11 +3,13 @@
 //! records, so memory does not grow with the number of messages.
 
 mod latency;
+mod process;
 mod summary;
 
 use hdrhistogram::Histogram;
 
 pub use latency::{CdfPoint, LatencyBin, LatencyDistribution};
+pub use process::peak_rss_bytes;
 pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
 
 use crate::engine::{SimDuration, SimTime};
