@@ -29,6 +29,7 @@ use crate::retry::{
 };
 use crate::scenario::{QueueAlert, Scenario};
 
+use super::observe::{Happening, Observer, Tap};
 use super::receiver::{AttemptView, ReceiverState};
 use super::traffic::Source;
 use super::{Reply, ReplyClass, Reputation, Scope};
@@ -96,7 +97,25 @@ pub fn simulate_with(
     replication: u32,
     control: RunControl,
 ) -> Result<RunOutput, SimError> {
-    let mut world = World::new(scenario, replication);
+    finish(World::new(scenario, replication, None), control)
+}
+
+/// Like [`simulate_with`], and tells `observer` every step of every message as it happens.
+pub fn simulate_observed(
+    scenario: &Scenario,
+    replication: u32,
+    control: RunControl,
+    observer: &mut dyn Observer,
+) -> Result<RunOutput, SimError> {
+    finish(
+        World::new(scenario, replication, Some(Tap::new(observer))),
+        control,
+    )
+}
+
+fn finish(mut world: World, control: RunControl) -> Result<RunOutput, SimError> {
+    let scenario = world.scenario;
+    let replication = world.replication;
     let end = world.run(control)?;
     let meta = Meta {
         tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
@@ -177,6 +196,9 @@ struct SenderState {
 
 struct World<'a> {
     scenario: &'a Scenario,
+    replication: u32,
+    /// The observer, if any; checked at each step of a message's journey.
+    tap: Option<Tap<'a>>,
     now: SimTime,
     queue: EventQueue<Event>,
     messages: Vec<Message>,
@@ -194,7 +216,7 @@ struct World<'a> {
 }
 
 impl<'a> World<'a> {
-    fn new(scenario: &'a Scenario, replication: u32) -> World<'a> {
+    fn new(scenario: &'a Scenario, replication: u32, tap: Option<Tap<'a>>) -> World<'a> {
         let seed = scenario.run.seed;
         let stream = |purpose: String| RandomStream::new(seed, replication, &purpose);
         let mut ip_reputation = Vec::new();
@@ -230,8 +252,9 @@ impl<'a> World<'a> {
             .map(|r| {
                 ReceiverState::new(
                     r,
-                    ip_reputation.len(),
+                    scenario,
                     stream(format!("receiver/{}", r.name)),
+                    stream(format!("incidents/{}", r.name)),
                 )
             })
             .collect();
@@ -240,6 +263,8 @@ impl<'a> World<'a> {
             .collect();
         let mut world = World {
             scenario,
+            replication,
+            tap,
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             messages: Vec::new(),
@@ -341,6 +366,7 @@ impl<'a> World<'a> {
         for _ in 0..batch {
             let message = self.new_message(sender);
             self.metrics.arrived();
+            self.observe(message, Happening::Arrived);
             self.request_connection(message);
         }
         self.schedule_next_arrival(source);
@@ -401,6 +427,7 @@ impl<'a> World<'a> {
         } else {
             self.destinations[destination].waiting.push_back(message);
             self.metrics.wait_connection();
+            self.observe(message, Happening::WaitingForConnection);
         }
     }
 
@@ -452,6 +479,7 @@ impl<'a> World<'a> {
             Admission::Expire => {
                 let (arrival, attempts) = (msg.arrival, msg.attempts);
                 self.metrics.expired(self.now, arrival, attempts);
+                self.observe(message, Happening::Expired);
                 self.release(message);
             }
         }
@@ -460,6 +488,7 @@ impl<'a> World<'a> {
 
     /// Puts `message` in the retry queue until `at`, without a failure.
     fn wait_until(&mut self, message: u32, sender: usize, at: SimTime) {
+        self.observe(message, Happening::Held { until: at });
         self.senders[sender].waiting_retry += 1;
         self.metrics.wait_retry();
         self.queue.push(at, Event::RetryDue { message });
@@ -487,12 +516,15 @@ impl<'a> World<'a> {
             ip,
             reputation: self.ip_reputation[ip],
             recipient_exists: msg.recipient_exists,
+            sender,
+            message: (message, msg.arrival),
         };
         let receiver_spec = &self.scenario.receivers[receiver];
         let reply = self.receivers[receiver].respond(receiver_spec, self.now, &view);
         let connections = &self.scenario.senders[sender].connections;
         let duration = match reply {
             Reply::ConnectTimeout => connections.connect_timeout,
+            Reply::MxLookupFailed => SimDuration::ZERO,
             Reply::ConnectRefused | Reply::Greeting421 => setup,
             _ => {
                 setup
@@ -502,6 +534,14 @@ impl<'a> World<'a> {
             }
         };
         self.metrics.attempt_started();
+        if self.tap.is_some() {
+            let what = Happening::AttemptStarted {
+                attempt: self.messages[message as usize].attempts,
+                ip,
+                reused: uses > 1,
+            };
+            self.observe(message, what);
+        }
         self.queue.push(
             self.now + duration,
             Event::AttemptDone {
@@ -526,6 +566,14 @@ impl<'a> World<'a> {
                 reply = outage_reply;
             }
         }
+        if self.tap.is_some() {
+            let what = Happening::AttemptEnded {
+                attempt: msg.attempts,
+                ip,
+                reply,
+            };
+            self.observe(message, what);
+        }
         if self.senders[sender].hooks {
             let others = self.destinations[destination].busy - 1;
             self.senders[sender]
@@ -535,11 +583,13 @@ impl<'a> World<'a> {
         match reply.class() {
             ReplyClass::Accepted => {
                 self.metrics.delivered(self.now, msg.arrival, msg.attempts);
+                self.observe(message, Happening::Delivered);
                 self.senders[sender].policy.on_delivery(receiver, self.now);
                 self.release(message);
             }
             ReplyClass::Permanent => {
                 self.metrics.bounced(self.now, msg.arrival, msg.attempts);
+                self.observe(message, Happening::Bounced);
                 self.release(message);
             }
             ReplyClass::Temporary => self.deferred(message, sender, receiver, reply),
@@ -558,10 +608,23 @@ impl<'a> World<'a> {
             destination: receiver,
         };
         let state = &mut self.senders[sender];
-        match state
-            .policy
-            .on_failure(&failure, &mut msg.retry_state, &mut state.retry_rng)
-        {
+        let decision =
+            state
+                .policy
+                .on_failure(&failure, &mut msg.retry_state, &mut state.retry_rng);
+        if self.tap.is_some() {
+            let what = match decision {
+                Decision::GiveUp => Happening::Expired,
+                Decision::RetryAt(at) => Happening::Deferred {
+                    reply,
+                    retry_at: at.max(self.now),
+                },
+            };
+            self.observe(message, what);
+        }
+        let msg = &mut self.messages[message as usize];
+        let state = &mut self.senders[sender];
+        match decision {
             Decision::GiveUp => {
                 let (arrival, attempts) = (msg.arrival, msg.attempts);
                 self.metrics.expired(self.now, arrival, attempts);
@@ -579,6 +642,17 @@ impl<'a> World<'a> {
                 {
                     msg.warnings = msg.warnings.saturating_add(1);
                     self.metrics.delay_warning();
+                    if let Some(tap) = &mut self.tap {
+                        let receivers = self.scenario.receivers.len();
+                        let destination = msg.destination as usize;
+                        tap.emit(
+                            self.now,
+                            message,
+                            destination / receivers,
+                            destination % receivers,
+                            Happening::DelayNotice,
+                        );
+                    }
                 }
                 state.waiting_retry += 1;
                 self.metrics.wait_retry();
@@ -643,6 +717,22 @@ impl<'a> World<'a> {
             }
         }
         None
+    }
+
+    /// Tells the observer, if there is one, that `what` happened to `message`.
+    #[inline]
+    fn observe(&mut self, message: u32, what: Happening) {
+        if let Some(tap) = &mut self.tap {
+            let receivers = self.scenario.receivers.len();
+            let destination = self.messages[message as usize].destination as usize;
+            tap.emit(
+                self.now,
+                message,
+                destination / receivers,
+                destination % receivers,
+                what,
+            );
+        }
     }
 
     fn maybe_raise_alert(&mut self, sender: usize, alert: QueueAlert) {

@@ -1,6 +1,7 @@
 //! Writing results: the terminal summary table, `summary.json`, `timeseries.csv`, the charts
 //! (SVG, optionally PNG), `summary.md`, `report.html`, and the run folder that holds them
-//! (written completely or not at all). [`render_run`] produces every file of a run.
+//! (written completely or not at all). [`render_run`] produces every file of a run; [`trace`]
+//! follows single messages.
 
 pub mod charts;
 mod figures;
@@ -10,6 +11,7 @@ mod json;
 mod markdown;
 mod table;
 mod timeseries;
+pub mod trace;
 
 pub use charts::ChartError;
 pub use figures::{Figure, summary_figures};

@@ -110,7 +110,11 @@ fn reason(reply: Reply) -> &'static str {
         Reply::ConnectRefused => "connection refused",
         Reply::Greeting421 => "421 at greeting",
         Reply::TemporaryError451 => "temporary server error",
-        Reply::Accepted | Reply::RecipientNotFound => reply.text(),
+        Reply::AccessDenied => "anti-spam restriction",
+        Reply::SpfTempError => "SPF temperror",
+        Reply::MxLookupFailed => "MX lookup failed",
+        Reply::Greylisted => "greylisted",
+        Reply::Accepted | Reply::RecipientNotFound | Reply::BannedIp => reply.text(),
     }
 }
 
