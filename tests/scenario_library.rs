@@ -253,3 +253,30 @@ fn capacity_planning_needs_four_ips_for_six_hours() {
     );
     assert!(four < 6.0 && three > 6.0);
 }
+
+#[test]
+fn charts_shade_and_label_incidents_and_dns_trouble() {
+    use mailsim::report::charts::{self, Chart, Format, RunView};
+    let queue_svg = |file: &str| {
+        let scenario = load(file);
+        let output = mailsim::model::simulate(&scenario, 0).expect("runs");
+        let view = RunView {
+            scenario: &scenario,
+            output: &output,
+        };
+        let bytes = charts::render(Chart::QueueDepth, &view, Format::Svg).expect("renders");
+        String::from_utf8(bytes).expect("UTF-8")
+    };
+    let incident = queue_svg("scenarios/o365-antispam-incident.ron");
+    for label in [
+        "o365: anti-spam rule change",
+        "allow-listed 203.0.113.10",
+        "fix: 90% refused",
+        "reverted",
+        "receiver outage, incident or DNS trouble",
+    ] {
+        assert!(incident.contains(label), "no {label:?}");
+    }
+    let dns = queue_svg("scenarios/dns-spf-temperror.ron");
+    assert!(dns.contains("o365 SPF temperror") && dns.contains("fabrikam MX lookup failure"));
+}
