@@ -317,3 +317,50 @@ fn named_ips_must_be_sending_ips() {
         "{shown}"
     );
 }
+
+/// `n` messages at once from a sender whose SPF and DKIM fail (DMARC passes), each tried once
+/// (a lifetime of zero: a deferral expires it at once), to `receiver`.
+fn unauthenticated(n: u32, receiver: &str) -> String {
+    format!(
+        r#"(
+            name: "micro",
+            senders: [(
+                name: "s",
+                traffic: [Campaign(messages: {n}, at: "0s")],
+                recipients: (mix: {{"r": 1.0}}),
+                connections: (transaction_time: Fixed("0s")),
+                authentication: (spf: Fail, dkim: Fail),
+                retry: Fixed(interval: "1h", lifetime: "0s"),
+            )],
+            receivers: {{ "r": {receiver} }},
+        )"#
+    )
+}
+
+#[test]
+fn failed_authentication_checks_compound_into_deferrals_and_rejections() {
+    // Two failed checks at 0.5 each: deferred with probability 1 − 0.5² = 0.75.
+    let summary = common::run(&unauthenticated(
+        10_000,
+        "(authentication: (deferral: 0.5, rejection: 0.0))",
+    ))
+    .summary;
+    let deferred = summary.deferrals["4.7.26"] as f64 / 10_000.0;
+    // Binomial standard error √(0.75 × 0.25 / 10 000) ≈ 0.0043: allow 4 of them.
+    assert!((deferred - 0.75).abs() < 0.018, "{deferred}");
+    assert_eq!(summary.expired, summary.deferrals["4.7.26"]);
+    // Rejections at 0.1 per check: 1 − 0.9² = 0.19 bounce with 550 5.7.515.
+    let summary = common::run(&unauthenticated(
+        10_000,
+        "(authentication: (deferral: 0.0, rejection: 0.1))",
+    ))
+    .summary;
+    let bounced = summary.bounced as f64 / 10_000.0;
+    assert!((bounced - 0.19).abs() < 0.016, "{bounced}");
+    // A receiver that ignores authentication, or a sender that passes, sees no effect.
+    let ignored = common::run(&unauthenticated(1000, "()")).summary;
+    assert_eq!(ignored.delivered, 1000);
+    let passing = unauthenticated(1000, "(authentication: ())")
+        .replace("authentication: (spf: Fail, dkim: Fail),", "");
+    assert_eq!(common::run(&passing).summary.delivered, 1000);
+}

@@ -52,6 +52,16 @@ pub enum DnsKind {
     MxLookup,
 }
 
+/// The outcome of one authentication check (SPF, DKIM or DMARC) for a sender's mail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum AuthResult {
+    /// The check passes.
+    #[default]
+    Pass,
+    /// The check fails (no record, wrong record, no signature, misalignment).
+    Fail,
+}
+
 /// How long one SMTP transaction takes.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]

@@ -10,7 +10,7 @@ mod reply;
 mod traffic;
 mod world;
 
-pub use config::{DnsKind, OutageKind, Reputation, ServiceTime};
+pub use config::{AuthResult, DnsKind, OutageKind, Reputation, ServiceTime};
 pub use estimate::{Estimate, human_bytes};
 pub use observe::{Happening, Observer, Step};
 pub use reply::{Reply, ReplyClass, Scope};

@@ -1,7 +1,8 @@
 //! How a receiver answers one attempt. Checks run in a fixed order and the first that fails
 //! decides the reply: MX lookup at the sender (no connection), outage, banned IP, incident
 //! (anti-spam rule change), throttle (scaled by reputation class and new-IP probation),
-//! reputation deferral, SPF temperror, greylisting, recipient.
+//! reputation deferral, SPF temperror, authentication (SPF/DKIM/DMARC failures), greylisting,
+//! recipient.
 //!
 //! Random draws are only taken by the checks a scenario uses, so adding a feature to the
 //! model leaves the results of scenarios that do not use it unchanged.
@@ -22,6 +23,8 @@ pub(super) struct ReceiverState {
     history: Vec<Option<SimDuration>>,
     /// Per incident, per IP: whether it is affected, and from when it is allow-listed.
     incident_ips: Vec<Vec<IncidentIp>>,
+    /// Per sender: `(rejection, deferral)` probabilities from failed authentication checks.
+    auth_chances: Vec<(f64, f64)>,
     /// Per IP: the ban `[from, until)`, if any.
     bans: Vec<Option<(SimTime, SimTime)>>,
     /// Greylisting: `(message slot, IP)` → (the message's arrival, when the triplet was first
@@ -120,9 +123,18 @@ impl ReceiverState {
                     .map(|ban| (ban.from, ban.delisted.unwrap_or(SimTime::NEVER)))
             })
             .collect();
+        let auth_chances = scenario
+            .senders
+            .iter()
+            .map(|s| match spec.authentication {
+                Some(auth) if s.failed_auth_checks > 0 => auth.chances(s.failed_auth_checks),
+                _ => (0.0, 0.0),
+            })
+            .collect();
         ReceiverState {
             buckets,
             history,
+            auth_chances,
             incident_ips,
             bans,
             greylist: HashMap::new(),
@@ -174,6 +186,13 @@ impl ReceiverState {
         }
         if self.dns_fails(spec, now, attempt.sender, DnsKind::SpfTempError) {
             return Reply::SpfTempError;
+        }
+        let (reject, defer) = self.auth_chances[attempt.sender];
+        if reject > 0.0 && self.rng.chance(reject) {
+            return Reply::AuthRejected;
+        }
+        if defer > 0.0 && self.rng.chance(defer) {
+            return Reply::AuthDeferral;
         }
         if let Some(delay) = spec.greylisting {
             let key = (attempt.message.0, attempt.ip as u16);

@@ -63,11 +63,17 @@ pub enum Reply {
     Greylisted,
     /// `550 5.7.606 Access denied, banned sending IP [IP]` at RCPT TO, until delisted.
     BannedIp,
+    /// `451 4.7.26` after DATA: the sender's SPF/DKIM/DMARC checks failed and the receiver
+    /// defers the message (RFC 7372: "multiple authentication checks failed").
+    AuthDeferral,
+    /// `550 5.7.515` after DATA: the sending domain fails the receiver's authentication
+    /// requirements (Outlook.com's reply to unauthenticated bulk mail).
+    AuthRejected,
 }
 
 impl Reply {
     /// Every reply, in a fixed order (used to index per-reply counters).
-    pub const ALL: [Reply; 13] = [
+    pub const ALL: [Reply; 15] = [
         Reply::Accepted,
         Reply::ServerBusy,
         Reply::IpReputation,
@@ -81,6 +87,8 @@ impl Reply {
         Reply::MxLookupFailed,
         Reply::Greylisted,
         Reply::BannedIp,
+        Reply::AuthDeferral,
+        Reply::AuthRejected,
     ];
 
     /// Position in [`Reply::ALL`].
@@ -96,9 +104,10 @@ impl Reply {
             | Reply::IpReputation
             | Reply::TemporaryError451
             | Reply::AccessDenied
-            | Reply::SpfTempError => Some(451),
+            | Reply::SpfTempError
+            | Reply::AuthDeferral => Some(451),
             Reply::Greylisted => Some(450),
-            Reply::RecipientNotFound | Reply::BannedIp => Some(550),
+            Reply::RecipientNotFound | Reply::BannedIp | Reply::AuthRejected => Some(550),
             Reply::Greeting421 => Some(421),
             Reply::ConnectTimeout | Reply::ConnectRefused | Reply::MxLookupFailed => None,
         }
@@ -115,6 +124,8 @@ impl Reply {
             Reply::MxLookupFailed => "4.4.3",
             Reply::Greylisted => "4.2.0",
             Reply::BannedIp => "5.7.606",
+            Reply::AuthDeferral => "4.7.26",
+            Reply::AuthRejected => "5.7.515",
             Reply::ConnectTimeout | Reply::ConnectRefused => "4.4.1",
             Reply::Greeting421 | Reply::TemporaryError451 => "4.3.2",
         }
@@ -142,6 +153,12 @@ impl Reply {
             }
             Reply::Greylisted => "Greylisted, please try again later",
             Reply::BannedIp => "Access denied, banned sending IP [IP]",
+            Reply::AuthDeferral => {
+                "Multiple authentication checks failed (SPF, DKIM, DMARC). Please try again later"
+            }
+            Reply::AuthRejected => {
+                "Access denied, sending domain does not meet the required authentication level"
+            }
         }
     }
 
@@ -155,6 +172,8 @@ impl Reply {
             Reply::IpReputation
             | Reply::TemporaryError451
             | Reply::SpfTempError
+            | Reply::AuthDeferral
+            | Reply::AuthRejected
             | Reply::Accepted => Scope::Message,
             Reply::ServerBusy
             | Reply::RecipientNotFound

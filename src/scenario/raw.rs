@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::units::{Rate, Share};
 use crate::engine::SimDuration;
-use crate::model::{DnsKind, OutageKind, Reputation, ServiceTime};
+use crate::model::{AuthResult, DnsKind, OutageKind, Reputation, ServiceTime};
 use crate::retry::RetrySpec;
 
 /// A whole scenario file.
@@ -86,12 +86,27 @@ pub struct RawSender {
     /// Alert while the deferred queue is above a threshold. Default: off.
     #[serde(default)]
     pub queue_alert: Option<RawQueueAlert>,
+    /// How the sender's mail fares in SPF, DKIM and DMARC checks. Default: all pass.
+    #[serde(default)]
+    pub authentication: RawAuthentication,
     /// The retry policy.
     pub retry: RetrySpec,
 }
 
 fn default_ips() -> Vec<RawIpPool> {
     vec![RawIpPool::default()]
+}
+
+/// SPF, DKIM and DMARC results of a sender's mail.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAuthentication {
+    /// SPF. Default `Pass`.
+    pub spf: AuthResult,
+    /// DKIM. Default `Pass`.
+    pub dkim: AuthResult,
+    /// DMARC. Default `Pass`.
+    pub dmarc: AuthResult,
 }
 
 /// A pool of sending IPs that share a reputation class.
@@ -263,6 +278,30 @@ pub struct RawReceiver {
     /// Default: off.
     #[serde(default)]
     pub greylisting: Option<RawGreylisting>,
+    /// How failed SPF/DKIM/DMARC checks are treated. Default: ignored.
+    #[serde(default)]
+    pub authentication: Option<RawAuthPolicy>,
+}
+
+/// What each failed authentication check costs a message (illustrative defaults: receivers
+/// publish no such numbers).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthPolicy {
+    /// Probability per failed check of `451 4.7.26` (deferral). Default `0.1`.
+    #[serde(default = "default_auth_deferral")]
+    pub deferral: Share,
+    /// Probability per failed check of `550 5.7.515` (rejection). Default `0.05`.
+    #[serde(default = "default_auth_rejection")]
+    pub rejection: Share,
+}
+
+fn default_auth_deferral() -> Share {
+    Share::new(0.1).expect("0.1 is a share")
+}
+
+fn default_auth_rejection() -> Share {
+    Share::new(0.05).expect("0.05 is a share")
 }
 
 /// New-IP probation: an IP with `h` of sending history gets the throttle's rate and burst

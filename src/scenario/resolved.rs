@@ -62,6 +62,8 @@ pub struct Sender {
     pub delay_warning_repeats: bool,
     /// Queue alert settings.
     pub queue_alert: Option<QueueAlert>,
+    /// How many of SPF, DKIM and DMARC fail for this sender's mail (0 to 3).
+    pub failed_auth_checks: u8,
     /// The retry policy.
     pub retry: RetrySpec,
 }
@@ -175,6 +177,26 @@ pub struct Receiver {
     pub bans: Vec<Ban>,
     /// The greylisting delay, if the receiver greylists.
     pub greylisting: Option<SimDuration>,
+    /// How failed authentication checks are treated, if at all.
+    pub authentication: Option<AuthPolicy>,
+}
+
+/// Probabilities per failed authentication check.
+#[derive(Clone, Copy, Debug)]
+pub struct AuthPolicy {
+    /// Of a deferral (`451 4.7.26`).
+    pub deferral: f64,
+    /// Of a rejection (`550 5.7.515`).
+    pub rejection: f64,
+}
+
+impl AuthPolicy {
+    /// `(rejection, deferral)` probabilities for mail failing `failed` checks: each failed
+    /// check is an independent chance, so `1 − (1 − p)^failed`.
+    pub fn chances(&self, failed: u8) -> (f64, f64) {
+        let combined = |p: f64| 1.0 - (1.0 - p).powi(i32::from(failed));
+        (combined(self.rejection), combined(self.deferral))
+    }
 }
 
 /// New-IP probation (see `RawProbation`).
@@ -392,6 +414,12 @@ impl Scenario {
                     alert.threshold, alert.every
                 ))
             ));
+            if sender.failed_auth_checks > 0 {
+                line(format!(
+                    "  authentication: {} of SPF, DKIM, DMARC fail",
+                    sender.failed_auth_checks
+                ));
+            }
             line(format!("  retry: {}", sender.retry.describe()));
         }
         for receiver in &self.receivers {
@@ -475,6 +503,13 @@ impl Scenario {
                     ban.ip,
                     at(ban.from),
                     ban.delisted.map_or("never".into(), |t| at(t).to_string())
+                ));
+            }
+            if let Some(auth) = receiver.authentication {
+                line(format!(
+                    "  authentication: per failed check, {:.1}% deferred (451 4.7.26), {:.1}% rejected (550 5.7.515)",
+                    auth.deferral * 100.0,
+                    auth.rejection * 100.0
                 ));
             }
             if let Some(delay) = receiver.greylisting {

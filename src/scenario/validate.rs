@@ -295,6 +295,13 @@ fn resolve_sender(
             threshold: alert.threshold,
             every: alert.every,
         }),
+        failed_auth_checks: {
+            let auth = raw.authentication;
+            [auth.spf, auth.dkim, auth.dmarc]
+                .iter()
+                .filter(|r| **r == crate::model::AuthResult::Fail)
+                .count() as u8
+        },
         retry: raw.retry,
     })
 }
@@ -648,6 +655,10 @@ fn resolve_receiver(
         dns_trouble,
         bans,
         greylisting: raw.greylisting.map(|g| g.delay),
+        authentication: raw.authentication.map(|a| AuthPolicy {
+            deferral: a.deferral.get(),
+            rejection: a.rejection.get(),
+        }),
     })
 }
 

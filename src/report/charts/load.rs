@@ -114,7 +114,10 @@ fn reason(reply: Reply) -> &'static str {
         Reply::SpfTempError => "SPF temperror",
         Reply::MxLookupFailed => "MX lookup failed",
         Reply::Greylisted => "greylisted",
-        Reply::Accepted | Reply::RecipientNotFound | Reply::BannedIp => reply.text(),
+        Reply::AuthDeferral => "authentication failed",
+        Reply::Accepted | Reply::RecipientNotFound | Reply::BannedIp | Reply::AuthRejected => {
+            reply.text()
+        }
     }
 }
 
