@@ -280,3 +280,32 @@ fn charts_shade_and_label_incidents_and_dns_trouble() {
     let dns = queue_svg("scenarios/dns-spf-temperror.ron");
     assert!(dns.contains("o365 SPF temperror") && dns.contains("fabrikam MX lookup failure"));
 }
+
+#[test]
+fn deferral_rates_single_out_the_restricted_ips() {
+    let scenario = load("scenarios/o365-antispam-incident.ron");
+    let output = mailsim::model::simulate(&scenario, 0).expect("runs");
+    let d = &output.deliverability;
+    let rate = |ip: usize| d.ip(0, ip).deferral_rate().expect("attempts");
+    // .11 was restricted for 8 hours, .10 for 2; .12 and .13 never.
+    assert!(
+        rate(1) > 2.0 * rate(0) && rate(0) > 0.1,
+        "{} {}",
+        rate(1),
+        rate(0)
+    );
+    assert_eq!((rate(2), rate(3)), (0.0, 0.0));
+    let total = d.receiver(0);
+    assert_eq!(total.attempts, output.summary.attempts);
+    assert_eq!(total.deferred, output.summary.deferrals["4.7.500"]);
+    // Over time: the receiver's cumulative counts end at the totals, one row per sample.
+    let series: Vec<_> = d.receiver_over_time(0).collect();
+    assert_eq!(series.len(), output.samples.len());
+    assert_eq!(series.last(), Some(&total));
+    let csv = mailsim::report::deliverability_csv(&scenario, d);
+    assert!(csv.starts_with("receiver,ip,attempts,deferrals,rejections,deferral_rate\no365,all,"));
+    assert_eq!(csv.lines().count(), 6);
+    let table = mailsim::report::deliverability_table(&scenario, d);
+    let first_ip = table.lines().nth(3).expect("the highest IP");
+    assert!(first_ip.contains("203.0.113.11 → o365"), "{table}");
+}

@@ -113,6 +113,10 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         .map_err(CliError::Failed)?;
     if !args.quiet {
         print_stdout(&report::summary_table(&output.summary))?;
+        print_stdout(&report::deliverability_table(
+            &scenario,
+            &output.deliverability,
+        ))?;
     }
     print_stdout(&format!("results: {}\n", path.display()))?;
     if args.quiet {

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime};
-use crate::metrics::{LatencyDistribution, Meta, Recorder, Sample, Summary};
+use crate::metrics::{Deliverability, LatencyDistribution, Meta, Recorder, Sample, Summary};
 use crate::retry::{
     Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
 };
@@ -43,6 +43,8 @@ pub struct RunOutput {
     pub samples: Vec<Sample>,
     /// The latency distribution of delivered messages (for charts).
     pub latency: LatencyDistribution,
+    /// Attempt outcomes per receiver and sending IP, and per receiver over time.
+    pub deliverability: Deliverability,
 }
 
 /// A run that could not complete.
@@ -137,6 +139,7 @@ fn finish(mut world: World, control: RunControl) -> Result<RunOutput, SimError> 
         summary,
         samples: world.metrics.samples().to_vec(),
         latency: world.metrics.latency_distribution(),
+        deliverability: world.metrics.take_deliverability(),
     })
 }
 
@@ -279,6 +282,9 @@ impl<'a> World<'a> {
             metrics: Recorder::new(scenario.run.sample_every),
             events: 0,
         };
+        world
+            .metrics
+            .track_deliverability(scenario.receivers.len(), world.ip_reputation.len());
         for source in 0..world.sources.len() {
             world.schedule_next_arrival(source);
         }
@@ -580,6 +586,7 @@ impl<'a> World<'a> {
                 .policy
                 .on_attempt_end(receiver, reply, self.now, others);
         }
+        self.metrics.attempt_outcome(receiver, ip, reply.class());
         match reply.class() {
             ReplyClass::Accepted => {
                 self.metrics.delivered(self.now, msg.arrival, msg.attempts);

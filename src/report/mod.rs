@@ -4,6 +4,7 @@
 //! follows single messages.
 
 pub mod charts;
+mod deliverability;
 mod figures;
 mod folder;
 mod html;
@@ -14,6 +15,7 @@ mod timeseries;
 pub mod trace;
 
 pub use charts::ChartError;
+pub use deliverability::{deliverability_csv, deliverability_table};
 pub use figures::{Figure, summary_figures};
 pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
@@ -36,7 +38,7 @@ pub struct ReportOptions {
 pub const REPORT_HTML: &str = "report.html";
 
 /// Every file of a run folder, as (file name, contents): `summary.json`, `timeseries.csv`,
-/// `summary.md`, the charts and `report.html`.
+/// `deliverability.csv`, `summary.md`, the charts and `report.html`.
 pub fn render_run(
     scenario: &Scenario,
     output: &RunOutput,
@@ -52,6 +54,10 @@ pub fn render_run(
         (
             "timeseries.csv".to_string(),
             timeseries_csv(&output.samples).into_bytes(),
+        ),
+        (
+            "deliverability.csv".to_string(),
+            deliverability_csv(scenario, &output.deliverability).into_bytes(),
         ),
         (
             "summary.md".to_string(),

@@ -92,15 +92,6 @@ impl Observer for Journey {
     }
 }
 
-/// Every sending IP's address, by global index (senders in file order, then their IPs).
-fn addresses(scenario: &Scenario) -> Vec<IpAddress> {
-    scenario
-        .senders
-        .iter()
-        .flat_map(|s| s.ips.iter().map(|ip| ip.address))
-        .collect()
-}
-
 /// A reply line with the sending IP filled in.
 fn reply_line(reply: Reply, ip: Option<IpAddress>) -> String {
     let line = reply.to_string();
@@ -123,7 +114,7 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
             journey.message
         );
     };
-    let ips = addresses(scenario);
+    let ips = scenario.ip_addresses();
     let sender = &scenario.senders[first.sender];
     let receiver = &scenario.receivers[first.receiver];
     let arrival = first.time;
@@ -282,7 +273,7 @@ impl<'s, W: Write> EventLog<'s, W> {
     pub fn new(scenario: &'s Scenario, filter: MessageFilter, out: W) -> EventLog<'s, W> {
         EventLog {
             scenario,
-            ips: addresses(scenario),
+            ips: scenario.ip_addresses(),
             filter,
             out,
             lines: 0,

@@ -338,6 +338,15 @@ impl Outage {
 }
 
 impl Scenario {
+    /// Every sending IP's address, in global order (senders in file order, then their IPs):
+    /// the index the model and its outputs use for an IP.
+    pub fn ip_addresses(&self) -> Vec<IpAddress> {
+        self.senders
+            .iter()
+            .flat_map(|s| s.ips.iter().map(|ip| ip.address))
+            .collect()
+    }
+
     /// A readable account of what the file resolves to, for `mailsim validate`.
     pub fn describe(&self) -> String {
         let mut out = String::new();
