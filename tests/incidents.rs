@@ -364,3 +364,37 @@ fn failed_authentication_checks_compound_into_deferrals_and_rejections() {
         .replace("authentication: (spf: Fail, dkim: Fail),", "");
     assert_eq!(common::run(&passing).summary.delivered, 1000);
 }
+
+#[test]
+fn hourly_receive_limits_bounce_with_5_2_121_then_5_2_122_and_reset_each_hour() {
+    // One mailbox; per sender 10 an hour, 12 an hour from everyone. Sender a: 15 messages at
+    // 0 → 10 accepted, 5 bounce with 5.2.121. Sender b: 10 at 1m → 2 accepted (the mailbox's
+    // 12), 8 bounce with 5.2.122. Sender a again at 1h: a new hour, 10 accepted.
+    let text = r#"(
+        name: "micro",
+        senders: [(
+            name: "a",
+            traffic: [Campaign(messages: 15, at: "0s"), Campaign(messages: 10, at: "1h")],
+            recipients: (mix: {"r": 1.0}),
+            connections: (transaction_time: Fixed("0s")),
+            retry: Fixed(interval: "10m"),
+        ), (
+            name: "b",
+            traffic: [Campaign(messages: 10, at: "1m")],
+            recipients: (mix: {"r": 1.0}),
+            connections: (transaction_time: Fixed("0s")),
+            retry: Fixed(interval: "10m"),
+        )],
+        receivers: { "r": (recipient_limits: (mailboxes: 1, per_sender_per_hour: 10, per_hour: 12)) },
+    )"#;
+    let seen = attempts(text);
+    let count = |reply: Reply| seen.iter().filter(|a| a.2 == reply).count();
+    assert_eq!(count(Reply::Accepted), 10 + 2 + 10);
+    assert_eq!(count(Reply::SenderHourlyLimit), 5);
+    assert_eq!(count(Reply::RecipientHourlyLimit), 8);
+    let summary = common::run(text).summary;
+    assert_eq!(summary.bounced, 13);
+    // Spread over many mailboxes, the same traffic never reaches a limit.
+    let spread = text.replace("mailboxes: 1,", "mailboxes: 100000,");
+    assert_eq!(common::run(&spread).summary.bounced, 0);
+}

@@ -2,7 +2,7 @@
 //! decides the reply: MX lookup at the sender (no connection), outage, banned IP, incident
 //! (anti-spam rule change), throttle (scaled by reputation class and new-IP probation),
 //! reputation deferral, SPF temperror, authentication (SPF/DKIM/DMARC failures), greylisting,
-//! recipient.
+//! recipient, the recipient's hourly receive limits.
 //!
 //! Random draws are only taken by the checks a scenario uses, so adding a feature to the
 //! model leaves the results of scenarios that do not use it unchanged.
@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::scenario::{AffectedIps, IpAddress, Receiver, Scenario};
+use crate::scenario::{AffectedIps, IpAddress, Receiver, RecipientLimits, Scenario};
 
 use super::{DnsKind, OutageKind, Reply};
 
@@ -31,6 +31,10 @@ pub(super) struct ReceiverState {
     /// seen). A message is one sender and one recipient, so its slot and arrival name the
     /// sender/recipient pair; a reused slot has a different arrival and counts as new.
     greylist: HashMap<(u32, u16), (SimTime, SimTime)>,
+    /// Per mailbox: `(clock hour, messages accepted in it)`, from all senders.
+    mailbox_hours: Vec<(u64, u32)>,
+    /// Per sender × mailbox: the same, from that sender.
+    sender_mailbox_hours: Vec<(u64, u32)>,
     rng: RandomStream,
 }
 
@@ -131,7 +135,10 @@ impl ReceiverState {
                 _ => (0.0, 0.0),
             })
             .collect();
+        let mailboxes = spec.recipient_limits.map_or(0, |l| l.mailboxes as usize);
         ReceiverState {
+            mailbox_hours: vec![(0, 0); mailboxes],
+            sender_mailbox_hours: vec![(0, 0); mailboxes * scenario.senders.len()],
             buckets,
             history,
             auth_chances,
@@ -211,6 +218,48 @@ impl ReceiverState {
         if !attempt.recipient_exists {
             return Reply::RecipientNotFound;
         }
+        if let Some(limits) = spec.recipient_limits {
+            return self.count_for_mailbox(limits, now, attempt);
+        }
+        Reply::Accepted
+    }
+
+    /// Accepts the message if its mailbox is under its hourly limits (and counts it), else
+    /// refuses it with `5.2.121` (this sender's limit) or `5.2.122` (all senders').
+    fn count_for_mailbox(
+        &mut self,
+        limits: RecipientLimits,
+        now: SimTime,
+        attempt: &AttemptView,
+    ) -> Reply {
+        let mailbox = mailbox_of(attempt.message, limits.mailboxes);
+        let hour = now.as_millis() / 3_600_000;
+        let current = |slot: &mut (u64, u32)| {
+            if slot.0 != hour {
+                *slot = (hour, 0);
+            }
+            slot.1
+        };
+        let from_sender = attempt.sender * limits.mailboxes as usize + mailbox;
+        if limits
+            .per_sender_per_hour
+            .is_some_and(|limit| current(&mut self.sender_mailbox_hours[from_sender]) >= limit)
+        {
+            return Reply::SenderHourlyLimit;
+        }
+        if limits
+            .per_hour
+            .is_some_and(|limit| current(&mut self.mailbox_hours[mailbox]) >= limit)
+        {
+            return Reply::RecipientHourlyLimit;
+        }
+        for slot in [
+            &mut self.sender_mailbox_hours[from_sender],
+            &mut self.mailbox_hours[mailbox],
+        ] {
+            current(slot);
+            slot.1 += 1;
+        }
         Reply::Accepted
     }
 
@@ -240,6 +289,16 @@ impl ReceiverState {
             OutageKind::Reply451 => Reply::TemporaryError451,
         })
     }
+}
+
+/// The mailbox of a message, among `mailboxes`: a hash of its slot and arrival, so it is the
+/// same at every attempt and needs no storage (SplitMix64's finaliser spreads the bits).
+fn mailbox_of((slot, arrival): (u32, SimTime), mailboxes: u32) -> usize {
+    let mut x = arrival.as_millis() ^ (u64::from(slot) << 40) ^ 0x9e37_79b9_7f4a_7c15;
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (x % u64::from(mailboxes)) as usize
 }
 
 /// The share of the throttle's rate and burst an IP of reputation class `class` with

@@ -69,11 +69,16 @@ pub enum Reply {
     /// `550 5.7.515` after DATA: the sending domain fails the receiver's authentication
     /// requirements (Outlook.com's reply to unauthenticated bulk mail).
     AuthRejected,
+    /// `550 5.2.121` at RCPT TO: the recipient's hourly receive limit for one sender is reached.
+    SenderHourlyLimit,
+    /// `550 5.2.122` at RCPT TO: the recipient's hourly receive limit from all senders is
+    /// reached.
+    RecipientHourlyLimit,
 }
 
 impl Reply {
     /// Every reply, in a fixed order (used to index per-reply counters).
-    pub const ALL: [Reply; 15] = [
+    pub const ALL: [Reply; 17] = [
         Reply::Accepted,
         Reply::ServerBusy,
         Reply::IpReputation,
@@ -89,6 +94,8 @@ impl Reply {
         Reply::BannedIp,
         Reply::AuthDeferral,
         Reply::AuthRejected,
+        Reply::SenderHourlyLimit,
+        Reply::RecipientHourlyLimit,
     ];
 
     /// Position in [`Reply::ALL`].
@@ -107,7 +114,11 @@ impl Reply {
             | Reply::SpfTempError
             | Reply::AuthDeferral => Some(451),
             Reply::Greylisted => Some(450),
-            Reply::RecipientNotFound | Reply::BannedIp | Reply::AuthRejected => Some(550),
+            Reply::RecipientNotFound
+            | Reply::BannedIp
+            | Reply::AuthRejected
+            | Reply::SenderHourlyLimit
+            | Reply::RecipientHourlyLimit => Some(550),
             Reply::Greeting421 => Some(421),
             Reply::ConnectTimeout | Reply::ConnectRefused | Reply::MxLookupFailed => None,
         }
@@ -126,6 +137,8 @@ impl Reply {
             Reply::BannedIp => "5.7.606",
             Reply::AuthDeferral => "4.7.26",
             Reply::AuthRejected => "5.7.515",
+            Reply::SenderHourlyLimit => "5.2.121",
+            Reply::RecipientHourlyLimit => "5.2.122",
             Reply::ConnectTimeout | Reply::ConnectRefused => "4.4.1",
             Reply::Greeting421 | Reply::TemporaryError451 => "4.3.2",
         }
@@ -159,6 +172,10 @@ impl Reply {
             Reply::AuthRejected => {
                 "Access denied, sending domain does not meet the required authentication level"
             }
+            Reply::SenderHourlyLimit => {
+                "Recipient's per hour message receive limit from specific sender exceeded"
+            }
+            Reply::RecipientHourlyLimit => "Recipient's per hour message receive limit exceeded",
         }
     }
 
@@ -179,7 +196,9 @@ impl Reply {
             | Reply::RecipientNotFound
             | Reply::AccessDenied
             | Reply::Greylisted
-            | Reply::BannedIp => Scope::Recipient,
+            | Reply::BannedIp
+            | Reply::SenderHourlyLimit
+            | Reply::RecipientHourlyLimit => Scope::Recipient,
         }
     }
 

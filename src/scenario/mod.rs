@@ -15,8 +15,8 @@ use std::path::Path;
 pub use error::{ScenarioError, SyntaxError};
 pub use resolved::{
     AffectedIps, AuthPolicy, Ban, ConnectionLimit, Connections, DnsTrouble, Incident, IpAddress,
-    Outage, Probation, QueueAlert, Receiver, RunSettings, Scenario, Sender, SendingIp, Throttle,
-    Traffic,
+    Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
+    SendingIp, Throttle, Traffic,
 };
 pub use units::{Rate, Share};
 

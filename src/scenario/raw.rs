@@ -281,6 +281,26 @@ pub struct RawReceiver {
     /// How failed SPF/DKIM/DMARC checks are treated. Default: ignored.
     #[serde(default)]
     pub authentication: Option<RawAuthPolicy>,
+    /// Per-recipient hourly receive limits (`550 5.2.121` / `5.2.122`). Default: none.
+    #[serde(default)]
+    pub recipient_limits: Option<RawRecipientLimits>,
+}
+
+/// Hourly receive limits per recipient mailbox. Each message's recipient is one of
+/// `mailboxes` mailboxes, fixed for the message's life; counts restart every clock hour.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecipientLimits {
+    /// How many mailboxes the messages to this receiver are spread over, evenly.
+    pub mailboxes: u32,
+    /// Messages one mailbox accepts from one sender per hour (`550 5.2.121` beyond). Default:
+    /// no limit.
+    #[serde(default)]
+    pub per_sender_per_hour: Option<u32>,
+    /// Messages one mailbox accepts from all senders per hour (`550 5.2.122` beyond). Default:
+    /// no limit.
+    #[serde(default)]
+    pub per_hour: Option<u32>,
 }
 
 /// What each failed authentication check costs a message (illustrative defaults: receivers

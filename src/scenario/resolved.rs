@@ -179,6 +179,19 @@ pub struct Receiver {
     pub greylisting: Option<SimDuration>,
     /// How failed authentication checks are treated, if at all.
     pub authentication: Option<AuthPolicy>,
+    /// Per-recipient hourly receive limits, if any.
+    pub recipient_limits: Option<RecipientLimits>,
+}
+
+/// Hourly receive limits per recipient mailbox (see `RawRecipientLimits`).
+#[derive(Clone, Copy, Debug)]
+pub struct RecipientLimits {
+    /// Mailboxes (at least 1).
+    pub mailboxes: u32,
+    /// Per mailbox, per sender, per clock hour.
+    pub per_sender_per_hour: Option<u32>,
+    /// Per mailbox, from all senders, per clock hour.
+    pub per_hour: Option<u32>,
 }
 
 /// Probabilities per failed authentication check.
@@ -519,6 +532,15 @@ impl Scenario {
                     "  authentication: per failed check, {:.1}% deferred (451 4.7.26), {:.1}% rejected (550 5.7.515)",
                     auth.deferral * 100.0,
                     auth.rejection * 100.0
+                ));
+            }
+            if let Some(limits) = receiver.recipient_limits {
+                let limit = |n: Option<u32>| n.map_or("no limit".to_string(), |n| n.to_string());
+                line(format!(
+                    "  recipient limits: {} mailboxes; per hour per sender {} (550 5.2.121), from all senders {} (550 5.2.122)",
+                    limits.mailboxes,
+                    limit(limits.per_sender_per_hour),
+                    limit(limits.per_hour)
                 ));
             }
             if let Some(delay) = receiver.greylisting {

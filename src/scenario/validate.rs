@@ -655,6 +655,21 @@ fn resolve_receiver(
         dns_trouble,
         bans,
         greylisting: raw.greylisting.map(|g| g.delay),
+        recipient_limits: match raw.recipient_limits {
+            Some(limits) if limits.mailboxes == 0 => {
+                return Err(check.error(
+                    format!("{field}.recipient_limits.mailboxes"),
+                    "zero mailboxes: no message would have a recipient",
+                    "use at least 1",
+                ));
+            }
+            Some(limits) => Some(RecipientLimits {
+                mailboxes: limits.mailboxes,
+                per_sender_per_hour: limits.per_sender_per_hour,
+                per_hour: limits.per_hour,
+            }),
+            None => None,
+        },
         authentication: raw.authentication.map(|a| AuthPolicy {
             deferral: a.deferral.get(),
             rejection: a.rejection.get(),

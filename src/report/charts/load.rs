@@ -124,9 +124,12 @@ fn reason(reply: Reply) -> &'static str {
         Reply::MxLookupFailed => "MX lookup failed",
         Reply::Greylisted => "greylisted",
         Reply::AuthDeferral => "authentication failed",
-        Reply::Accepted | Reply::RecipientNotFound | Reply::BannedIp | Reply::AuthRejected => {
-            reply.text()
-        }
+        Reply::Accepted
+        | Reply::RecipientNotFound
+        | Reply::BannedIp
+        | Reply::AuthRejected
+        | Reply::SenderHourlyLimit
+        | Reply::RecipientHourlyLimit => reply.text(),
     }
 }
 
