@@ -16,6 +16,7 @@ chart_for() {
         daily-mix | dns-spf-temperror) echo deferrals-by-reason ;;
         greylisting) echo latency-cdf ;;
         capacity-planning) echo receiver-load ;;
+        o365-permanent-failures) echo receiver-load ;;
         *) echo queue-depth ;;
     esac
 }

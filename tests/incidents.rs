@@ -398,3 +398,82 @@ fn hourly_receive_limits_bounce_with_5_2_121_then_5_2_122_and_reset_each_hour() 
     let spread = text.replace("mailboxes: 1,", "mailboxes: 100000,");
     assert_eq!(common::run(&spread).summary.bounced, 0);
 }
+
+#[test]
+fn incident_mistakes_name_the_field_and_say_how_to_fix_them() {
+    let cases = [
+        (
+            r#"(incidents: [(name: "x", start: "1h", end: "2h", ips: ["203.0.113.1"], fraction: 0.5)])"#,
+            "receivers.r.incidents[0]",
+            "not both or neither",
+        ),
+        (
+            r#"(incidents: [(name: "x", start: "1h", end: "2h", fraction: 0.5, fixes: [(at: "3h", deferral: 0.1)])])"#,
+            "receivers.r.incidents[0].fixes[0].at",
+            "the final reversion is `end`",
+        ),
+        (
+            r#"(incidents: [(name: "x", start: "2h", end: "1h", fraction: 0.5)])"#,
+            "receivers.r.incidents[0].end",
+            "make end later than start",
+        ),
+        (
+            r#"(incidents: [(name: "x", start: "1h", end: "2h", fraction: 1.0, allow_listed: [(at: "1h", ips: ["10.0.0.300"])])])"#,
+            "receivers.r.incidents[0].allow_listed[0].ips[0]",
+            "not an IPv4 address",
+        ),
+        (
+            r#"(probation: (period: "0s"))"#,
+            "receivers.r.probation.period",
+            "a few days",
+        ),
+        (
+            r#"(recipient_limits: (mailboxes: 0, per_hour: 10))"#,
+            "receivers.r.recipient_limits.mailboxes",
+            "at least 1",
+        ),
+        (
+            r#"(bans: [(ip: "203.0.113.1", from: "2h", delisted: "1h")])"#,
+            "receivers.r.bans[0].delisted",
+            "make delisted later than from",
+        ),
+    ];
+    for (receiver, field, hint) in cases {
+        let error = mailsim::scenario::parse("t.ron", &single(receiver)).expect_err(receiver);
+        // The rendered report wraps long lines: compare with the wrapping undone.
+        let shown = format!("{:?}", miette::Report::new(error)).replace('│', " ");
+        let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            shown.contains(field) && shown.contains(hint),
+            "{receiver}:\n{shown}"
+        );
+    }
+}
+
+#[test]
+fn validate_describes_the_new_receiver_rules() {
+    let scenario = common::scenario(&single(
+        r#"(
+            incidents: [(name: "rule change", start: "1h", end: "2h", ips: ["203.0.113.1"], allow_listed: [(at: "90m", ips: ["203.0.113.1"])], fade: "30m")],
+            dns_trouble: [(start: "0s", end: "1h", kind: SpfTempError)],
+            bans: [(ip: "203.0.113.1", from: "3h", delisted: "4h")],
+            greylisting: (),
+            probation: (),
+            recipient_limits: (mailboxes: 10, per_hour: 5),
+            authentication: (),
+        )"#,
+    ));
+    let text = scenario.describe();
+    for expected in [
+        "incident \"rule change\" from 1h to 2h (fading over 30m): 203.0.113.1 refused with probability 1.00",
+        "allow-listed at 1h30m: 203.0.113.1",
+        "DNS trouble SpfTempError from 0s to 1h, 100% of attempts, senders s",
+        "ban of 203.0.113.1 from 3h until 4h (550 5.7.606)",
+        "greylisting: new triplets deferred for 5m (450 4.2.0)",
+        "probation: new IPs start at 10% of the throttle, full after 3d of history",
+        "recipient limits: 10 mailboxes; per hour per sender no limit (550 5.2.121), from all senders 5 (550 5.2.122)",
+        "authentication: per failed check, 10.0% deferred (451 4.7.26), 5.0% rejected (550 5.7.515)",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in\n{text}");
+    }
+}

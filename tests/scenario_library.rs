@@ -273,7 +273,7 @@ fn charts_shade_and_label_incidents_and_dns_trouble() {
         "allow-listed 203.0.113.10",
         "fix: 90% refused",
         "reverted",
-        "receiver outage, incident or DNS trouble",
+        "receiver outage, incident, DNS trouble or ban",
     ] {
         assert!(incident.contains(label), "no {label:?}");
     }
@@ -308,4 +308,56 @@ fn deferral_rates_single_out_the_restricted_ips() {
     let table = mailsim::report::deliverability_table(&scenario, d);
     let first_ip = table.lines().nth(3).expect("the highest IP");
     assert!(first_ip.contains("203.0.113.11 → o365"), "{table}");
+}
+
+#[test]
+fn permanent_failures_bounce_at_once_and_the_ban_ends_at_the_delisting() {
+    let scenario = load("scenarios/o365-permanent-failures.ron");
+    let (output, seen) = run_observed(&scenario);
+    let summary = &output.summary;
+    assert_eq!(summary.deferrals.len(), 0);
+    assert_eq!(summary.attempts, summary.arrived);
+    let banned = 2; // 203.0.113.102: the ESP's third IP
+    let esp: Vec<_> = seen.iter().filter(|a| a.1 == 0).collect();
+    for &&(t, _, ip, reply) in &esp {
+        let expected_ban = ip == banned && t < 4.0 * 3600.0;
+        assert_eq!(
+            reply == Reply::BannedIp,
+            expected_ban,
+            "{t} s from IP {ip}: {reply}"
+        );
+    }
+    // A third of the ESP's attempts in the first 4 hours go out through the banned IP.
+    let early = esp.iter().filter(|a| a.0 < 4.0 * 3600.0).count() as f64;
+    let bans = esp.iter().filter(|a| a.3 == Reply::BannedIp).count() as f64;
+    assert!((bans / early - 1.0 / 3.0).abs() < 0.01, "{bans} of {early}");
+    // About 2% invalid recipients among the messages that got past the ban.
+    let past = esp.iter().filter(|a| a.3 != Reply::BannedIp).count() as f64;
+    let invalid = esp
+        .iter()
+        .filter(|a| a.3 == Reply::RecipientNotFound)
+        .count() as f64;
+    assert!((invalid / past - 0.02).abs() < 0.006, "{invalid} of {past}");
+    // Alerts: per clock hour, at most 5 × 30 accepted, the rest bounced with 5.2.121.
+    for hour in 0..8 {
+        let in_hour: Vec<_> = seen
+            .iter()
+            .filter(|a| a.1 == 1 && (a.0 / 3600.0).floor() as u32 == hour)
+            .collect();
+        let accepted = in_hour.iter().filter(|a| a.3 == Reply::Accepted).count();
+        assert!(accepted <= 150, "hour {hour}: {accepted}");
+        assert!(
+            in_hour
+                .iter()
+                .all(|a| matches!(a.3, Reply::Accepted | Reply::SenderHourlyLimit))
+        );
+        if in_hour.len() > 200 {
+            assert!(
+                accepted >= 140,
+                "hour {hour}: {accepted} of {}",
+                in_hour.len()
+            );
+        }
+    }
+    assert!(seen.iter().any(|a| a.3 == Reply::SenderHourlyLimit));
 }

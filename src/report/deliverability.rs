@@ -59,8 +59,13 @@ pub fn deliverability_table(scenario: &Scenario, deliverability: &Deliverability
     let receivers = deliverability.receivers().min(scenario.receivers.len());
     let line = |label: String, o: Outcomes| {
         let rate = o.deferral_rate().unwrap_or(0.0) * 100.0;
+        let rejected = if o.rejected > 0 {
+            format!("; {} rejected", o.rejected)
+        } else {
+            String::new()
+        };
         format!(
-            "  {label:<34} {rate:>5.1}%  ({} of {} attempts)\n",
+            "  {label:<34} {rate:>5.1}%  ({} of {} attempts{rejected})\n",
             o.deferred, o.attempts
         )
     };

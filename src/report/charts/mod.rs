@@ -108,7 +108,7 @@ impl Chart {
     pub fn how_to_read(self) -> &'static str {
         match self {
             Chart::QueueDepth => {
-                "The blue area is the deferred queue (messages waiting for their retry time); the orange line counts messages waiting for a free connection. Shaded bands are receiver outages; the dashed red line is the queue alert threshold. A queue that stops growing once an outage ends and falls to zero is draining; its slope shows how fast."
+                "The blue area is the deferred queue (messages waiting for their retry time); the orange line counts messages waiting for a free connection. Shaded bands are receiver outages, incidents (their allow-listings, fixes and reversion labelled), DNS trouble and bans; the dashed red line is the queue alert threshold. A queue that stops growing once an outage ends and falls to zero is draining; its slope shows how fast."
             }
             Chart::ReceiverLoad => {
                 "What the receiver sees, per hour: SMTP attempts (blue), deliveries (green) and deferrals (red). A spike of attempts right after an outage is a retry storm; regular waves at the retry interval are messages retrying in lock step (no jitter)."

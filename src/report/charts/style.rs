@@ -459,7 +459,7 @@ pub fn outage_legend(windows: &[Window]) -> Option<(Swatch, String)> {
     let text = if only_outages {
         "receiver outage"
     } else {
-        "receiver outage, incident or DNS trouble"
+        "receiver outage, incident, DNS trouble or ban"
     };
     (!windows.is_empty()).then(|| (Swatch::Fill(OUTAGE), text.to_string()))
 }
