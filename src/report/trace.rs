@@ -178,13 +178,13 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
                 };
                 format!(
                     "deferred: {why}; the policy retries at {} (in {})",
-                    since(retry_at),
+                    clock(retry_at),
                     since(SimTime(retry_at.as_millis() - step.time.as_millis()))
                 )
             }
             Happening::Held { until } => format!(
                 "held by the policy (destination suspended or slowed) until {}",
-                since(until)
+                clock(until)
             ),
             Happening::DelayNotice => format!(
                 "delay notice sent to the sender (queued for {})",
