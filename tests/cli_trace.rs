@@ -66,7 +66,7 @@ fn trace_shows_each_attempt_with_its_reply_and_the_policys_decision() {
         (0, "attempt 1 from 203.0.113.1 on a new connection"),
         (
             2,
-            "deferred: the reply is temporary (4.2.0); the policy retries at",
+            "deferred: the reply is temporary (4.2.0); the policy retries at 0:10:02.000 (in 10m)",
         ),
         (30 * 60 + 6, "attempt 4 from 203.0.113.1"),
         (30 * 60 + 8, "  ← 250 2.0.0 OK (accepted, message scope)"),
