@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
-# Regenerates the chart shown in the README, docs/images/fope-outage-queue-depth.png, by running
-# the example scenario scenarios/fope-outage.ron with --png and copying its queue depth chart.
-# The scenario is seeded, so the same mailsim gives the same image byte for byte.
+# Regenerates the charts shown in the README: docs/images/fope-outage-queue-depth.png (the
+# example at the top) and the scenario gallery, docs/images/gallery/<scenario>.png, one chart
+# per file in scenarios/ (the chart named below for it; queue depth by default). Each scenario
+# is run with --png and the chart copied. Scenarios are seeded, so the same mailsim gives the
+# same images byte for byte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-cargo run --quiet -- run scenarios/fope-outage.ron --png --quiet --out "$out" --run-id readme
-mkdir -p docs/images
+cargo build --quiet --release
+mailsim=target/release/mailsim
+
+chart_for() {
+    case "$1" in
+        daily-mix | dns-spf-temperror) echo deferrals-by-reason ;;
+        greylisting) echo latency-cdf ;;
+        capacity-planning) echo receiver-load ;;
+        o365-permanent-failures) echo receiver-load ;;
+        *) echo queue-depth ;;
+    esac
+}
+
+mkdir -p docs/images/gallery
+for file in scenarios/*.ron; do
+    name="$(basename "$file" .ron)"
+    "$mailsim" run "$file" --png --quiet --out "$out" --run-id readme > /dev/null
+    cp "$out/$name/readme/$(chart_for "$name").png" "docs/images/gallery/$name.png"
+    echo "wrote docs/images/gallery/$name.png"
+done
 cp "$out/fope-outage/readme/queue-depth.png" docs/images/fope-outage-queue-depth.png
 echo "wrote docs/images/fope-outage-queue-depth.png"

@@ -9,6 +9,7 @@ mod run;
 mod schedule;
 mod study;
 mod sweep;
+mod trace;
 mod validate;
 
 use std::io::{IsTerminal, Write};
@@ -48,6 +49,9 @@ enum Command {
     /// Print one message's attempt timeline under a policy, against a receiver that defers
     /// every attempt.
     Schedule(schedule::ScheduleArgs),
+    /// Follow one message through a scenario (arrival, waits, every attempt with its exact
+    /// reply, the policy's decisions, notices, the end), or write every step as JSON lines.
+    Trace(trace::TraceArgs),
 }
 
 /// An error on its way to the user, with the exit code it deserves.
@@ -118,6 +122,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Validate { scenario } => validate::validate(&scenario),
         Command::Policies(args) => policies::policies(args),
         Command::Schedule(args) => schedule::schedule(args),
+        Command::Trace(args) => trace::trace(args),
     }
 }
 

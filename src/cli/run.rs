@@ -117,6 +117,10 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
     if !output.quiet {
         print_stdout(&report::summary_table(&run.summary))?;
+        print_stdout(&report::deliverability_table(
+            &scenario,
+            &run.deliverability,
+        ))?;
     }
     print_stdout(&format!("results: {}\n", path.display()))?;
     if output.quiet {

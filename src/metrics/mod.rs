@@ -2,12 +2,14 @@
 //! time integrals, and the time series sampled on a fixed grid. Nothing here keeps per-message
 //! records, so memory does not grow with the number of messages.
 
+mod deliverability;
 mod latency;
 mod process;
 mod summary;
 
 use hdrhistogram::Histogram;
 
+pub use deliverability::{Deliverability, Outcomes};
 pub use latency::{CdfPoint, LatencyBin, LatencyDistribution};
 pub use process::peak_rss_bytes;
 pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
@@ -82,6 +84,7 @@ pub struct Recorder {
     sample_every: SimDuration,
     next_sample: SimTime,
     samples: Vec<Sample>,
+    deliverability: Deliverability,
     broken_invariant: Option<String>,
 }
 
@@ -115,6 +118,7 @@ impl Recorder {
             sample_every,
             next_sample: SimTime::ZERO,
             samples: Vec::new(),
+            deliverability: Deliverability::default(),
             broken_invariant: None,
         }
     }
@@ -150,6 +154,24 @@ impl Recorder {
             ));
         }
         self.samples.push(sample);
+        self.deliverability.sample();
+    }
+
+    /// Counts attempt outcomes per receiver and per sending IP from now on (the time series of
+    /// these counts starts with the next sample).
+    pub fn track_deliverability(&mut self, receivers: usize, ips: usize) {
+        self.deliverability = Deliverability::new(receivers, ips);
+    }
+
+    /// An attempt from `ip` to `receiver` ended with a reply of `class` (after
+    /// [`Recorder::track_deliverability`]).
+    pub fn attempt_outcome(&mut self, receiver: usize, ip: usize, class: crate::model::ReplyClass) {
+        self.deliverability.record(receiver, ip, class);
+    }
+
+    /// Takes the per-receiver and per-IP counts out of the recorder.
+    pub fn take_deliverability(&mut self) -> Deliverability {
+        std::mem::take(&mut self.deliverability)
     }
 
     fn accumulate_area(&mut self, time: SimTime) {

@@ -1,5 +1,5 @@
 //! The typed leaves of a scenario that belong to the mail world: reputation classes, outage
-//! kinds and SMTP transaction-time distributions.
+//! and DNS trouble kinds and SMTP transaction-time distributions.
 
 use serde::Deserialize;
 
@@ -41,6 +41,25 @@ pub enum OutageKind {
     Greeting421,
     /// Connections work but every transaction gets `451 4.3.2`.
     Reply451,
+}
+
+/// What fails in a DNS trouble window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum DnsKind {
+    /// The receiver's SPF/Sender ID lookups return temperror: `451 4.7.0` at MAIL FROM.
+    SpfTempError,
+    /// The sender cannot resolve the receiver's MX: a site-level deferral without a connection.
+    MxLookup,
+}
+
+/// The outcome of one authentication check (SPF, DKIM or DMARC) for a sender's mail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum AuthResult {
+    /// The check passes.
+    #[default]
+    Pass,
+    /// The check fails (no record, wrong record, no signature, misalignment).
+    Fail,
 }
 
 /// How long one SMTP transaction takes.

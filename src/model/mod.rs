@@ -4,12 +4,14 @@
 
 mod config;
 mod estimate;
+mod observe;
 mod receiver;
 mod reply;
 mod traffic;
 mod world;
 
-pub use config::{OutageKind, Reputation, ServiceTime};
+pub use config::{AuthResult, DnsKind, OutageKind, Reputation, ServiceTime};
 pub use estimate::{Estimate, human_bytes};
+pub use observe::{Happening, Observer, Step};
 pub use reply::{Reply, ReplyClass, Scope};
-pub use world::{RunControl, RunOutput, SimError, simulate, simulate_with};
+pub use world::{RunControl, RunOutput, SimError, simulate, simulate_observed, simulate_with};

@@ -49,11 +49,36 @@ pub enum Reply {
     Greeting421,
     /// `451 4.3.2` to every transaction while the receiver is impaired.
     TemporaryError451,
+    /// `451 4.7.500 Access denied, please try again later` at RCPT TO: an anti-spam rule
+    /// restricts the sending IP (the documented 4.7.500–699 "ASxxx" family).
+    AccessDenied,
+    /// `451 4.7.0` at MAIL FROM: the receiver's SPF check of the sending domain returned
+    /// temperror (its DNS lookup failed).
+    SpfTempError,
+    /// The sender could not resolve the receiver's MX records (no connection was made; Postfix
+    /// reports 4.4.3).
+    MxLookupFailed,
+    /// `450 4.2.0 Greylisted` at RCPT TO: the sender/recipient/IP triplet is new to a greylisting
+    /// receiver, or was first seen less than the greylisting delay ago.
+    Greylisted,
+    /// `550 5.7.606 Access denied, banned sending IP [IP]` at RCPT TO, until delisted.
+    BannedIp,
+    /// `451 4.7.26` after DATA: the sender's SPF/DKIM/DMARC checks failed and the receiver
+    /// defers the message (RFC 7372: "multiple authentication checks failed").
+    AuthDeferral,
+    /// `550 5.7.515` after DATA: the sending domain fails the receiver's authentication
+    /// requirements (Outlook.com's reply to unauthenticated bulk mail).
+    AuthRejected,
+    /// `550 5.2.121` at RCPT TO: the recipient's hourly receive limit for one sender is reached.
+    SenderHourlyLimit,
+    /// `550 5.2.122` at RCPT TO: the recipient's hourly receive limit from all senders is
+    /// reached.
+    RecipientHourlyLimit,
 }
 
 impl Reply {
     /// Every reply, in a fixed order (used to index per-reply counters).
-    pub const ALL: [Reply; 8] = [
+    pub const ALL: [Reply; 17] = [
         Reply::Accepted,
         Reply::ServerBusy,
         Reply::IpReputation,
@@ -62,6 +87,15 @@ impl Reply {
         Reply::ConnectRefused,
         Reply::Greeting421,
         Reply::TemporaryError451,
+        Reply::AccessDenied,
+        Reply::SpfTempError,
+        Reply::MxLookupFailed,
+        Reply::Greylisted,
+        Reply::BannedIp,
+        Reply::AuthDeferral,
+        Reply::AuthRejected,
+        Reply::SenderHourlyLimit,
+        Reply::RecipientHourlyLimit,
     ];
 
     /// Position in [`Reply::ALL`].
@@ -73,10 +107,20 @@ impl Reply {
     pub fn code(self) -> Option<u16> {
         match self {
             Reply::Accepted => Some(250),
-            Reply::ServerBusy | Reply::IpReputation | Reply::TemporaryError451 => Some(451),
-            Reply::RecipientNotFound => Some(550),
+            Reply::ServerBusy
+            | Reply::IpReputation
+            | Reply::TemporaryError451
+            | Reply::AccessDenied
+            | Reply::SpfTempError
+            | Reply::AuthDeferral => Some(451),
+            Reply::Greylisted => Some(450),
+            Reply::RecipientNotFound
+            | Reply::BannedIp
+            | Reply::AuthRejected
+            | Reply::SenderHourlyLimit
+            | Reply::RecipientHourlyLimit => Some(550),
             Reply::Greeting421 => Some(421),
-            Reply::ConnectTimeout | Reply::ConnectRefused => None,
+            Reply::ConnectTimeout | Reply::ConnectRefused | Reply::MxLookupFailed => None,
         }
     }
 
@@ -84,9 +128,17 @@ impl Reply {
     pub fn enhanced(self) -> &'static str {
         match self {
             Reply::Accepted => "2.0.0",
-            Reply::ServerBusy => "4.7.500",
+            Reply::ServerBusy | Reply::AccessDenied => "4.7.500",
             Reply::IpReputation => "4.7.650",
             Reply::RecipientNotFound => "5.1.10",
+            Reply::SpfTempError => "4.7.0",
+            Reply::MxLookupFailed => "4.4.3",
+            Reply::Greylisted => "4.2.0",
+            Reply::BannedIp => "5.7.606",
+            Reply::AuthDeferral => "4.7.26",
+            Reply::AuthRejected => "5.7.515",
+            Reply::SenderHourlyLimit => "5.2.121",
+            Reply::RecipientHourlyLimit => "5.2.122",
             Reply::ConnectTimeout | Reply::ConnectRefused => "4.4.1",
             Reply::Greeting421 | Reply::TemporaryError451 => "4.3.2",
         }
@@ -105,15 +157,48 @@ impl Reply {
             Reply::ConnectRefused => "connect to receiver: Connection refused",
             Reply::Greeting421 => "Service not available, closing transmission channel",
             Reply::TemporaryError451 => "Temporary server error. Please try again later",
+            Reply::AccessDenied => "Access denied, please try again later",
+            Reply::SpfTempError => {
+                "Temporary authentication failure: SPF check of the sending domain returned temperror"
+            }
+            Reply::MxLookupFailed => {
+                "Host or domain name not found. Name service error for type=MX: Host not found, try again"
+            }
+            Reply::Greylisted => "Greylisted, please try again later",
+            Reply::BannedIp => "Access denied, banned sending IP [IP]",
+            Reply::AuthDeferral => {
+                "Multiple authentication checks failed (SPF, DKIM, DMARC). Please try again later"
+            }
+            Reply::AuthRejected => {
+                "Access denied, sending domain does not meet the required authentication level"
+            }
+            Reply::SenderHourlyLimit => {
+                "Recipient's per hour message receive limit from specific sender exceeded"
+            }
+            Reply::RecipientHourlyLimit => "Recipient's per hour message receive limit exceeded",
         }
     }
 
     /// Which part of the delivery the reply concerns.
     pub fn scope(self) -> Scope {
         match self {
-            Reply::ConnectTimeout | Reply::ConnectRefused | Reply::Greeting421 => Scope::Site,
-            Reply::IpReputation | Reply::TemporaryError451 | Reply::Accepted => Scope::Message,
-            Reply::ServerBusy | Reply::RecipientNotFound => Scope::Recipient,
+            Reply::ConnectTimeout
+            | Reply::ConnectRefused
+            | Reply::Greeting421
+            | Reply::MxLookupFailed => Scope::Site,
+            Reply::IpReputation
+            | Reply::TemporaryError451
+            | Reply::SpfTempError
+            | Reply::AuthDeferral
+            | Reply::AuthRejected
+            | Reply::Accepted => Scope::Message,
+            Reply::ServerBusy
+            | Reply::RecipientNotFound
+            | Reply::AccessDenied
+            | Reply::Greylisted
+            | Reply::BannedIp
+            | Reply::SenderHourlyLimit
+            | Reply::RecipientHourlyLimit => Scope::Recipient,
         }
     }
 
@@ -156,6 +241,14 @@ mod tests {
         assert_eq!(Reply::ServerBusy.scope(), Scope::Recipient);
         assert_eq!(Reply::IpReputation.scope(), Scope::Message);
         assert_eq!(Reply::ConnectTimeout.scope(), Scope::Site);
+        assert_eq!(Reply::BannedIp.class(), ReplyClass::Permanent);
+        assert_eq!(Reply::Greylisted.class(), ReplyClass::Temporary);
+        assert_eq!(Reply::MxLookupFailed.scope(), Scope::Site);
+        assert_eq!(Reply::MxLookupFailed.code(), None);
+        assert_eq!(
+            Reply::BannedIp.to_string(),
+            "550 5.7.606 Access denied, banned sending IP [IP]"
+        );
         assert_eq!(
             Reply::ServerBusy.to_string(),
             "451 4.7.500 Server busy. Please try again later from [IP]"

@@ -23,12 +23,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime, prefetch};
-use crate::metrics::{LatencyDistribution, Meta, Recorder, Sample, Summary};
+use crate::metrics::{Deliverability, LatencyDistribution, Meta, Recorder, Sample, Summary};
 use crate::retry::{
     Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
 };
 use crate::scenario::{QueueAlert, Scenario};
 
+use super::observe::{Happening, Observer, Tap};
 use super::receiver::{AttemptView, ReceiverState};
 use super::traffic::Source;
 use super::{Reply, ReplyClass, Reputation, Scope};
@@ -42,6 +43,8 @@ pub struct RunOutput {
     pub samples: Vec<Sample>,
     /// The latency distribution of delivered messages (for charts).
     pub latency: LatencyDistribution,
+    /// Attempt outcomes per receiver and sending IP, and per receiver over time.
+    pub deliverability: Deliverability,
 }
 
 /// A run that could not complete.
@@ -108,7 +111,25 @@ pub fn simulate_with(
     replication: u32,
     control: RunControl,
 ) -> Result<RunOutput, SimError> {
-    let mut world = World::new(scenario, replication);
+    finish(World::new(scenario, replication, None), control)
+}
+
+/// Like [`simulate_with`], and tells `observer` every step of every message as it happens.
+pub fn simulate_observed(
+    scenario: &Scenario,
+    replication: u32,
+    control: RunControl,
+    observer: &mut dyn Observer,
+) -> Result<RunOutput, SimError> {
+    finish(
+        World::new(scenario, replication, Some(Tap::new(observer))),
+        control,
+    )
+}
+
+fn finish(mut world: World, control: RunControl) -> Result<RunOutput, SimError> {
+    let scenario = world.scenario;
+    let replication = world.replication;
     let end = world.run(control)?;
     let meta = Meta {
         tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
@@ -130,6 +151,7 @@ pub fn simulate_with(
         summary,
         samples: world.metrics.samples().to_vec(),
         latency: world.metrics.latency_distribution(),
+        deliverability: world.metrics.take_deliverability(),
     })
 }
 
@@ -189,6 +211,9 @@ struct SenderState {
 
 struct World<'a> {
     scenario: &'a Scenario,
+    replication: u32,
+    /// The observer, if any; checked at each step of a message's journey.
+    tap: Option<Tap<'a>>,
     now: SimTime,
     queue: EventQueue<Event>,
     messages: Vec<Message>,
@@ -206,7 +231,7 @@ struct World<'a> {
 }
 
 impl<'a> World<'a> {
-    fn new(scenario: &'a Scenario, replication: u32) -> World<'a> {
+    fn new(scenario: &'a Scenario, replication: u32, tap: Option<Tap<'a>>) -> World<'a> {
         let seed = scenario.run.seed;
         let stream = |purpose: String| RandomStream::new(seed, replication, &purpose);
         let mut ip_reputation = Vec::new();
@@ -242,8 +267,9 @@ impl<'a> World<'a> {
             .map(|r| {
                 ReceiverState::new(
                     r,
-                    ip_reputation.len(),
+                    scenario,
                     stream(format!("receiver/{}", r.name)),
+                    stream(format!("incidents/{}", r.name)),
                 )
             })
             .collect();
@@ -252,6 +278,8 @@ impl<'a> World<'a> {
             .collect();
         let mut world = World {
             scenario,
+            replication,
+            tap,
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             messages: Vec::new(),
@@ -269,6 +297,9 @@ impl<'a> World<'a> {
             ),
             events: 0,
         };
+        world
+            .metrics
+            .track_deliverability(scenario.receivers.len(), world.ip_reputation.len());
         for source in 0..world.sources.len() {
             world.schedule_next_arrival(source);
         }
@@ -382,6 +413,7 @@ impl<'a> World<'a> {
         for _ in 0..batch {
             let message = self.new_message(sender);
             self.metrics.arrived();
+            self.observe(message, Happening::Arrived);
             self.request_connection(message);
         }
         self.schedule_next_arrival(source);
@@ -442,6 +474,7 @@ impl<'a> World<'a> {
         } else {
             self.destinations[destination].waiting.push_back(message);
             self.metrics.wait_connection();
+            self.observe(message, Happening::WaitingForConnection);
         }
     }
 
@@ -493,6 +526,7 @@ impl<'a> World<'a> {
             Admission::Expire => {
                 let (arrival, attempts) = (msg.arrival, msg.attempts);
                 self.metrics.expired(self.now, arrival, attempts);
+                self.observe(message, Happening::Expired);
                 self.release(message);
             }
         }
@@ -501,6 +535,7 @@ impl<'a> World<'a> {
 
     /// Puts `message` in the retry queue until `at`, without a failure.
     fn wait_until(&mut self, message: u32, sender: usize, at: SimTime) {
+        self.observe(message, Happening::Held { until: at });
         self.senders[sender].waiting_retry += 1;
         self.metrics.wait_retry();
         self.schedule(at, Event::RetryDue { message });
@@ -528,12 +563,15 @@ impl<'a> World<'a> {
             ip,
             reputation: self.ip_reputation[ip],
             recipient_exists: msg.recipient_exists,
+            sender,
+            message: (message, msg.arrival),
         };
         let receiver_spec = &self.scenario.receivers[receiver];
         let reply = self.receivers[receiver].respond(receiver_spec, self.now, &view);
         let connections = &self.scenario.senders[sender].connections;
         let duration = match reply {
             Reply::ConnectTimeout => connections.connect_timeout,
+            Reply::MxLookupFailed => SimDuration::ZERO,
             Reply::ConnectRefused | Reply::Greeting421 => setup,
             _ => {
                 setup
@@ -543,6 +581,14 @@ impl<'a> World<'a> {
             }
         };
         self.metrics.attempt_started();
+        if self.tap.is_some() {
+            let what = Happening::AttemptStarted {
+                attempt: self.messages[message as usize].attempts,
+                ip,
+                reused: uses > 1,
+            };
+            self.observe(message, what);
+        }
         self.schedule(
             self.now + duration,
             Event::AttemptDone {
@@ -567,20 +613,31 @@ impl<'a> World<'a> {
                 reply = outage_reply;
             }
         }
+        if self.tap.is_some() {
+            let what = Happening::AttemptEnded {
+                attempt: msg.attempts,
+                ip,
+                reply,
+            };
+            self.observe(message, what);
+        }
         if self.senders[sender].hooks {
             let others = self.destinations[destination].busy - 1;
             self.senders[sender]
                 .policy
                 .on_attempt_end(receiver, reply, self.now, others);
         }
+        self.metrics.attempt_outcome(receiver, ip, reply.class());
         match reply.class() {
             ReplyClass::Accepted => {
                 self.metrics.delivered(self.now, msg.arrival, msg.attempts);
+                self.observe(message, Happening::Delivered);
                 self.senders[sender].policy.on_delivery(receiver, self.now);
                 self.release(message);
             }
             ReplyClass::Permanent => {
                 self.metrics.bounced(self.now, msg.arrival, msg.attempts);
+                self.observe(message, Happening::Bounced);
                 self.release(message);
             }
             ReplyClass::Temporary => self.deferred(message, sender, receiver, reply),
@@ -599,10 +656,23 @@ impl<'a> World<'a> {
             destination: receiver,
         };
         let state = &mut self.senders[sender];
-        match state
-            .policy
-            .on_failure(&failure, &mut msg.retry_state, &mut state.retry_rng)
-        {
+        let decision =
+            state
+                .policy
+                .on_failure(&failure, &mut msg.retry_state, &mut state.retry_rng);
+        if self.tap.is_some() {
+            let what = match decision {
+                Decision::GiveUp => Happening::Expired,
+                Decision::RetryAt(at) => Happening::Deferred {
+                    reply,
+                    retry_at: at.max(self.now),
+                },
+            };
+            self.observe(message, what);
+        }
+        let msg = &mut self.messages[message as usize];
+        let state = &mut self.senders[sender];
+        match decision {
             Decision::GiveUp => {
                 let (arrival, attempts) = (msg.arrival, msg.attempts);
                 self.metrics.expired(self.now, arrival, attempts);
@@ -620,6 +690,17 @@ impl<'a> World<'a> {
                 {
                     msg.warnings = msg.warnings.saturating_add(1);
                     self.metrics.delay_warning();
+                    if let Some(tap) = &mut self.tap {
+                        let receivers = self.scenario.receivers.len();
+                        let destination = msg.destination as usize;
+                        tap.emit(
+                            self.now,
+                            message,
+                            destination / receivers,
+                            destination % receivers,
+                            Happening::DelayNotice,
+                        );
+                    }
                 }
                 state.waiting_retry += 1;
                 self.metrics.wait_retry();
@@ -686,6 +767,22 @@ impl<'a> World<'a> {
             }
         }
         None
+    }
+
+    /// Tells the observer, if there is one, that `what` happened to `message`.
+    #[inline]
+    fn observe(&mut self, message: u32, what: Happening) {
+        if let Some(tap) = &mut self.tap {
+            let receivers = self.scenario.receivers.len();
+            let destination = self.messages[message as usize].destination as usize;
+            tap.emit(
+                self.now,
+                message,
+                destination / receivers,
+                destination % receivers,
+                what,
+            );
+        }
     }
 
     fn maybe_raise_alert(&mut self, sender: usize, alert: QueueAlert) {

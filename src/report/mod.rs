@@ -1,8 +1,10 @@
 //! Writing results: the terminal summary table, `summary.json`, `timeseries.csv`, the charts
 //! (SVG, optionally PNG), `summary.md`, `report.html`, and the run folder that holds them
-//! (written completely or not at all). [`render_run`] produces every file of a run.
+//! (written completely or not at all). [`render_run`] produces every file of a run; [`trace`]
+//! follows single messages.
 
 pub mod charts;
+mod deliverability;
 mod figures;
 mod folder;
 mod html;
@@ -11,8 +13,10 @@ mod markdown;
 mod study;
 mod table;
 mod timeseries;
+pub mod trace;
 
 pub use charts::ChartError;
+pub use deliverability::{deliverability_csv, deliverability_table};
 pub use figures::{Figure, summary_figures};
 pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
@@ -40,7 +44,7 @@ pub struct ReportOptions {
 pub const REPORT_HTML: &str = "report.html";
 
 /// Every file of a run folder, as (file name, contents): `summary.json`, `timeseries.csv`,
-/// `summary.md`, the charts and `report.html`.
+/// `deliverability.csv`, `summary.md`, the charts and `report.html`.
 pub fn render_run(
     scenario: &Scenario,
     output: &RunOutput,
@@ -56,6 +60,10 @@ pub fn render_run(
         (
             "timeseries.csv".to_string(),
             timeseries_csv(&output.samples).into_bytes(),
+        ),
+        (
+            "deliverability.csv".to_string(),
+            deliverability_csv(scenario, &output.deliverability).into_bytes(),
         ),
         (
             "summary.md".to_string(),

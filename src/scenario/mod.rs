@@ -14,8 +14,9 @@ use std::path::Path;
 
 pub use error::{ScenarioError, SyntaxError};
 pub use resolved::{
-    ConnectionLimit, Connections, IpAddress, Outage, QueueAlert, Receiver, RunSettings, Scenario,
-    Sender, SendingIp, Throttle, Traffic,
+    AffectedIps, AuthPolicy, Ban, ConnectionLimit, Connections, DnsTrouble, Incident, IpAddress,
+    Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
+    SendingIp, Throttle, Traffic,
 };
 pub use units::{Rate, Share};
 

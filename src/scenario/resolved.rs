@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::engine::{SimDuration, SimTime};
-use crate::model::{OutageKind, Reputation, ServiceTime};
+use crate::model::{DnsKind, OutageKind, Reputation, ServiceTime};
 use crate::retry::RetrySpec;
 
 use super::units::{Rate, Share};
@@ -66,6 +66,8 @@ pub struct Sender {
     pub delay_warning_repeats: bool,
     /// Queue alert settings.
     pub queue_alert: Option<QueueAlert>,
+    /// How many of SPF, DKIM and DMARC fail for this sender's mail (0 to 3).
+    pub failed_auth_checks: u8,
     /// The retry policy.
     pub retry: RetrySpec,
 }
@@ -77,6 +79,8 @@ pub struct SendingIp {
     pub address: IpAddress,
     /// Its reputation class.
     pub reputation: Reputation,
+    /// Sending history at time zero; `None` for an established IP.
+    pub history: Option<SimDuration>,
 }
 
 /// An IPv4 address as four octets.
@@ -167,6 +171,156 @@ pub struct Receiver {
     pub reputation_deferral: [f64; 4],
     /// Outage windows, sorted and not overlapping.
     pub outages: Vec<Outage>,
+    /// New-IP probation.
+    pub probation: Option<Probation>,
+    /// Incidents, in file order.
+    pub incidents: Vec<Incident>,
+    /// DNS trouble windows, in file order.
+    pub dns_trouble: Vec<DnsTrouble>,
+    /// Banned sending IPs.
+    pub bans: Vec<Ban>,
+    /// The greylisting delay, if the receiver greylists.
+    pub greylisting: Option<SimDuration>,
+    /// How failed authentication checks are treated, if at all.
+    pub authentication: Option<AuthPolicy>,
+    /// Per-recipient hourly receive limits, if any.
+    pub recipient_limits: Option<RecipientLimits>,
+}
+
+/// Hourly receive limits per recipient mailbox (see `RawRecipientLimits`).
+#[derive(Clone, Copy, Debug)]
+pub struct RecipientLimits {
+    /// Mailboxes (at least 1).
+    pub mailboxes: u32,
+    /// Per mailbox, per sender, per clock hour.
+    pub per_sender_per_hour: Option<u32>,
+    /// Per mailbox, from all senders, per clock hour.
+    pub per_hour: Option<u32>,
+}
+
+/// Probabilities per failed authentication check.
+#[derive(Clone, Copy, Debug)]
+pub struct AuthPolicy {
+    /// Of a deferral (`451 4.7.26`).
+    pub deferral: f64,
+    /// Of a rejection (`550 5.7.515`).
+    pub rejection: f64,
+}
+
+impl AuthPolicy {
+    /// `(rejection, deferral)` probabilities for mail failing `failed` checks: each failed
+    /// check is an independent chance, so `1 − (1 − p)^failed`.
+    pub fn chances(&self, failed: u8) -> (f64, f64) {
+        let combined = |p: f64| 1.0 - (1.0 - p).powi(i32::from(failed));
+        (combined(self.rejection), combined(self.deferral))
+    }
+}
+
+/// New-IP probation (see `RawProbation`).
+#[derive(Clone, Copy, Debug)]
+pub struct Probation {
+    /// History needed for the full limit (positive).
+    pub period: SimDuration,
+    /// The share of the limit a brand-new IP gets.
+    pub start: Share,
+}
+
+impl Probation {
+    /// The share of the throttle an IP with `history` of sending behind it gets.
+    pub fn factor(&self, history: SimDuration) -> f64 {
+        if history >= self.period {
+            return 1.0;
+        }
+        let start = self.start.get();
+        start + (1.0 - start) * history.as_secs_f64() / self.period.as_secs_f64()
+    }
+}
+
+/// Which sending IPs an incident affects.
+#[derive(Clone, Debug)]
+pub enum AffectedIps {
+    /// These addresses (each one a sending IP of some sender).
+    Listed(Vec<IpAddress>),
+    /// Each sending IP with this probability, drawn once per run.
+    Fraction(Share),
+}
+
+/// An incident: an anti-spam rule change restricting some IPs from `start` until the
+/// reversion at `end`, fading out over `fade`.
+#[derive(Clone, Debug)]
+pub struct Incident {
+    /// Its label.
+    pub name: String,
+    /// When the rule change takes effect.
+    pub start: SimTime,
+    /// When it is reverted (after `start`).
+    pub end: SimTime,
+    /// The affected IPs.
+    pub affected: AffectedIps,
+    /// The deferral probability from `start`.
+    pub deferral: f64,
+    /// Fixes `(at, deferral)` in time order, all within `[start, end)`.
+    pub fixes: Vec<(SimTime, f64)>,
+    /// Allow-listings `(at, addresses)`.
+    pub allow_listed: Vec<(SimTime, Vec<IpAddress>)>,
+    /// How long the effect fades after `end`.
+    pub fade: SimDuration,
+}
+
+impl Incident {
+    /// The probability that an affected, not allow-listed IP's attempt at `now` is refused.
+    pub fn deferral_at(&self, now: SimTime) -> f64 {
+        if now < self.start {
+            return 0.0;
+        }
+        let in_force = |at: SimTime| {
+            self.fixes
+                .iter()
+                .rev()
+                .find(|(from, _)| *from <= at)
+                .map_or(self.deferral, |&(_, p)| p)
+        };
+        if now < self.end {
+            return in_force(now);
+        }
+        let since = (now - self.end).as_millis();
+        let fade = self.fade.as_millis();
+        if since >= fade {
+            return 0.0;
+        }
+        in_force(self.end) * (1.0 - since as f64 / fade as f64)
+    }
+
+    /// When the incident's effect is over: `end + fade`.
+    pub fn over(&self) -> SimTime {
+        self.end + self.fade
+    }
+}
+
+/// A DNS trouble window `[start, end)`.
+#[derive(Clone, Debug)]
+pub struct DnsTrouble {
+    /// Start.
+    pub start: SimTime,
+    /// End (exclusive).
+    pub end: SimTime,
+    /// What fails.
+    pub kind: DnsKind,
+    /// Affected senders by index (every sender when the file names none).
+    pub senders: Vec<usize>,
+    /// Share of attempts affected.
+    pub fraction: Share,
+}
+
+/// A banned sending IP, `[from, delisted)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Ban {
+    /// The address.
+    pub ip: IpAddress,
+    /// When the ban starts.
+    pub from: SimTime,
+    /// When the IP is delisted, if ever.
+    pub delisted: Option<SimTime>,
 }
 
 /// A per-IP token bucket.
@@ -176,6 +330,8 @@ pub struct Throttle {
     pub rate: Rate,
     /// Bucket size (at least 1).
     pub burst: u32,
+    /// Share of rate and burst per reputation class, indexed like [`Reputation::ALL`].
+    pub by_reputation: [f64; 4],
 }
 
 /// An outage window `[start, end)`.
@@ -199,6 +355,15 @@ impl Outage {
 }
 
 impl Scenario {
+    /// Every sending IP's address, in global order (senders in file order, then their IPs):
+    /// the index the model and its outputs use for an IP.
+    pub fn ip_addresses(&self) -> Vec<IpAddress> {
+        self.senders
+            .iter()
+            .flat_map(|s| s.ips.iter().map(|ip| ip.address))
+            .collect()
+    }
+
     /// A readable account of what the file resolves to, for `mailsim validate`.
     pub fn describe(&self) -> String {
         let mut out = String::new();
@@ -232,7 +397,12 @@ impl Scenario {
             let ips: Vec<String> = sender
                 .ips
                 .iter()
-                .map(|ip| format!("{} ({:?})", ip.address, ip.reputation))
+                .map(|ip| match ip.history {
+                    Some(history) => {
+                        format!("{} ({:?}, {history} of history)", ip.address, ip.reputation)
+                    }
+                    None => format!("{} ({:?})", ip.address, ip.reputation),
+                })
                 .collect();
             line(format!("  ips: {}", ips.join(", ")));
             for traffic in &sender.traffic {
@@ -276,6 +446,12 @@ impl Scenario {
                     alert.threshold, alert.every
                 ))
             ));
+            if sender.failed_auth_checks > 0 {
+                line(format!(
+                    "  authentication: {} of SPF, DKIM, DMARC fail",
+                    sender.failed_auth_checks
+                ));
+            }
             line(format!("  retry: {}", sender.retry.describe()));
         }
         for (name, retry) in &self.policies {
@@ -311,9 +487,91 @@ impl Scenario {
                     outage.fraction.get() * 100.0
                 ));
             }
+            let at = |t: SimTime| SimDuration(t.as_millis());
+            if let Some(p) = receiver.probation {
+                line(format!(
+                    "  probation: new IPs start at {:.0}% of the throttle, full after {} of history",
+                    p.start.get() * 100.0,
+                    p.period
+                ));
+            }
+            for incident in &receiver.incidents {
+                let affected = match &incident.affected {
+                    AffectedIps::Listed(ips) => list(ips),
+                    AffectedIps::Fraction(share) => {
+                        format!("{:.0}% of sending IPs", share.get() * 100.0)
+                    }
+                };
+                line(format!(
+                    "  incident \"{}\" from {} to {} (fading over {}): {affected} refused with probability {:.2} (451 4.7.500)",
+                    incident.name,
+                    at(incident.start),
+                    at(incident.end),
+                    incident.fade,
+                    incident.deferral
+                ));
+                for (when, p) in &incident.fixes {
+                    line(format!("    fix at {}: probability {p:.2}", at(*when)));
+                }
+                for (when, ips) in &incident.allow_listed {
+                    line(format!("    allow-listed at {}: {}", at(*when), list(ips)));
+                }
+            }
+            for dns in &receiver.dns_trouble {
+                let senders: Vec<&str> = dns
+                    .senders
+                    .iter()
+                    .map(|&s| self.senders[s].name.as_str())
+                    .collect();
+                line(format!(
+                    "  DNS trouble {:?} from {} to {}, {:.0}% of attempts, senders {}",
+                    dns.kind,
+                    at(dns.start),
+                    at(dns.end),
+                    dns.fraction.get() * 100.0,
+                    senders.join(", ")
+                ));
+            }
+            for ban in &receiver.bans {
+                line(format!(
+                    "  ban of {} from {} until {} (550 5.7.606)",
+                    ban.ip,
+                    at(ban.from),
+                    ban.delisted.map_or("never".into(), |t| at(t).to_string())
+                ));
+            }
+            if let Some(auth) = receiver.authentication {
+                line(format!(
+                    "  authentication: per failed check, {:.1}% deferred (451 4.7.26), {:.1}% rejected (550 5.7.515)",
+                    auth.deferral * 100.0,
+                    auth.rejection * 100.0
+                ));
+            }
+            if let Some(limits) = receiver.recipient_limits {
+                let limit = |n: Option<u32>| n.map_or("no limit".to_string(), |n| n.to_string());
+                line(format!(
+                    "  recipient limits: {} mailboxes; per hour per sender {} (550 5.2.121), from all senders {} (550 5.2.122)",
+                    limits.mailboxes,
+                    limit(limits.per_sender_per_hour),
+                    limit(limits.per_hour)
+                ));
+            }
+            if let Some(delay) = receiver.greylisting {
+                line(format!(
+                    "  greylisting: new triplets deferred for {delay} (450 4.2.0)"
+                ));
+            }
         }
         out
     }
+}
+
+/// Addresses as a comma-separated list.
+fn list(ips: &[IpAddress]) -> String {
+    ips.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Traffic {

@@ -91,10 +91,11 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
         ));
     }
     let receiver_names: Vec<String> = raw.receivers.keys().cloned().collect();
+    let sender_names: Vec<&str> = raw.senders.iter().map(|s| s.name.as_str()).collect();
     let receivers = raw
         .receivers
         .into_iter()
-        .map(|(name, receiver)| resolve_receiver(&check, &run, name, receiver))
+        .map(|(name, receiver)| resolve_receiver(&check, &run, &sender_names, name, receiver))
         .collect::<Result<Vec<_>, _>>()?;
     if raw.senders.is_empty() {
         return Err(check.error(
@@ -144,6 +145,9 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
         }
         check.retry(&field, &policy.retry)?;
         policies.push((policy.name, policy.retry));
+    }
+    for receiver in &receivers {
+        check_named_ips(&check, receiver, &senders)?;
     }
     Ok(Scenario {
         name: raw.name,
@@ -211,6 +215,7 @@ fn resolve_sender(
             ips.push(SendingIp {
                 address: IpAddress(Ipv4Addr::from(*next_address).octets()),
                 reputation: pool.reputation,
+                history: pool.sending_history,
             });
             *next_address = next_address.wrapping_add(1);
         }
@@ -329,6 +334,13 @@ fn resolve_sender(
             threshold: alert.threshold,
             every: alert.every,
         }),
+        failed_auth_checks: {
+            let auth = raw.authentication;
+            [auth.spf, auth.dkim, auth.dmarc]
+                .iter()
+                .filter(|r| **r == crate::model::AuthResult::Fail)
+                .count() as u8
+        },
         retry: raw.retry,
     })
 }
@@ -453,6 +465,7 @@ fn resolve_traffic(
 fn resolve_receiver(
     check: &Checker,
     run: &RunSettings,
+    sender_names: &[&str],
     name: String,
     raw: RawReceiver,
 ) -> Result<Receiver, ScenarioError> {
@@ -472,19 +485,29 @@ fn resolve_receiver(
                 "use a burst of at least 1",
             ));
         }
-        Some(t) => Some(Throttle {
-            rate: t.rate,
-            burst: t.burst,
-        }),
+        Some(t) => {
+            let mut by_reputation = [1.0; 4];
+            for (class, share) in &t.by_reputation {
+                if share.get() <= 0.0 {
+                    return Err(check.error(
+                        format!("{field}.throttle.by_reputation.{class:?}"),
+                        "a zero share would never accept this class",
+                        "use a positive share, or reputation_deferral: { Bad: 1.0 } to refuse it",
+                    ));
+                }
+                by_reputation[class_index(*class)] = share.get();
+            }
+            Some(Throttle {
+                rate: t.rate,
+                burst: t.burst,
+                by_reputation,
+            })
+        }
         None => None,
     };
     let mut reputation_deferral = [0.0; 4];
     for (class, p) in &raw.reputation_deferral {
-        let index = Reputation::ALL
-            .iter()
-            .position(|c| c == class)
-            .expect("every class is in ALL");
-        reputation_deferral[index] = p.get();
+        reputation_deferral[class_index(*class)] = p.get();
     }
     let mut outages: Vec<Outage> = Vec::with_capacity(raw.outages.len());
     for (i, outage) in raw.outages.iter().enumerate() {
@@ -528,10 +551,238 @@ fn resolve_receiver(
         }
     }
     outages.sort_by_key(|o| o.start);
+    let probation = match raw.probation {
+        Some(p) if p.period == SimDuration::ZERO => {
+            return Err(check.error(
+                format!("{field}.probation.period"),
+                "a zero probation period",
+                "use e.g. \"3d\" (Microsoft: \"a few days\"), or remove probation",
+            ));
+        }
+        Some(p) => Some(Probation {
+            period: p.period,
+            start: p.start,
+        }),
+        None => None,
+    };
+    let window = |what: &str, start: SimDuration, end: SimDuration| {
+        if end <= start {
+            return Err(check.error(
+                format!("{what}.end"),
+                format!("the end ({end}) is not after the start ({start})"),
+                "make end later than start",
+            ));
+        }
+        if SimTime(start.as_millis()) >= run.horizon {
+            return Err(check.error(
+                format!("{what}.start"),
+                format!(
+                    "it starts at or after the horizon ({})",
+                    SimDuration(run.horizon.as_millis())
+                ),
+                "move it earlier, or lengthen run.horizon",
+            ));
+        }
+        Ok((SimTime(start.as_millis()), SimTime(end.as_millis())))
+    };
+    let mut incidents = Vec::with_capacity(raw.incidents.len());
+    for (i, incident) in raw.incidents.into_iter().enumerate() {
+        let path = format!("{field}.incidents[{i}]");
+        let (start, end) = window(&path, incident.start, incident.end)?;
+        let affected = match (incident.ips.is_empty(), incident.fraction) {
+            (false, None) => {
+                AffectedIps::Listed(addresses(check, &format!("{path}.ips"), &incident.ips)?)
+            }
+            (true, Some(share)) => AffectedIps::Fraction(share),
+            _ => {
+                return Err(check.error(
+                    &path,
+                    "give the affected IPs either by address (ips) or as a share (fraction), not both or neither",
+                    "e.g. ips: [\"203.0.113.10\"] or fraction: 0.5",
+                ));
+            }
+        };
+        let mut fixes = Vec::with_capacity(incident.fixes.len());
+        for (f, fix) in incident.fixes.iter().enumerate() {
+            let at = SimTime(fix.at.as_millis());
+            if at < start || at >= end || fixes.last().is_some_and(|&(prev, _)| at <= prev) {
+                return Err(check.error(
+                    format!("{path}.fixes[{f}].at"),
+                    format!(
+                        "{} is not inside the incident after the previous fix",
+                        fix.at
+                    ),
+                    "fixes come in time order between start and end; the final reversion is `end`",
+                ));
+            }
+            fixes.push((at, fix.deferral.get()));
+        }
+        let mut allow_listed = Vec::with_capacity(incident.allow_listed.len());
+        for (a, allow) in incident.allow_listed.iter().enumerate() {
+            let ips = addresses(check, &format!("{path}.allow_listed[{a}].ips"), &allow.ips)?;
+            allow_listed.push((SimTime(allow.at.as_millis()), ips));
+        }
+        incidents.push(Incident {
+            name: incident.name,
+            start,
+            end,
+            affected,
+            deferral: incident.deferral.get(),
+            fixes,
+            allow_listed,
+            fade: incident.fade,
+        });
+    }
+    let mut dns_trouble = Vec::with_capacity(raw.dns_trouble.len());
+    for (i, dns) in raw.dns_trouble.iter().enumerate() {
+        let path = format!("{field}.dns_trouble[{i}]");
+        let (start, end) = window(&path, dns.start, dns.end)?;
+        let senders = if dns.senders.is_empty() {
+            (0..sender_names.len()).collect()
+        } else {
+            dns.senders
+                .iter()
+                .enumerate()
+                .map(|(s, name)| {
+                    sender_names.iter().position(|n| n == name).ok_or_else(|| {
+                        check.error(
+                            format!("{path}.senders[{s}]"),
+                            format!("there is no sender named `{name}`"),
+                            &format!("use one of: {}", sender_names.join(", ")),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        dns_trouble.push(DnsTrouble {
+            start,
+            end,
+            kind: dns.kind,
+            senders,
+            fraction: dns.fraction,
+        });
+    }
+    let mut bans = Vec::with_capacity(raw.bans.len());
+    for (i, ban) in raw.bans.iter().enumerate() {
+        let path = format!("{field}.bans[{i}]");
+        let ip = addresses(check, &format!("{path}.ip"), std::slice::from_ref(&ban.ip))?[0];
+        if let Some(delisted) = ban.delisted
+            && delisted <= ban.from
+        {
+            return Err(check.error(
+                format!("{path}.delisted"),
+                format!(
+                    "delisting at {delisted} is not after the ban starts ({})",
+                    ban.from
+                ),
+                "make delisted later than from, or leave it out for a ban that lasts",
+            ));
+        }
+        bans.push(Ban {
+            ip,
+            from: SimTime(ban.from.as_millis()),
+            delisted: ban.delisted.map(|d| SimTime(d.as_millis())),
+        });
+    }
     Ok(Receiver {
         name,
         throttle,
         reputation_deferral,
         outages,
+        probation,
+        incidents,
+        dns_trouble,
+        bans,
+        greylisting: raw.greylisting.map(|g| g.delay),
+        recipient_limits: match raw.recipient_limits {
+            Some(limits) if limits.mailboxes == 0 => {
+                return Err(check.error(
+                    format!("{field}.recipient_limits.mailboxes"),
+                    "zero mailboxes: no message would have a recipient",
+                    "use at least 1",
+                ));
+            }
+            Some(limits) => Some(RecipientLimits {
+                mailboxes: limits.mailboxes,
+                per_sender_per_hour: limits.per_sender_per_hour,
+                per_hour: limits.per_hour,
+            }),
+            None => None,
+        },
+        authentication: raw.authentication.map(|a| AuthPolicy {
+            deferral: a.deferral.get(),
+            rejection: a.rejection.get(),
+        }),
     })
+}
+
+/// Position of a class in [`Reputation::ALL`].
+fn class_index(class: Reputation) -> usize {
+    Reputation::ALL
+        .iter()
+        .position(|c| *c == class)
+        .unwrap_or_default()
+}
+
+/// Parses IPv4 addresses written in the file.
+fn addresses(
+    check: &Checker,
+    field: &str,
+    written: &[String],
+) -> Result<Vec<IpAddress>, ScenarioError> {
+    written
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            text.parse::<Ipv4Addr>()
+                .map(|ip| IpAddress(ip.octets()))
+                .map_err(|_| {
+                    check.error(
+                        format!("{field}[{i}]"),
+                        format!("`{text}` is not an IPv4 address"),
+                        "write four numbers from 0 to 255, e.g. \"203.0.113.10\"",
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Every address a receiver names (incidents, allow-listing, bans) must be a sending IP.
+fn check_named_ips(
+    check: &Checker,
+    receiver: &Receiver,
+    senders: &[Sender],
+) -> Result<(), ScenarioError> {
+    let known = |ip: &IpAddress| {
+        senders
+            .iter()
+            .any(|s| s.ips.iter().any(|i| i.address == *ip))
+    };
+    let field = format!("receivers.{}", receiver.name);
+    let mut named: Vec<(String, IpAddress)> = Vec::new();
+    for (i, incident) in receiver.incidents.iter().enumerate() {
+        if let AffectedIps::Listed(ips) = &incident.affected {
+            named.extend(
+                ips.iter()
+                    .map(|ip| (format!("{field}.incidents[{i}].ips"), *ip)),
+            );
+        }
+        for (a, (_, ips)) in incident.allow_listed.iter().enumerate() {
+            named.extend(
+                ips.iter()
+                    .map(|ip| (format!("{field}.incidents[{i}].allow_listed[{a}].ips"), *ip)),
+            );
+        }
+    }
+    for (b, ban) in receiver.bans.iter().enumerate() {
+        named.push((format!("{field}.bans[{b}].ip"), ban.ip));
+    }
+    match named.into_iter().find(|(_, ip)| !known(ip)) {
+        Some((path, ip)) => Err(check.error(
+            path,
+            format!("{ip} is not a sending IP of any sender"),
+            "use an address from a sender's ips (set first_address on the pool to fix them)",
+        )),
+        None => Ok(()),
+    }
 }

@@ -41,6 +41,19 @@ pub(super) fn hourly_steps(samples: &[Sample], count: impl Fn(&Sample) -> u64) -
         .collect()
 }
 
+/// The legend of a line chart: one line per named series, then the outage shading.
+fn line_legend<T>(
+    series: &[(String, RGBColor, T)],
+    windows: &[style::Window],
+) -> Vec<(Swatch, String)> {
+    let mut legend: Vec<(Swatch, String)> = series
+        .iter()
+        .map(|(label, color, _)| (Swatch::Line(*color), label.clone()))
+        .collect();
+    legend.extend(style::outage_legend(windows));
+    legend
+}
+
 /// The y-axis description of an hourly rate chart.
 fn rate_axis_label(view: &RunView, what: &str) -> String {
     format!(
@@ -76,11 +89,7 @@ where
             hourly_steps(&rated, |s| s.deferrals),
         ),
     ];
-    let mut legend: Vec<(Swatch, String)> = series
-        .iter()
-        .map(|(label, color, _)| (Swatch::Line(*color), label.to_string()))
-        .collect();
-    legend.extend(style::outage_legend(&windows));
+    let legend = line_legend(&series, &windows);
     let area = style::frame(root, &Chart::ReceiverLoad.full_title(view), None, &legend)?;
     if samples.len() < 2 {
         return style::note(&area, &["The run ended before a second sample was taken."]);
@@ -110,7 +119,17 @@ fn reason(reply: Reply) -> &'static str {
         Reply::ConnectRefused => "connection refused",
         Reply::Greeting421 => "421 at greeting",
         Reply::TemporaryError451 => "temporary server error",
-        Reply::Accepted | Reply::RecipientNotFound => reply.text(),
+        Reply::AccessDenied => "anti-spam restriction",
+        Reply::SpfTempError => "SPF temperror",
+        Reply::MxLookupFailed => "MX lookup failed",
+        Reply::Greylisted => "greylisted",
+        Reply::AuthDeferral => "authentication failed",
+        Reply::Accepted
+        | Reply::RecipientNotFound
+        | Reply::BannedIp
+        | Reply::AuthRejected
+        | Reply::SenderHourlyLimit
+        | Reply::RecipientHourlyLimit => reply.text(),
     }
 }
 
@@ -187,6 +206,82 @@ where
             AreaSeries::new(points, 0.0, style::light(color, 0.25).filled())
                 .border_style(color.stroke_width(1)),
         )?;
+    }
+    style::label_outages(&mut chart, &windows)?;
+    Ok(())
+}
+
+/// One constant stretch of a rate: its start and end points.
+type Step = [(f64, f64); 2];
+
+/// Draws each receiver's deferral rate (deferrals per attempt, in percent) over time: a
+/// deliverability signal that shows an incident, a ban or a warming IP at one receiver while
+/// the others stay clean. Intervals without attempts are left blank.
+pub fn deferral_rate<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    view: &RunView,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (samples, axis, windows) = style::timeline(view);
+    let deliverability = &view.output.deliverability;
+    let receivers = deliverability
+        .receivers()
+        .min(view.scenario.receivers.len());
+    let series: Vec<(String, RGBColor, Vec<Step>)> = (0..receivers)
+        .map(|r| {
+            let counts: Vec<_> = deliverability.receiver_over_time(r).collect();
+            let steps = samples
+                .windows(2)
+                .zip(counts.windows(2))
+                .filter(|(_, c)| c[1].attempts > c[0].attempts)
+                .map(|(s, c)| {
+                    let rate = (c[1].deferred - c[0].deferred) as f64
+                        / (c[1].attempts - c[0].attempts) as f64
+                        * 100.0;
+                    [
+                        (s[0].time.as_secs_f64(), rate),
+                        (s[1].time.as_secs_f64(), rate),
+                    ]
+                })
+                .collect();
+            let color = style::SERIES[r % style::SERIES.len()];
+            (view.scenario.receivers[r].name.clone(), color, steps)
+        })
+        .collect();
+    let legend = line_legend(&series, &windows);
+    let subtitle = "deferrals per attempt in each sample interval, by receiver";
+    let area = style::frame(
+        root,
+        &Chart::DeferralRate.full_title(view),
+        Some(subtitle),
+        &legend,
+    )?;
+    if series.iter().all(|(_, _, steps)| steps.is_empty()) {
+        return style::note(&area, &["No attempts were made."]);
+    }
+    let y_desc = format!(
+        "deferral rate, % ({} intervals)",
+        view.scenario.run.sample_every
+    );
+    let mut chart = style::time_chart(&area, &axis, &windows, 100.0, &y_desc)?;
+    for (_, color, steps) in series {
+        // One path per run of consecutive intervals with attempts, so gaps stay blank.
+        let mut path: Vec<(f64, f64)> = Vec::new();
+        for step in steps {
+            if path.last().is_some_and(|last| last.0 < step[0].0) {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    std::mem::take(&mut path),
+                    color.stroke_width(2),
+                )))?;
+            }
+            path.extend(step);
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            path,
+            color.stroke_width(2),
+        )))?;
     }
     style::label_outages(&mut chart, &windows)?;
     Ok(())

@@ -23,7 +23,7 @@ use plotters::prelude::*;
 use thiserror::Error;
 
 pub use latency::{latency_cdf, latency_histogram};
-pub use load::{deferrals_by_reason, receiver_load};
+pub use load::{deferral_rate, deferrals_by_reason, receiver_load};
 pub use outcome::{attempts_per_message, outcomes};
 pub use queue::queue_depth;
 pub use study::{CompareChart, CompareView, SweepView, sweep_file_stem};
@@ -53,6 +53,8 @@ pub enum Chart {
     ReceiverLoad,
     /// Deferrals per hour stacked by enhanced status code, over time.
     DeferralsByReason,
+    /// Deferrals per attempt by receiver, over time.
+    DeferralRate,
     /// Cumulative distribution of delivery latency on a log time axis.
     LatencyCdf,
     /// Histogram of delivery latency on a log time axis.
@@ -65,10 +67,11 @@ pub enum Chart {
 
 impl Chart {
     /// Every chart, in report order.
-    pub const ALL: [Chart; 7] = [
+    pub const ALL: [Chart; 8] = [
         Chart::QueueDepth,
         Chart::ReceiverLoad,
         Chart::DeferralsByReason,
+        Chart::DeferralRate,
         Chart::LatencyCdf,
         Chart::LatencyHistogram,
         Chart::Outcomes,
@@ -81,6 +84,7 @@ impl Chart {
             Chart::QueueDepth => "queue-depth",
             Chart::ReceiverLoad => "receiver-load",
             Chart::DeferralsByReason => "deferrals-by-reason",
+            Chart::DeferralRate => "deferral-rate",
             Chart::LatencyCdf => "latency-cdf",
             Chart::LatencyHistogram => "latency-histogram",
             Chart::Outcomes => "outcomes",
@@ -94,6 +98,7 @@ impl Chart {
             Chart::QueueDepth => "Queue depth over time",
             Chart::ReceiverLoad => "Receiver load over time",
             Chart::DeferralsByReason => "Deferrals by reason over time",
+            Chart::DeferralRate => "Deferral rate by receiver over time",
             Chart::LatencyCdf => "Delivery latency (cumulative)",
             Chart::LatencyHistogram => "Delivery latency (histogram)",
             Chart::Outcomes => "Outcome of every message",
@@ -105,13 +110,16 @@ impl Chart {
     pub fn how_to_read(self) -> &'static str {
         match self {
             Chart::QueueDepth => {
-                "The blue area is the deferred queue (messages waiting for their retry time); the orange line counts messages waiting for a free connection. Shaded bands are receiver outages; the dashed red line is the queue alert threshold. A queue that stops growing once an outage ends and falls to zero is draining; its slope shows how fast."
+                "The blue area is the deferred queue (messages waiting for their retry time); the orange line counts messages waiting for a free connection. Shaded bands are receiver outages, incidents (their allow-listings, fixes and reversion labelled), DNS trouble and bans; the dashed red line is the queue alert threshold. A queue that stops growing once an outage ends and falls to zero is draining; its slope shows how fast."
             }
             Chart::ReceiverLoad => {
                 "What the receiver sees, per hour: SMTP attempts (blue), deliveries (green) and deferrals (red). A spike of attempts right after an outage is a retry storm; regular waves at the retry interval are messages retrying in lock step (no jitter)."
             }
             Chart::DeferralsByReason => {
                 "Deferrals per hour stacked by enhanced status code: the height of each band is that code's rate, the top edge is all deferrals. It tells throttling (4.7.500), reputation (4.7.650), connection failures (4.4.1) and server errors (4.3.2) apart over time."
+            }
+            Chart::DeferralRate => {
+                "The share of attempts each receiver deferred in each sample interval: a deliverability signal. A receiver that climbs while the others stay low has a problem with this sender (throttling, an incident, a new IP on probation, DNS trouble); per-IP figures are in deliverability.csv."
             }
             Chart::LatencyCdf => {
                 "For each time on the log axis, the share of delivered messages delivered within it. Read across from a share to find its percentile: p50 (half the messages), p90 and p99 are marked. A steep curve means consistent latency; long flat steps are retry intervals."
@@ -141,6 +149,7 @@ impl Chart {
             Chart::QueueDepth => queue_depth(root, view),
             Chart::ReceiverLoad => receiver_load(root, view),
             Chart::DeferralsByReason => deferrals_by_reason(root, view),
+            Chart::DeferralRate => deferral_rate(root, view),
             Chart::LatencyCdf => latency_cdf(root, view),
             Chart::LatencyHistogram => latency_histogram(root, view),
             Chart::Outcomes => outcomes(root, view),

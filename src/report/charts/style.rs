@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use super::{DrawResult, RunView};
 use crate::engine::SimDuration;
 use crate::metrics::Sample;
-use crate::model::OutageKind;
+use crate::model::{DnsKind, OutageKind};
 
 /// Canvas size in pixels: fits a laptop screen and a projector.
 pub const SIZE: (u32, u32) = (1000, 560);
@@ -370,43 +370,98 @@ pub fn timeline<'a>(view: &RunView<'a>) -> (&'a [Sample], TimeAxis, Vec<Window>)
     (samples, axis, windows)
 }
 
-/// Every outage window of every receiver that starts before `end_s`, as
-/// `(start_s, end_s, label)`, in time order.
+/// Every outage window of every receiver that starts before `end_s`, and every incident, DNS
+/// trouble window and ban (from its start to its delisting), as `(start_s, end_s, label)`, in
+/// time order.
 pub fn outage_windows(view: &RunView, end_s: f64) -> Vec<Window> {
-    let mut windows: Vec<Window> = view
-        .scenario
-        .receivers
-        .iter()
-        .flat_map(|receiver| {
-            receiver.outages.iter().map(move |outage| {
-                let kind = match outage.kind {
-                    OutageKind::Timeout => "timeouts",
-                    OutageKind::Refused => "refused",
-                    OutageKind::Greeting421 => "421 greeting",
-                    OutageKind::Reply451 => "451 to all",
-                };
-                let share = outage.fraction.get();
-                let partial = if share < 1.0 {
-                    format!(", {:.0}%", share * 100.0)
-                } else {
-                    String::new()
-                };
-                (
-                    outage.start.as_secs_f64(),
-                    outage.end.as_secs_f64(),
-                    format!("{} outage ({kind}{partial})", receiver.name),
-                )
-            })
-        })
-        .filter(|(start, _, _)| *start < end_s)
-        .collect();
+    let mut windows: Vec<Window> = Vec::new();
+    for receiver in &view.scenario.receivers {
+        let name = &receiver.name;
+        for outage in &receiver.outages {
+            let kind = match outage.kind {
+                OutageKind::Timeout => "timeouts",
+                OutageKind::Refused => "refused",
+                OutageKind::Greeting421 => "421 greeting",
+                OutageKind::Reply451 => "451 to all",
+            };
+            windows.push((
+                outage.start.as_secs_f64(),
+                outage.end.as_secs_f64(),
+                format!("{name} outage ({kind}{})", partial(outage.fraction.get())),
+            ));
+        }
+        for incident in &receiver.incidents {
+            windows.push((
+                incident.start.as_secs_f64(),
+                incident.over().as_secs_f64(),
+                format!("{name}: {}", incident.name),
+            ));
+            // Its turning points, as labels at their instants (zero-width windows).
+            let mark = |at: crate::engine::SimTime, label: String| {
+                (at.as_secs_f64(), at.as_secs_f64(), label)
+            };
+            for (at, ips) in &incident.allow_listed {
+                let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                windows.push(mark(*at, format!("allow-listed {}", ips.join(", "))));
+            }
+            for (at, p) in &incident.fixes {
+                windows.push(mark(*at, format!("fix: {:.0}% refused", p * 100.0)));
+            }
+            windows.push(mark(incident.end, "reverted".to_string()));
+        }
+        for dns in &receiver.dns_trouble {
+            let kind = match dns.kind {
+                DnsKind::SpfTempError => "SPF temperror",
+                DnsKind::MxLookup => "MX lookup failure",
+            };
+            windows.push((
+                dns.start.as_secs_f64(),
+                dns.end.as_secs_f64(),
+                format!("{name} {kind}{}", partial_paren(dns.fraction.get())),
+            ));
+        }
+        for ban in &receiver.bans {
+            windows.push((
+                ban.from.as_secs_f64(),
+                ban.delisted.map_or(end_s, |t| t.as_secs_f64()),
+                format!("{name} bans {}", ban.ip),
+            ));
+        }
+    }
+    windows.retain(|(start, _, _)| *start < end_s);
     windows.sort_by(|a, b| a.0.total_cmp(&b.0));
     windows
 }
 
+/// `", 40%"` for a partial share, `""` for a full one.
+fn partial(share: f64) -> String {
+    if share < 1.0 {
+        format!(", {:.0}%", share * 100.0)
+    } else {
+        String::new()
+    }
+}
+
+/// `" (40%)"` for a partial share, `""` for a full one.
+fn partial_paren(share: f64) -> String {
+    if share < 1.0 {
+        format!(" ({:.0}%)", share * 100.0)
+    } else {
+        String::new()
+    }
+}
+
 /// The legend entry for outage shading, if any outage is shown.
 pub fn outage_legend(windows: &[Window]) -> Option<(Swatch, String)> {
-    (!windows.is_empty()).then(|| (Swatch::Fill(OUTAGE), "receiver outage".to_string()))
+    let only_outages = windows
+        .iter()
+        .all(|(_, _, label)| label.contains(" outage ("));
+    let text = if only_outages {
+        "receiver outage"
+    } else {
+        "receiver outage, incident, DNS trouble or ban"
+    };
+    (!windows.is_empty()).then(|| (Swatch::Fill(OUTAGE), text.to_string()))
 }
 
 /// Shades outage windows across the whole height of a time chart and labels each at the top

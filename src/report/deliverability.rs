@@ -1,0 +1,106 @@
+//! Deferrals as a deliverability signal, per receiver and per sending IP: `deliverability.csv`
+//! and the lines `mailsim run` prints under its summary.
+
+use crate::metrics::{Deliverability, Outcomes};
+use crate::scenario::Scenario;
+
+/// Per receiver (IP `all`), then per sending IP with at least one attempt there: attempts,
+/// deferrals, rejections and the deferral rate (deferrals per attempt; empty without attempts).
+pub fn deliverability_csv(scenario: &Scenario, deliverability: &Deliverability) -> String {
+    let ips = scenario.ip_addresses();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "receiver",
+            "ip",
+            "attempts",
+            "deferrals",
+            "rejections",
+            "deferral_rate",
+        ])
+        .expect("writing to memory");
+    let mut row = |receiver: &str, ip: &str, o: Outcomes| {
+        let rate = o
+            .deferral_rate()
+            .map_or(String::new(), |r| format!("{r:.6}"));
+        writer
+            .write_record([
+                receiver,
+                ip,
+                &o.attempts.to_string(),
+                &o.deferred.to_string(),
+                &o.rejected.to_string(),
+                &rate,
+            ])
+            .expect("writing to memory");
+    };
+    let receivers = deliverability.receivers().min(scenario.receivers.len());
+    for r in 0..receivers {
+        let name = &scenario.receivers[r].name;
+        row(name, "all", deliverability.receiver(r));
+        for (i, address) in ips.iter().enumerate().take(deliverability.ips()) {
+            let outcomes = deliverability.ip(r, i);
+            if outcomes.attempts > 0 {
+                row(name, &address.to_string(), outcomes);
+            }
+        }
+    }
+    let bytes = writer.into_inner().expect("writing to memory");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields")
+}
+
+/// How many sending IPs the text summary lists.
+const IPS_SHOWN: usize = 10;
+
+/// The deferral rate per receiver, then per sending IP and receiver (highest first, at most
+/// ten), as lines for the terminal.
+pub fn deliverability_table(scenario: &Scenario, deliverability: &Deliverability) -> String {
+    let ips = scenario.ip_addresses();
+    let receivers = deliverability.receivers().min(scenario.receivers.len());
+    let line = |label: String, o: Outcomes| {
+        let rate = o.deferral_rate().unwrap_or(0.0) * 100.0;
+        let rejected = if o.rejected > 0 {
+            format!("; {} rejected", o.rejected)
+        } else {
+            String::new()
+        };
+        format!(
+            "  {label:<34} {rate:>5.1}%  ({} of {} attempts{rejected})\n",
+            o.deferred, o.attempts
+        )
+    };
+    let mut out = String::from("deferral rate by receiver\n");
+    for r in 0..receivers {
+        out.push_str(&line(
+            scenario.receivers[r].name.clone(),
+            deliverability.receiver(r),
+        ));
+    }
+    let mut by_ip: Vec<(String, Outcomes)> = (0..receivers)
+        .flat_map(|r| {
+            let ips = &ips;
+            (0..deliverability.ips().min(ips.len())).filter_map(move |i| {
+                let o = deliverability.ip(r, i);
+                (o.attempts > 0)
+                    .then(|| (format!("{} → {}", ips[i], scenario.receivers[r].name), o))
+            })
+        })
+        .collect();
+    if by_ip.len() > 1 {
+        by_ip.sort_by(|a, b| {
+            let rate = |o: &Outcomes| o.deferral_rate().unwrap_or(0.0);
+            rate(&b.1)
+                .total_cmp(&rate(&a.1))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        let shown = by_ip.len().min(IPS_SHOWN);
+        out.push_str(&format!(
+            "deferral rate by sending IP (highest {shown} of {}; all in deliverability.csv)\n",
+            by_ip.len()
+        ));
+        for (label, o) in by_ip.into_iter().take(shown) {
+            out.push_str(&line(label, o));
+        }
+    }
+    out
+}

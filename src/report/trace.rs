@@ -1,0 +1,344 @@
+//! Message traces: the journey of one message as a readable timeline (`mailsim trace`), and
+//! the machine-readable event log (`--events FILE.jsonl`, one JSON object per line). Both are
+//! [`Observer`]s of a run: the journey keeps only the steps of the message it follows, the
+//! log writes each step as it happens, so neither grows with the size of the run.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::{Happening, Observer, Reply, ReplyClass, Step};
+use crate::scenario::{IpAddress, Scenario};
+
+/// Which messages a trace or log concerns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageFilter {
+    /// Only this message number (1 = the first to arrive).
+    pub message: Option<u64>,
+    /// Only messages to this receiver (index in the scenario).
+    pub receiver: Option<usize>,
+}
+
+impl MessageFilter {
+    /// Whether `step` concerns a message this filter selects.
+    pub fn selects(&self, step: &Step) -> bool {
+        self.message.is_none_or(|m| m == step.message)
+            && self.receiver.is_none_or(|r| r == step.receiver)
+    }
+}
+
+/// Finds the first message (optionally to one receiver) that meets a condition: the first
+/// to arrive, or the first to be deferred.
+#[derive(Debug)]
+pub struct FirstMessage {
+    receiver: Option<usize>,
+    deferred: bool,
+    /// The message found, if any.
+    pub found: Option<u64>,
+}
+
+impl FirstMessage {
+    /// Looks for the first message to `receiver` (any receiver if `None`) that arrives, or
+    /// with `deferred`, that is deferred.
+    pub fn new(receiver: Option<usize>, deferred: bool) -> FirstMessage {
+        FirstMessage {
+            receiver,
+            deferred,
+            found: None,
+        }
+    }
+}
+
+impl Observer for FirstMessage {
+    fn observe(&mut self, step: &Step) {
+        if self.found.is_some() || self.receiver.is_some_and(|r| r != step.receiver) {
+            return;
+        }
+        let wanted = if self.deferred {
+            matches!(step.what, Happening::Deferred { .. })
+        } else {
+            step.what == Happening::Arrived
+        };
+        if wanted {
+            self.found = Some(step.message);
+        }
+    }
+}
+
+/// Keeps every step of one message.
+#[derive(Debug)]
+pub struct Journey {
+    message: u64,
+    /// The steps, in time order.
+    pub steps: Vec<Step>,
+}
+
+impl Journey {
+    /// Follows message number `message`.
+    pub fn new(message: u64) -> Journey {
+        Journey {
+            message,
+            steps: Vec::new(),
+        }
+    }
+}
+
+impl Observer for Journey {
+    fn observe(&mut self, step: &Step) {
+        if step.message == self.message {
+            self.steps.push(*step);
+        }
+    }
+}
+
+/// A reply line with the sending IP filled in.
+fn reply_line(reply: Reply, ip: Option<IpAddress>) -> String {
+    let line = reply.to_string();
+    match ip {
+        Some(ip) => line.replace("[IP]", &format!("[{ip}]")),
+        None => line,
+    }
+}
+
+fn since(time: SimTime) -> SimDuration {
+    SimDuration(time.as_millis())
+}
+
+/// The journey as a timeline: one line per step, with the exact replies, their scope, the
+/// policy's decisions and why.
+pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
+    let Some(first) = journey.steps.first() else {
+        return format!(
+            "message {} never arrived in this run (the scenario has fewer messages)\n",
+            journey.message
+        );
+    };
+    let ips = scenario.ip_addresses();
+    let sender = &scenario.senders[first.sender];
+    let receiver = &scenario.receivers[first.receiver];
+    let arrival = first.time;
+    let mut out = format!(
+        "message {} of {} (seed {}): sender {} → receiver {}\nretry policy: {}\n\n",
+        journey.message,
+        scenario.name,
+        scenario.run.seed,
+        sender.name,
+        receiver.name,
+        sender.retry.describe()
+    );
+    let mut last_ip = None;
+    for step in &journey.steps {
+        let text = match step.what {
+            Happening::Arrived => "arrived in the sender's queue".to_string(),
+            Happening::WaitingForConnection => format!(
+                "every connection to {} is busy: waits for one",
+                receiver.name
+            ),
+            Happening::AttemptStarted {
+                attempt,
+                ip,
+                reused,
+            } => {
+                last_ip = ips.get(ip).copied();
+                let how = if reused {
+                    "on an open connection"
+                } else {
+                    "on a new connection"
+                };
+                format!(
+                    "attempt {attempt} from {} {how}",
+                    ips.get(ip).map_or("?".into(), ToString::to_string)
+                )
+            }
+            Happening::AttemptEnded { reply, .. } => {
+                let meaning = match reply.class() {
+                    ReplyClass::Accepted => "accepted",
+                    ReplyClass::Temporary => "temporary failure",
+                    ReplyClass::Permanent => "permanent failure",
+                };
+                format!(
+                    "  ← {} ({meaning}, {} scope)",
+                    reply_line(reply, last_ip),
+                    scope_name(reply)
+                )
+            }
+            Happening::Delivered => format!(
+                "delivered, {} after arrival",
+                since(SimTime(step.time.as_millis() - arrival.as_millis()))
+            ),
+            Happening::Bounced => {
+                "bounced: a permanent failure is returned to the sender at once".to_string()
+            }
+            Happening::Deferred { reply, retry_at } => {
+                let why = if reply.class() == ReplyClass::Temporary {
+                    format!("the reply is temporary ({})", reply.enhanced())
+                } else {
+                    "the policy deferred it".to_string()
+                };
+                format!(
+                    "deferred: {why}; the policy retries at {} (in {})",
+                    clock(retry_at),
+                    since(SimTime(retry_at.as_millis() - step.time.as_millis()))
+                )
+            }
+            Happening::Held { until } => format!(
+                "held by the policy (destination suspended or slowed) until {}",
+                clock(until)
+            ),
+            Happening::DelayNotice => format!(
+                "delay notice sent to the sender (queued for {})",
+                since(SimTime(step.time.as_millis() - arrival.as_millis()))
+            ),
+            Happening::Expired => format!(
+                "expired: the policy gives up after {}; the message bounces as undeliverable",
+                since(SimTime(step.time.as_millis() - arrival.as_millis()))
+            ),
+        };
+        out.push_str(&format!("{:>14}  {text}\n", clock(step.time)));
+    }
+    let ended = journey.steps.last().is_some_and(|s| {
+        matches!(
+            s.what,
+            Happening::Delivered | Happening::Bounced | Happening::Expired
+        )
+    });
+    if !ended {
+        out.push_str("                (still queued when the run ended)\n");
+    }
+    out
+}
+
+/// An instant as a clock since the start: `0:01:19.056`, `1d 02:00:00.000`.
+fn clock(time: SimTime) -> String {
+    let ms = time.as_millis();
+    let (days, rest) = (ms / 86_400_000, ms % 86_400_000);
+    let clock = format!(
+        "{}:{:02}:{:02}.{:03}",
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000
+    );
+    if days > 0 {
+        format!("{days}d {clock:0>12}")
+    } else {
+        clock
+    }
+}
+
+fn scope_name(reply: Reply) -> &'static str {
+    match reply.scope() {
+        crate::model::Scope::Site => "site",
+        crate::model::Scope::Message => "message",
+        crate::model::Scope::Recipient => "recipient",
+    }
+}
+
+/// One line of the event log.
+#[derive(Serialize)]
+struct EventLine<'a> {
+    time_s: f64,
+    message: u64,
+    sender: &'a str,
+    ip: Option<String>,
+    receiver: &'a str,
+    event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempt: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until_s: Option<f64>,
+}
+
+/// Writes every selected step as one JSON object per line, as it happens. Write errors are
+/// kept (the first one) for [`EventLog::finish`], since an observer cannot fail.
+pub struct EventLog<'s, W: Write> {
+    scenario: &'s Scenario,
+    ips: Vec<IpAddress>,
+    filter: MessageFilter,
+    out: W,
+    /// Lines written.
+    pub lines: u64,
+    error: Option<std::io::Error>,
+}
+
+impl<'s, W: Write> EventLog<'s, W> {
+    /// A log of the steps `filter` selects, written to `out`.
+    pub fn new(scenario: &'s Scenario, filter: MessageFilter, out: W) -> EventLog<'s, W> {
+        EventLog {
+            scenario,
+            ips: scenario.ip_addresses(),
+            filter,
+            out,
+            lines: 0,
+            error: None,
+        }
+    }
+
+    /// Flushes the output; the first write error, if any, and the number of lines.
+    pub fn finish(mut self) -> Result<u64, std::io::Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        self.out.flush()?;
+        Ok(self.lines)
+    }
+}
+
+impl<W: Write> Observer for EventLog<'_, W> {
+    fn observe(&mut self, step: &Step) {
+        if self.error.is_some() || !self.filter.selects(step) {
+            return;
+        }
+        let (attempt, ip, reply, until) = match step.what {
+            Happening::AttemptStarted { attempt, ip, .. } => (Some(attempt), Some(ip), None, None),
+            Happening::AttemptEnded { attempt, ip, reply } => {
+                (Some(attempt), Some(ip), Some(reply), None)
+            }
+            Happening::Deferred { reply, retry_at } => (None, None, Some(reply), Some(retry_at)),
+            Happening::Held { until } => (None, None, None, Some(until)),
+            _ => (None, None, None, None),
+        };
+        let address = ip.and_then(|i| self.ips.get(i).copied());
+        let line = EventLine {
+            time_s: step.time.as_secs_f64(),
+            message: step.message,
+            sender: &self.scenario.senders[step.sender].name,
+            ip: address.map(|a| a.to_string()),
+            receiver: &self.scenario.receivers[step.receiver].name,
+            event: step.what.name(),
+            attempt,
+            reply: reply.map(|r| reply_line(r, address)),
+            code: reply.map(Reply::enhanced),
+            scope: reply.map(scope_name),
+            until_s: until.map(SimTime::as_secs_f64),
+        };
+        let written = serde_json::to_writer(&mut self.out, &line)
+            .map_err(std::io::Error::other)
+            .and_then(|()| self.out.write_all(b"\n"));
+        match written {
+            Ok(()) => self.lines += 1,
+            Err(error) => self.error = Some(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_shows_hours_minutes_seconds_and_days() {
+        assert_eq!(clock(SimTime(79_056)), "0:01:19.056");
+        assert_eq!(
+            clock(SimTime(86_400_000 + 2 * 3_600_000)),
+            "1d 02:00:00.000"
+        );
+    }
+}
