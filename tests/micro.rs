@@ -206,3 +206,41 @@ fn reputation_deferrals_hit_only_the_class_configured() {
     assert_eq!((summary.delivered, summary.expired), (1, 1));
     assert_eq!(summary.deferrals.get("4.7.650"), Some(&1));
 }
+
+#[test]
+fn deferral_rates_per_sending_ip_are_recorded_over_time() {
+    // Two IPs used in turn; the receiver defers every attempt from the Poor one. 10 messages
+    // at 0 and 10 at 1h, one attempt each (zero lifetime): per IP, 5 attempts in each hour.
+    let text = r#"(
+        name: "micro",
+        run: (horizon: "3h", sample_every: "30m"),
+        senders: [(
+            name: "s",
+            ips: [(count: 1, reputation: Good), (count: 1, reputation: Poor)],
+            traffic: [Campaign(messages: 10, at: "0s"), Campaign(messages: 10, at: "1h")],
+            recipients: (mix: {"r": 1.0}),
+            connections: (per_destination: "unlimited", transaction_time: Fixed("0s")),
+            retry: Fixed(interval: "10m", lifetime: "0s"),
+        )],
+        receivers: { "r": (reputation_deferral: {Poor: 1.0}) },
+    )"#;
+    let scenario = common::scenario(text);
+    let output = mailsim::model::simulate(&scenario, 0).expect("runs");
+    let good: Vec<_> = output.deliverability.ip_over_time(0).collect();
+    let poor: Vec<_> = output.deliverability.ip_over_time(1).collect();
+    assert_eq!(good.len(), output.samples.len());
+    // Samples at 0, 30m (after the first campaign) and 1h, 1h30 … (after the second).
+    assert_eq!((good[1].attempts, good[1].deferred), (5, 0));
+    assert_eq!((poor[1].attempts, poor[1].deferred), (5, 5));
+    let last = output.samples.len() - 1;
+    assert_eq!((good[last].attempts, good[last].deferred), (10, 0));
+    assert_eq!((poor[last].attempts, poor[last].deferred), (10, 10));
+    let csv = mailsim::report::deliverability_over_time_csv(
+        &scenario,
+        &output.samples,
+        &output.deliverability,
+    );
+    assert!(csv.starts_with("time_s,scope,name,attempts_total,deferrals_total,rejections_total\n"));
+    assert!(csv.contains("\n1800,ip,192.0.2.2,5,5,0\n"), "{csv}");
+    assert!(csv.contains("\n1800,receiver,r,10,5,0\n"), "{csv}");
+}

@@ -1,7 +1,8 @@
 //! Deferrals as a deliverability signal: attempts, temporary and permanent replies per receiver
-//! and sending IP, and per receiver on the sample grid (cumulative), so the deferral rate can
-//! be reported per IP, per receiver and over time. Memory grows with receivers × IPs and with
-//! receivers × samples, never with the number of messages.
+//! and sending IP, and per receiver and per sending IP on the sample grid (cumulative), so the
+//! deferral rate can be reported per IP, per receiver and over time. Memory grows with
+//! receivers × IPs and with (receivers + IPs) × samples, never with the number of messages
+//! (the run's size estimate counts it).
 
 use crate::model::ReplyClass;
 
@@ -14,8 +15,12 @@ pub struct Deliverability {
     by_ip: Vec<[u64; 3]>,
     /// The same per receiver, now.
     by_receiver: Vec<[u64; 3]>,
+    /// The same per sending IP (all receivers together), now.
+    by_sending_ip: Vec<[u64; 3]>,
     /// Per sample, per receiver: cumulative `[attempts, temporary, permanent]`.
     over_time: Vec<[u64; 3]>,
+    /// Per sample, per sending IP: cumulative `[attempts, temporary, permanent]`.
+    ip_over_time: Vec<[u64; 3]>,
 }
 
 /// The outcome counts of a set of attempts.
@@ -52,7 +57,9 @@ impl Deliverability {
             ips,
             by_ip: vec![[0; 3]; receivers * ips],
             by_receiver: vec![[0; 3]; receivers],
+            by_sending_ip: vec![[0; 3]; ips],
             over_time: Vec::new(),
+            ip_over_time: Vec::new(),
         }
     }
 
@@ -66,6 +73,7 @@ impl Deliverability {
         for counts in [
             &mut self.by_ip[receiver * self.ips + ip],
             &mut self.by_receiver[receiver],
+            &mut self.by_sending_ip[ip],
         ] {
             counts[0] += 1;
             if let Some(column) = column {
@@ -74,9 +82,10 @@ impl Deliverability {
         }
     }
 
-    /// Appends the current per-receiver counts as one sample.
+    /// Appends the current per-receiver and per-IP counts as one sample.
     pub(super) fn sample(&mut self) {
         self.over_time.extend_from_slice(&self.by_receiver);
+        self.ip_over_time.extend_from_slice(&self.by_sending_ip);
     }
 
     /// How many receivers are counted.
@@ -97,6 +106,14 @@ impl Deliverability {
     /// Totals for one sending IP at one receiver.
     pub fn ip(&self, receiver: usize, ip: usize) -> Outcomes {
         Outcomes::from(self.by_ip[receiver * self.ips + ip])
+    }
+
+    /// Cumulative counts for one sending IP, all receivers together, at each sample (aligned
+    /// with the run's samples).
+    pub fn ip_over_time(&self, ip: usize) -> impl Iterator<Item = Outcomes> + '_ {
+        self.ip_over_time
+            .chunks_exact(self.ips.max(1))
+            .map(move |row| Outcomes::from(row[ip]))
     }
 
     /// Cumulative counts for one receiver at each sample (aligned with the run's samples).

@@ -39,13 +39,17 @@ impl Estimate {
             horizon.as_millis() as f64 / scenario.run.sample_every.as_millis() as f64 + 2.0;
         let ips: usize = scenario.senders.iter().map(|s| s.ips.len()).sum();
         let buckets = (ips * scenario.receivers.len()) as f64 * 16.0;
+        // Deliverability counters: per receiver and per IP now, and both again at every sample.
+        let deliverability = (ips * scenario.receivers.len()) as f64 * 24.0
+            + (ips + scenario.receivers.len()) as f64 * samples * 24.0;
         Estimate {
             messages,
             min_events: messages * 2.0,
             samples,
             peak_bytes: messages * BYTES_PER_QUEUED_MESSAGE as f64
                 + samples * BYTES_PER_SAMPLE as f64
-                + buckets,
+                + buckets
+                + deliverability,
         }
     }
 

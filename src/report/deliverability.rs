@@ -1,7 +1,7 @@
 //! Deferrals as a deliverability signal, per receiver and per sending IP: `deliverability.csv`
 //! and the lines `mailsim run` prints under its summary.
 
-use crate::metrics::{Deliverability, Outcomes};
+use crate::metrics::{Deliverability, Outcomes, Sample};
 use crate::scenario::Scenario;
 
 /// Per receiver (IP `all`), then per sending IP with at least one attempt there: attempts,
@@ -43,6 +43,64 @@ pub fn deliverability_csv(scenario: &Scenario, deliverability: &Deliverability) 
             if outcomes.attempts > 0 {
                 row(name, &address.to_string(), outcomes);
             }
+        }
+    }
+    let bytes = writer.into_inner().expect("writing to memory");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields")
+}
+
+/// `deliverability-over-time.csv`: at every sample instant, cumulative attempts, deferrals and
+/// rejections per receiver (`scope` = `receiver`) and per sending IP across all receivers
+/// (`scope` = `ip`). The deferral rate over an interval is the difference of two rows' deferrals
+/// over the difference of their attempts.
+pub fn deliverability_over_time_csv(
+    scenario: &Scenario,
+    samples: &[Sample],
+    deliverability: &Deliverability,
+) -> String {
+    let ips = scenario.ip_addresses();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "time_s",
+            "scope",
+            "name",
+            "attempts_total",
+            "deferrals_total",
+            "rejections_total",
+        ])
+        .expect("writing to memory");
+    let receivers = deliverability.receivers().min(scenario.receivers.len());
+    let by_receiver: Vec<Vec<Outcomes>> = (0..receivers)
+        .map(|r| deliverability.receiver_over_time(r).collect())
+        .collect();
+    let by_ip: Vec<Vec<Outcomes>> = (0..deliverability.ips().min(ips.len()))
+        .map(|ip| deliverability.ip_over_time(ip).collect())
+        .collect();
+    for (index, sample) in samples.iter().enumerate() {
+        let time = sample.time.as_secs_f64().to_string();
+        let named = by_receiver
+            .iter()
+            .zip(&scenario.receivers)
+            .map(|(series, receiver)| ("receiver", receiver.name.clone(), series))
+            .chain(
+                by_ip
+                    .iter()
+                    .zip(&ips)
+                    .map(|(series, address)| ("ip", address.to_string(), series)),
+            );
+        for (scope, name, series) in named {
+            let Some(o) = series.get(index) else { continue };
+            writer
+                .write_record([
+                    time.as_str(),
+                    scope,
+                    &name,
+                    &o.attempts.to_string(),
+                    &o.deferred.to_string(),
+                    &o.rejected.to_string(),
+                ])
+                .expect("writing to memory");
         }
     }
     let bytes = writer.into_inner().expect("writing to memory");

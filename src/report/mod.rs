@@ -16,7 +16,7 @@ mod timeseries;
 pub mod trace;
 
 pub use charts::ChartError;
-pub use deliverability::{deliverability_csv, deliverability_table};
+pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};
 pub use figures::{Figure, summary_figures};
 pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
@@ -44,7 +44,8 @@ pub struct ReportOptions {
 pub const REPORT_HTML: &str = "report.html";
 
 /// Every file of a run folder, as (file name, contents): `summary.json`, `timeseries.csv`,
-/// `deliverability.csv`, `summary.md`, the charts and `report.html`.
+/// `deliverability.csv`, `deliverability-over-time.csv`, `summary.md`, the charts and
+/// `report.html`.
 pub fn render_run(
     scenario: &Scenario,
     output: &RunOutput,
@@ -64,6 +65,11 @@ pub fn render_run(
         (
             "deliverability.csv".to_string(),
             deliverability_csv(scenario, &output.deliverability).into_bytes(),
+        ),
+        (
+            "deliverability-over-time.csv".to_string(),
+            deliverability_over_time_csv(scenario, &output.samples, &output.deliverability)
+                .into_bytes(),
         ),
         (
             "summary.md".to_string(),
