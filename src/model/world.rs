@@ -218,7 +218,6 @@ struct World<'a> {
     queue: EventQueue<Event>,
     messages: Vec<Message>,
     free_slots: Vec<u32>,
-    live_messages: u64,
     senders: Vec<SenderState>,
     destinations: Vec<Destination>,
     receivers: Vec<ReceiverState>,
@@ -284,7 +283,6 @@ impl<'a> World<'a> {
             queue: EventQueue::new(),
             messages: Vec::new(),
             free_slots: Vec::new(),
-            live_messages: 0,
             senders,
             destinations,
             receivers,
@@ -316,7 +314,7 @@ impl<'a> World<'a> {
             if time > horizon {
                 break;
             }
-            if stop_when_drained && self.active_sources == 0 && self.live_messages == 0 {
+            if stop_when_drained && self.drained() {
                 drained = true;
                 break;
             }
@@ -344,8 +342,7 @@ impl<'a> World<'a> {
             self.events += 1;
             self.handle(event);
         }
-        let drained =
-            drained || (stop_when_drained && self.active_sources == 0 && self.live_messages == 0);
+        let drained = drained || (stop_when_drained && self.drained());
         let end = if drained { self.now } else { horizon };
         self.metrics.finish(end);
         Ok(end)
@@ -364,6 +361,12 @@ impl<'a> World<'a> {
             at
         };
         self.queue.push(at, event);
+    }
+
+    /// Whether all traffic has arrived and no message is left in any state (between events,
+    /// every queued message is counted in exactly one of the recorder's gauges).
+    fn drained(&self) -> bool {
+        self.active_sources == 0 && self.metrics.current().queued() == 0
     }
 
     fn handle(&mut self, event: Event) {
@@ -438,7 +441,6 @@ impl<'a> World<'a> {
             warnings: 0,
             reserved: false,
         };
-        self.live_messages += 1;
         match self.free_slots.pop() {
             Some(slot) => {
                 self.messages[slot as usize] = message;
@@ -453,7 +455,6 @@ impl<'a> World<'a> {
 
     fn release(&mut self, message: u32) {
         self.free_slots.push(message);
-        self.live_messages -= 1;
     }
 
     fn sender_of(&self, message: u32) -> usize {
