@@ -29,6 +29,7 @@
 //!   a run that breaks this stops with [`model::SimError::Invariant`].
 //! - **Validated input.** The engine only sees a [`scenario::Scenario`] that passed validation.
 
+pub mod domain;
 pub mod engine;
 pub mod metrics;
 pub mod model;

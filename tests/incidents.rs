@@ -6,7 +6,8 @@
 mod common;
 
 use common::scenario;
-use mailsim::model::{Happening, Observer, Reply, RunControl, Step, simulate_observed};
+use mailsim::domain::Reply;
+use mailsim::model::{Happening, Observer, RunControl, Step, simulate_observed};
 
 /// Keeps every attempt's end: (time in seconds, sending IP index, reply).
 #[derive(Default)]

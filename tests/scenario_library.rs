@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use mailsim::domain::Reply;
 use mailsim::metrics::{Sample, Summary};
-use mailsim::model::{Happening, Observer, Reply, RunControl, RunOutput, Step, simulate_observed};
+use mailsim::model::{Happening, Observer, RunControl, RunOutput, Step, simulate_observed};
 use mailsim::scenario::{Scenario, parse};
 
 fn load(file: &str) -> Scenario {

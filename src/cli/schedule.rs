@@ -2,7 +2,7 @@
 //! defers every attempt (computed by [`mailsim::retry::schedule`]).
 
 use clap::{Args, ValueEnum};
-use mailsim::model::Reply;
+use mailsim::domain::Reply;
 use mailsim::retry::find_policy;
 use mailsim::retry::schedule::{compute, parse_reply};
 

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mailsim::domain::parse_duration;
 use mailsim::model::{RunControl, RunOutput, SimError};
 use mailsim::report::{self, OutputError, RunFolder};
 use mailsim::scenario::Scenario;
-use mailsim::scenario::units::parse_duration;
 use mailsim::study::{
     self, Cell, RunRecord, SHARD_FILE, Shard, ShardFile, Study, StudyError, StudyKind, StudyMeta,
     StudyOptions, Workers, check_metric, metric_index,

@@ -4,7 +4,7 @@
 //! receivers × IPs and with (receivers + IPs) × samples, never with the number of messages
 //! (the run's size estimate counts it).
 
-use crate::model::ReplyClass;
+use crate::domain::ReplyClass;
 
 /// Attempt outcomes per receiver and sending IP, and per receiver over time.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

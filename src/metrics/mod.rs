@@ -14,8 +14,8 @@ pub use latency::{CdfPoint, LatencyBin, LatencyDistribution};
 pub use process::peak_rss_bytes;
 pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
 
+use crate::domain::Reply;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::Reply;
 
 /// One row of the time series: cumulative counts since the start, and gauges at that instant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -165,7 +165,12 @@ impl Recorder {
 
     /// An attempt from `ip` to `receiver` ended with a reply of `class` (after
     /// [`Recorder::track_deliverability`]).
-    pub fn attempt_outcome(&mut self, receiver: usize, ip: usize, class: crate::model::ReplyClass) {
+    pub fn attempt_outcome(
+        &mut self,
+        receiver: usize,
+        ip: usize,
+        class: crate::domain::ReplyClass,
+    ) {
         self.deliverability.record(receiver, ip, class);
     }
 

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Recorder;
+use crate::domain::Reply;
 use crate::engine::SimTime;
-use crate::model::Reply;
 
 /// Where a result came from, so a result file explains itself.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -8,7 +8,7 @@
 
 use crate::engine::SimTime;
 
-use super::Reply;
+use crate::domain::Reply;
 
 /// Receives every step of a run, in time order.
 pub trait Observer {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::scenario::{AffectedIps, IpAddress, Receiver, RecipientLimits, Scenario};
 
-use super::{DnsKind, OutageKind, Reply};
+use crate::domain::{DnsKind, OutageKind, Reply};
 
 /// A receiver's running state: one token bucket per sending IP, what it knows about each IP,
 /// greylisting records and its random stream.
@@ -80,7 +80,7 @@ impl ReceiverState {
             .iter()
             .flat_map(|s| s.ips.iter())
             .map(|ip| {
-                let class = super::Reputation::ALL
+                let class = crate::domain::Reputation::ALL
                     .iter()
                     .position(|c| *c == ip.reputation)
                     .unwrap_or_default();

@@ -149,8 +149,8 @@ fn segment(steps: &[(f64, f64)], period_ms: Option<f64>, t: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Rate;
     use crate::engine::SimDuration;
-    use crate::scenario::Rate;
 
     fn count_until(source: &mut Source, end: SimTime) -> u64 {
         let mut count = 0;

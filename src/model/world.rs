@@ -32,7 +32,7 @@ use crate::scenario::{QueueAlert, Scenario};
 use super::observe::{Happening, Observer, Tap};
 use super::receiver::{AttemptView, ReceiverState};
 use super::traffic::Source;
-use super::{Reply, ReplyClass, Reputation, Scope};
+use crate::domain::{Reply, ReplyClass, Reputation, Scope};
 
 /// The results of one replication.
 #[derive(Debug)]

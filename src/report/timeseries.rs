@@ -3,8 +3,8 @@
 //! deferrals by enhanced status code, one `deferrals_<code>_total` column per temporary code
 //! the model can produce ([`deferral_codes`]), whether or not the run saw it.
 
+use crate::domain::{Reply, ReplyClass};
 use crate::metrics::Sample;
-use crate::model::{Reply, ReplyClass};
 
 /// The column names, in order.
 pub const HEADER: [&str; 12] = [

@@ -7,8 +7,9 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::domain::{Reply, ReplyClass};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::{Happening, Observer, Reply, ReplyClass, Step};
+use crate::model::{Happening, Observer, Step};
 use crate::scenario::{IpAddress, Scenario};
 
 /// Which messages a trace or log concerns.
@@ -229,9 +230,9 @@ fn clock(time: SimTime) -> String {
 
 fn scope_name(reply: Reply) -> &'static str {
     match reply.scope() {
-        crate::model::Scope::Site => "site",
-        crate::model::Scope::Message => "message",
-        crate::model::Scope::Recipient => "recipient",
+        crate::domain::Scope::Site => "site",
+        crate::domain::Scope::Message => "message",
+        crate::domain::Scope::Recipient => "recipient",
     }
 }
 

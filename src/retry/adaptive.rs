@@ -24,9 +24,9 @@ use super::{
     Admission, Decision, Failure, KumoMtaParams, MessageRetryState, Pending, PolicyParams,
     RetryPolicy, RetrySpec, SpecProblem, positive,
 };
+use crate::domain::Rate;
+use crate::domain::{Reply, ReplyClass};
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::{Reply, ReplyClass};
-use crate::scenario::Rate;
 
 /// When a rule fires.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]

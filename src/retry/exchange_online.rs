@@ -54,7 +54,7 @@ impl PolicyParams for ExchangeOnlineParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Reply;
+    use crate::domain::Reply;
     use crate::retry::RetrySpec;
     use crate::retry::schedule::compute;
 

@@ -19,8 +19,8 @@ use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
     SpecProblem, positive,
 };
+use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::{Reply, ReplyClass, Scope};
 
 /// Which transport server's defaults apply.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]

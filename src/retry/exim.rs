@@ -26,9 +26,9 @@ use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
     SpecProblem,
 };
+use crate::domain::parse_duration;
+use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::{Reply, Scope};
-use crate::scenario::units::parse_duration;
 
 /// Exim's retry settings, with Exim's names and defaults.
 #[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]

@@ -81,7 +81,7 @@ impl RetryPolicy for Exponential {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Reply;
+    use crate::domain::Reply;
     use crate::retry::testing::schedule;
 
     fn policy(jitter: Jitter) -> Exponential {

@@ -35,7 +35,7 @@ impl RetryPolicy for Fixed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Reply;
+    use crate::domain::Reply;
     use crate::retry::testing::schedule;
 
     #[test]

@@ -58,7 +58,7 @@ impl PolicyParams for FopeParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Reply;
+    use crate::domain::Reply;
     use crate::retry::RetrySpec;
     use crate::retry::schedule::{Event, compute};
 

@@ -108,7 +108,7 @@ impl RetryPolicy for KumoMta {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Reply;
+    use crate::domain::Reply;
     use crate::retry::RetrySpec;
     use crate::retry::schedule::compute;
 

@@ -49,8 +49,8 @@ pub use powermta::{PowerMta, PowerMtaParams};
 pub use rfc5321::Rfc5321Params;
 pub use sendmail::{Sendmail, SendmailParams};
 
+use crate::domain::Reply;
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::Reply;
 
 /// What the policy is told about a failed attempt.
 #[derive(Clone, Copy, Debug)]

@@ -36,7 +36,7 @@ impl RetryPolicy for Offsets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Reply;
+    use crate::domain::Reply;
     use crate::retry::testing::schedule;
 
     #[test]

@@ -27,8 +27,8 @@ use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
     SpecProblem, positive,
 };
+use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::{Reply, ReplyClass, Scope};
 
 /// Postfix's parameters, with Postfix's names and defaults (`mail_params.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]

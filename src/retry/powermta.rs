@@ -20,9 +20,9 @@ use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
     SpecProblem, positive,
 };
+use crate::domain::Rate;
+use crate::domain::{Reply, ReplyClass};
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::{Reply, ReplyClass};
-use crate::scenario::Rate;
 
 /// PowerMTA's directives (with `_` for `-`) and their transcribed defaults.
 #[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]

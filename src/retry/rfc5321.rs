@@ -48,7 +48,7 @@ impl PolicyParams for Rfc5321Params {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Reply;
+    use crate::domain::Reply;
     use crate::retry::RetrySpec;
     use crate::retry::schedule::compute;
 

@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 
+use crate::domain::{Reply, ReplyClass};
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::{Reply, ReplyClass};
 
 use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, RetrySpec, notice_due,

@@ -16,8 +16,8 @@ use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
     SpecProblem, positive,
 };
+use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
-use crate::model::{Reply, Scope};
 
 /// Sendmail's settings: the `-q` queue interval and the `Timeout.*` options.
 #[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]

@@ -7,7 +7,6 @@
 mod error;
 pub mod raw;
 mod resolved;
-pub mod units;
 mod validate;
 
 use std::path::Path;
@@ -18,7 +17,6 @@ pub use resolved::{
     Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
     SendingIp, Throttle, Traffic,
 };
-pub use units::{Rate, Share};
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {

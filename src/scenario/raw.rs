@@ -12,9 +12,9 @@ use std::marker::PhantomData;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use super::units::{Rate, Share};
+use crate::domain::{AuthResult, DnsKind, OutageKind, Reputation, ServiceTime};
+use crate::domain::{Rate, Share};
 use crate::engine::SimDuration;
-use crate::model::{AuthResult, DnsKind, OutageKind, Reputation, ServiceTime};
 use crate::retry::RetrySpec;
 
 /// A whole scenario file.

@@ -3,11 +3,11 @@
 
 use std::fmt;
 
+use crate::domain::{DnsKind, OutageKind, Reputation, ServiceTime};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::{DnsKind, OutageKind, Reputation, ServiceTime};
 use crate::retry::RetrySpec;
 
-use super::units::{Rate, Share};
+use crate::domain::{Rate, Share};
 
 /// A validated scenario, ready to simulate.
 #[derive(Clone, Debug)]

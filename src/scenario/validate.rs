@@ -6,9 +6,9 @@ use std::net::Ipv4Addr;
 use super::ScenarioError;
 use super::raw::{RawLimit, RawReceiver, RawScenario, RawSender, RawTraffic};
 use super::resolved::*;
-use super::units::Rate;
+use crate::domain::Rate;
+use crate::domain::Reputation;
 use crate::engine::{SimDuration, SimTime};
-use crate::model::Reputation;
 
 /// Collects the context every error needs.
 struct Checker<'a> {
@@ -338,7 +338,7 @@ fn resolve_sender(
             let auth = raw.authentication;
             [auth.spf, auth.dkim, auth.dmarc]
                 .iter()
-                .filter(|r| **r == crate::model::AuthResult::Fail)
+                .filter(|r| **r == crate::domain::AuthResult::Fail)
                 .count() as u8
         },
         retry: raw.retry,

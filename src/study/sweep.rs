@@ -6,9 +6,9 @@
 //! inserted into its struct when it is absent) and the edited text is parsed and validated
 //! again, so every check and error message of a scenario file applies to every point.
 
+use crate::domain::Rate;
+use crate::domain::parse_duration;
 use crate::engine::SimDuration;
-use crate::scenario::Rate;
-use crate::scenario::units::parse_duration;
 
 /// The form of a path, for error messages.
 pub const PATH_FORM: &str = "a field path such as `senders[0].connections.per_destination`, `senders[0].ips[0].count`, `receivers.o365.throttle.rate` or `senders[0].retry.interval`";

@@ -8,9 +8,9 @@ use plotters::prelude::*;
 
 use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
+use crate::domain::Reply;
 use crate::engine::SimDuration;
 use crate::metrics::Sample;
-use crate::model::Reply;
 use crate::report::deferral_codes;
 
 /// A named, coloured series of `(time, value)` points.

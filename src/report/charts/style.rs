@@ -10,9 +10,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{DrawResult, RunView};
+use crate::domain::{DnsKind, OutageKind};
 use crate::engine::SimDuration;
 use crate::metrics::Sample;
-use crate::model::{DnsKind, OutageKind};
 
 /// Canvas size in pixels: fits a laptop screen and a projector.
 pub const SIZE: (u32, u32) = (1000, 560);
