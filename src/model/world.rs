@@ -24,9 +24,8 @@ use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime, prefetch};
 use crate::metrics::{Deliverability, LatencyDistribution, Meta, Recorder, Sample, Summary};
-use crate::retry::{
-    Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
-};
+use crate::retry::admission::{self, Verdict};
+use crate::retry::{Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due};
 use crate::scenario::{QueueAlert, Scenario};
 
 use super::observe::{Happening, Observer, Tap};
@@ -500,10 +499,6 @@ impl<'a> World<'a> {
             return true;
         }
         let msg = &mut self.messages[message as usize];
-        if msg.reserved {
-            msg.reserved = false;
-            return true;
-        }
         let receiver = msg.destination as usize % self.scenario.receivers.len();
         let pending = Pending {
             now: self.now,
@@ -511,20 +506,12 @@ impl<'a> World<'a> {
             attempts: msg.attempts,
             destination: receiver,
         };
-        match self.senders[sender]
-            .policy
-            .admit(&pending, &mut msg.retry_state)
-        {
-            Admission::Proceed => return true,
-            Admission::Defer(reply) => self.deferred(message, sender, receiver, reply),
-            Admission::Hold(at) => {
-                self.wait_until(message, sender, at.max(self.now + SimDuration(1)))
-            }
-            Admission::Reserved(at) => {
-                msg.reserved = true;
-                self.wait_until(message, sender, at.max(self.now));
-            }
-            Admission::Expire => {
+        let policy = self.senders[sender].policy.as_mut();
+        match admission::admit(policy, &pending, &mut msg.retry_state, &mut msg.reserved) {
+            Verdict::Proceed => return true,
+            Verdict::Defer(reply) => self.deferred(message, sender, receiver, reply),
+            Verdict::WaitUntil(at) => self.wait_until(message, sender, at),
+            Verdict::Expire => {
                 let (arrival, attempts) = (msg.arrival, msg.attempts);
                 self.metrics.expired(self.now, arrival, attempts);
                 self.observe(message, Happening::Expired);

@@ -17,6 +17,7 @@
 //! no `delay_warning` of its own.
 
 mod adaptive;
+pub mod admission;
 mod catalog;
 mod exchange_online;
 mod exchange_server;

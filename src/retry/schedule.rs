@@ -11,9 +11,8 @@ use std::fmt::Write as _;
 use crate::domain::{Reply, ReplyClass};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
-use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, RetrySpec, notice_due,
-};
+use super::admission::{self, Verdict};
+use super::{Decision, Failure, MessageRetryState, Pending, RetryPolicy, RetrySpec, notice_due};
 
 /// At most this many rows are computed; a schedule that is longer is marked truncated.
 pub const MAX_ROWS: usize = 100_000;
@@ -123,14 +122,8 @@ pub fn timeline(
             attempts,
             destination: 0,
         };
-        let admission = if reserved {
-            reserved = false;
-            Admission::Proceed
-        } else {
-            policy.admit(&pending, &mut state)
-        };
-        let failed_with = match admission {
-            Admission::Proceed => {
+        let failed_with = match admission::admit(policy, &pending, &mut state, &mut reserved) {
+            Verdict::Proceed => {
                 attempts += 1;
                 let offset = now.as_secs_f64();
                 rows.push(Row {
@@ -143,16 +136,11 @@ pub fn timeline(
                 policy.on_attempt_end(0, reply, now, 0);
                 reply
             }
-            Admission::Hold(at) => {
-                now = at.max(now + SimDuration(1));
+            Verdict::WaitUntil(at) => {
+                now = at;
                 continue;
             }
-            Admission::Reserved(at) => {
-                now = at.max(now);
-                reserved = true;
-                continue;
-            }
-            Admission::Defer(with) => {
+            Verdict::Defer(with) => {
                 rows.push(Row {
                     attempt: attempts,
                     offset_s: now.as_secs_f64(),
@@ -161,7 +149,7 @@ pub fn timeline(
                 });
                 with
             }
-            Admission::Expire => {
+            Verdict::Expire => {
                 push_expired(&mut rows, attempts, now);
                 return (rows, false);
             }
