@@ -1,5 +1,8 @@
-//! Retry policies: the [`RetryPolicy`] trait, the scenario's choice of policy ([`RetrySpec`]) and
-//! the built-in policies, one file each (`postfix.rs`, `exim.rs`, `kumomta.rs`, …).
+//! Retry policies: what a policy sees and answers (the contract, `contract.rs`), which policies
+//! are built in and how a scenario names them (the registry, `registry.rs`, generating
+//! [`RetrySpec`]), the built-in policies one file each (`postfix.rs`, `exim.rs`, `kumomta.rs`,
+//! …), a library user's own policy ([`CustomPolicy`]), the one admission driver
+//! ([`admission`]) and one message's timeline for `mailsim schedule` ([`schedule`]).
 //!
 //! A policy is asked once per failed attempt and answers "retry at t" or "give up". It sees the
 //! message's arrival, how many attempts it has had, the reply (with its scope, so a policy can
@@ -15,11 +18,18 @@
 //! Delay warnings and queue alerts are the sender's settings; a policy only supplies the real
 //! system's default notice age ([`RetrySpec::delay_warning_default`]), used when the sender sets
 //! no `delay_warning` of its own.
+//!
+//! Not here: the event loop that runs a policy in a simulation (`model`).
+
+pub mod admission;
+mod contract;
+mod custom;
+mod params;
+mod registry;
+pub mod schedule;
+mod text;
 
 mod adaptive;
-pub mod admission;
-mod catalog;
-mod contract;
 mod exchange_online;
 mod exchange_server;
 mod exim;
@@ -31,354 +41,31 @@ mod offsets;
 mod postfix;
 mod powermta;
 mod rfc5321;
-pub mod schedule;
 mod sendmail;
 
-use serde::Deserialize;
-
-pub use adaptive::{Action, Adaptive, AdaptiveParams, Office365Params, Rule, Trigger};
-pub use catalog::{CATALOG, PolicyInfo, find_policy, parse_spec, policy_names, ron_value};
 pub(crate) use contract::past_lifetime;
 pub use contract::{
     Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
 };
+pub use custom::{CustomPolicy, CustomSpec};
+pub use params::SpecProblem;
+pub(crate) use params::{PolicyParams, default_lifetime, positive};
+pub use registry::{PolicyInfo, RetrySpec, catalog, find_policy, policy_names};
+pub use text::{parse_spec, ron_value};
+
+pub use adaptive::{Action, Adaptive, AdaptiveParams, Office365Params, Rule, Trigger};
 pub use exchange_online::ExchangeOnlineParams;
 pub use exchange_server::{ExchangeServer, ExchangeServerParams, TransportRole};
 pub use exim::{Exim, EximParams, EximRule, EximRules, RuleKind};
-pub use exponential::{Exponential, Jitter};
-pub use fixed::Fixed;
+pub use exponential::{Exponential, ExponentialParams, Jitter};
+pub use fixed::{Fixed, FixedParams};
 pub use fope::FopeParams;
 pub use kumomta::{KumoMta, KumoMtaParams};
-pub use offsets::Offsets;
+pub use offsets::{Offsets, OffsetsParams};
 pub use postfix::{Feedback, Postfix, PostfixParams};
 pub use powermta::{PowerMta, PowerMtaParams};
 pub use rfc5321::Rfc5321Params;
 pub use sendmail::{Sendmail, SendmailParams};
-
-use crate::engine::SimDuration;
-
-/// The policy a scenario asks for, with its parameters.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub enum RetrySpec {
-    /// Retry every `interval` (e.g. FOPE's 20 minutes) until `lifetime`.
-    Fixed {
-        /// The gap after each failure.
-        interval: SimDuration,
-        /// Give-up age. Default `5d`.
-        #[serde(default = "five_days")]
-        lifetime: SimDuration,
-    },
-    /// `min(cap, base × multiplier^n)` after the n-th retry (n from 0), with optional jitter.
-    Exponential {
-        /// The first gap.
-        base: SimDuration,
-        /// The largest gap.
-        cap: SimDuration,
-        /// Growth factor per failure. Default `2`.
-        #[serde(default = "two")]
-        multiplier: f64,
-        /// Jitter variant (AWS definitions). Default `None`.
-        #[serde(default)]
-        jitter: Jitter,
-        /// Give-up age. Default `5d`.
-        #[serde(default = "five_days")]
-        lifetime: SimDuration,
-    },
-    /// Attempts at these offsets from the message's arrival, then give up.
-    Offsets {
-        /// Offsets of the 2nd, 3rd, … attempts from arrival, increasing.
-        offsets: Vec<SimDuration>,
-        /// Give-up age. Default `5d`.
-        #[serde(default = "five_days")]
-        lifetime: SimDuration,
-    },
-    /// FOPE / early Exchange Online Protection (2012 FAQ): every 20 minutes for 5 days, one
-    /// notice at 2 hours.
-    Fope(FopeParams),
-    /// Exchange Online outbound: gives up after 24 hours (48 hours in older documentation).
-    ExchangeOnline(ExchangeOnlineParams),
-    /// Exchange Server 2016/2019 transport: glitch, transient and connection-failure retries
-    /// for an unreachable next hop, the message retry interval for single deferred messages.
-    ExchangeServer(ExchangeServerParams),
-    /// Postfix `qmgr`: age-based backoff on the deferred-queue scan grid, per-destination
-    /// concurrency window and dead destination.
-    Postfix(PostfixParams),
-    /// Exim 4 retry rules (`F`, `G`, `H`), clocked from the retry key's first failure.
-    Exim(EximParams),
-    /// Sendmail 8: every queue run, host-status cache, queuewarn and queuereturn.
-    Sendmail(SendmailParams),
-    /// KumoMTA: `retry_interval × 2^n`, jitter, expiry when the next try would pass `max_age`.
-    KumoMta(KumoMtaParams),
-    /// PowerMTA: `retry-after` list, `bounce-after`, backoff mode on matching replies.
-    PowerMta(PowerMtaParams),
-    /// RFC 5321 §4.5.4.1 minimum: every 30 minutes, give up after 4–5 days.
-    Rfc5321(Rfc5321Params),
-    /// Adaptive destination-level control (KumoMTA Traffic Shaping Automation style) on top of
-    /// a base retry policy.
-    Adaptive(AdaptiveParams),
-    /// KumoMTA's retry with KumoMTA's published Outlook / Office 365 automation rules.
-    KumoMtaOffice365(Office365Params),
-}
-
-/// What every built-in policy's parameter set provides; [`RetrySpec`] dispatches to it.
-pub(crate) trait PolicyParams {
-    /// Checks the parameters against each other.
-    fn validate(&self) -> Result<(), SpecProblem>;
-    /// Builds the policy.
-    fn build(&self) -> Box<dyn RetryPolicy>;
-    /// One line with every parameter.
-    fn describe(&self) -> String;
-    /// The real system's default delay-notice age, if it sends one by default.
-    fn delay_warning_default(&self) -> Option<SimDuration> {
-        None
-    }
-    /// Whether that notice repeats every time the same age passes again (Exim, PowerMTA).
-    fn delay_warning_repeats(&self) -> bool {
-        false
-    }
-}
-
-fn five_days() -> SimDuration {
-    SimDuration::from_days(5)
-}
-
-fn two() -> f64 {
-    2.0
-}
-
-/// A parameter that makes no sense, found by [`RetrySpec::validate`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct SpecProblem {
-    /// The parameter's name within the policy, e.g. `cap`.
-    pub field: &'static str,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub hint: String,
-}
-
-impl SpecProblem {
-    /// An `Err` naming `field`, saying what is wrong and how to fix it.
-    pub(crate) fn err<T>(
-        field: &'static str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Result<T, SpecProblem> {
-        Err(SpecProblem {
-            field,
-            message: message.into(),
-            hint: hint.into(),
-        })
-    }
-}
-
-impl RetrySpec {
-    /// The policy's short name, as used on the command line.
-    pub fn name(&self) -> &'static str {
-        match self {
-            RetrySpec::Fixed { .. } => "fixed",
-            RetrySpec::Exponential { .. } => "exponential",
-            RetrySpec::Offsets { .. } => "offsets",
-            RetrySpec::Fope(_) => "fope",
-            RetrySpec::ExchangeOnline(_) => "exchange-online",
-            RetrySpec::ExchangeServer(_) => "exchange-server",
-            RetrySpec::Postfix(_) => "postfix",
-            RetrySpec::Exim(_) => "exim",
-            RetrySpec::Sendmail(_) => "sendmail",
-            RetrySpec::KumoMta(_) => "kumomta",
-            RetrySpec::PowerMta(_) => "powermta",
-            RetrySpec::Rfc5321(_) => "rfc5321",
-            RetrySpec::Adaptive(_) => "adaptive",
-            RetrySpec::KumoMtaOffice365(_) => "kumomta-office365",
-        }
-    }
-
-    /// The parameter set of a built-in policy other than the three generic ones.
-    fn params(&self) -> Option<&dyn PolicyParams> {
-        Some(match self {
-            RetrySpec::Fixed { .. } | RetrySpec::Exponential { .. } | RetrySpec::Offsets { .. } => {
-                return None;
-            }
-            RetrySpec::Fope(p) => p,
-            RetrySpec::ExchangeOnline(p) => p,
-            RetrySpec::ExchangeServer(p) => p,
-            RetrySpec::Postfix(p) => p,
-            RetrySpec::Exim(p) => p,
-            RetrySpec::Sendmail(p) => p,
-            RetrySpec::KumoMta(p) => p,
-            RetrySpec::PowerMta(p) => p,
-            RetrySpec::Rfc5321(p) => p,
-            RetrySpec::Adaptive(p) => p,
-            RetrySpec::KumoMtaOffice365(p) => p,
-        })
-    }
-
-    /// The age at which the real system sends its one delay notice by default (FOPE 2 h,
-    /// Exchange and Sendmail 4 h, Postfix only if `delay_warning_time` is set). The sender's
-    /// `delay_warning`, when set, takes precedence (see the `delay_warning` field of
-    /// [`crate::scenario::raw::RawSender`]).
-    pub fn delay_warning_default(&self) -> Option<SimDuration> {
-        self.params().and_then(PolicyParams::delay_warning_default)
-    }
-
-    /// Whether the real system repeats its default notice (Exim every `delay_warning`,
-    /// PowerMTA every `notify-of-delay-every`).
-    pub fn delay_warning_repeats(&self) -> bool {
-        self.params()
-            .is_some_and(PolicyParams::delay_warning_repeats)
-    }
-
-    /// Checks the parameters against each other.
-    pub fn validate(&self) -> Result<(), SpecProblem> {
-        match self {
-            RetrySpec::Fixed { interval, .. } if *interval == SimDuration::ZERO => {
-                SpecProblem::err(
-                    "interval",
-                    "a zero retry interval retries in a tight loop",
-                    "use a positive interval such as \"20m\"",
-                )
-            }
-            RetrySpec::Exponential {
-                base,
-                cap,
-                multiplier,
-                ..
-            } => {
-                if *base == SimDuration::ZERO {
-                    SpecProblem::err(
-                        "base",
-                        "the base delay must be positive",
-                        "use a positive base such as \"5m\"",
-                    )
-                } else if cap < base {
-                    SpecProblem::err(
-                        "cap",
-                        format!("the cap ({cap}) is smaller than the base ({base})"),
-                        "make the cap at least as large as the base",
-                    )
-                } else if !multiplier.is_finite() || *multiplier < 1.0 {
-                    SpecProblem::err(
-                        "multiplier",
-                        format!("the multiplier {multiplier} must be a finite number ≥ 1"),
-                        "use 2 for doubling, 1.5 for Exim-style growth",
-                    )
-                } else {
-                    Ok(())
-                }
-            }
-            RetrySpec::Offsets { offsets, .. } => {
-                if offsets.is_empty() {
-                    return SpecProblem::err(
-                        "offsets",
-                        "the list is empty",
-                        "list at least one offset, e.g. [\"5m\", \"30m\", \"2h\"]",
-                    );
-                }
-                match offsets.windows(2).position(|pair| pair[1] <= pair[0]) {
-                    Some(i) => SpecProblem::err(
-                        "offsets",
-                        format!(
-                            "offset {} ({}) is not after offset {} ({})",
-                            i + 1,
-                            offsets[i + 1],
-                            i,
-                            offsets[i]
-                        ),
-                        "list the offsets in increasing order; each is measured from arrival",
-                    ),
-                    None if offsets[0] == SimDuration::ZERO => SpecProblem::err(
-                        "offsets",
-                        "the first offset is 0s, the time of the first attempt",
-                        "offsets are the 2nd, 3rd, … attempts; start with a positive one",
-                    ),
-                    None => Ok(()),
-                }
-            }
-            RetrySpec::Fixed { .. } => Ok(()),
-            other => other.params().map_or(Ok(()), PolicyParams::validate),
-        }
-    }
-
-    /// Builds the policy.
-    pub fn build(&self) -> Box<dyn RetryPolicy> {
-        match self.clone() {
-            RetrySpec::Fixed { interval, lifetime } => Box::new(Fixed { interval, lifetime }),
-            RetrySpec::Exponential {
-                base,
-                cap,
-                multiplier,
-                jitter,
-                lifetime,
-            } => Box::new(Exponential {
-                base,
-                cap,
-                multiplier,
-                jitter,
-                lifetime,
-            }),
-            RetrySpec::Offsets { offsets, lifetime } => Box::new(Offsets { offsets, lifetime }),
-            RetrySpec::Fope(p) => p.build(),
-            RetrySpec::ExchangeOnline(p) => p.build(),
-            RetrySpec::ExchangeServer(p) => p.build(),
-            RetrySpec::Postfix(p) => p.build(),
-            RetrySpec::Exim(p) => p.build(),
-            RetrySpec::Sendmail(p) => p.build(),
-            RetrySpec::KumoMta(p) => p.build(),
-            RetrySpec::PowerMta(p) => p.build(),
-            RetrySpec::Rfc5321(p) => p.build(),
-            RetrySpec::Adaptive(p) => p.build(),
-            RetrySpec::KumoMtaOffice365(p) => p.build(),
-        }
-    }
-
-    /// A one-line description with every parameter, e.g. `fixed: every 20m, give up at 5d`.
-    pub fn describe(&self) -> String {
-        match self {
-            RetrySpec::Fixed { interval, lifetime } => {
-                format!(
-                    "fixed: every {interval}, expire at the first failure at or past {lifetime}"
-                )
-            }
-            RetrySpec::Exponential {
-                base,
-                cap,
-                multiplier,
-                jitter,
-                lifetime,
-            } => format!(
-                "exponential: min({cap}, {base} × {multiplier}^n), jitter {jitter:?}, expire at the first failure at or past {lifetime}"
-            ),
-            RetrySpec::Offsets { offsets, lifetime } => {
-                let list: Vec<String> = offsets.iter().map(ToString::to_string).collect();
-                format!(
-                    "offsets: attempts at +{} from arrival, then expire (or at the first failure at or past {lifetime})",
-                    list.join(", +")
-                )
-            }
-            other => other
-                .params()
-                .map_or_else(String::new, PolicyParams::describe),
-        }
-    }
-}
-
-/// Checks that a duration parameter is positive.
-pub(crate) fn positive(
-    field: &'static str,
-    value: SimDuration,
-    example: &str,
-) -> Result<(), SpecProblem> {
-    if value == SimDuration::ZERO {
-        SpecProblem::err(
-            field,
-            format!("`{field}` must be positive"),
-            format!("use a positive duration such as {example}"),
-        )
-    } else {
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 pub(crate) mod testing {
@@ -398,32 +85,5 @@ pub(crate) mod testing {
             .collect();
         let end = rows.last().map_or(0.0, |row| row.offset_s);
         (attempts, end)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn impossible_parameters_are_named() {
-        let spec = RetrySpec::Exponential {
-            base: SimDuration::from_mins(10),
-            cap: SimDuration::from_mins(5),
-            multiplier: 2.0,
-            jitter: Jitter::None,
-            lifetime: five_days(),
-        };
-        assert_eq!(spec.validate().unwrap_err().field, "cap");
-        let spec = RetrySpec::Offsets {
-            offsets: vec![SimDuration::from_mins(30), SimDuration::from_mins(5)],
-            lifetime: five_days(),
-        };
-        assert_eq!(spec.validate().unwrap_err().field, "offsets");
-        let spec = RetrySpec::Fixed {
-            interval: SimDuration::ZERO,
-            lifetime: five_days(),
-        };
-        assert_eq!(spec.validate().unwrap_err().field, "interval");
     }
 }

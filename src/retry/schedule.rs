@@ -360,8 +360,8 @@ mod tests {
 
     #[test]
     fn every_built_in_policy_gives_up_against_every_temporary_reply() {
-        for info in super::super::CATALOG
-            .iter()
+        for info in super::super::catalog()
+            .into_iter()
             .filter(|i| i.required.is_empty())
         {
             let spec = info.spec(&[]).expect("defaults");
@@ -384,10 +384,10 @@ mod tests {
 
     #[test]
     fn csv_has_the_documented_header_and_one_row_per_event() {
-        let spec = RetrySpec::Offsets {
+        let spec = RetrySpec::Offsets(super::super::OffsetsParams {
             offsets: vec![SimDuration::from_mins(5), SimDuration::from_mins(30)],
             lifetime: SimDuration::from_days(5),
-        };
+        });
         let csv = compute(&spec, Reply::ServerBusy, 1).to_csv();
         assert_eq!(
             csv,
