@@ -37,3 +37,33 @@ pub mod report;
 pub mod retry;
 pub mod scenario;
 pub mod study;
+
+#[cfg(test)]
+mod tests {
+    /// Every public error type can be boxed, sent between threads and chained with `?`.
+    #[test]
+    fn public_errors_are_std_errors() {
+        fn is_error<E: std::error::Error + Send + Sync + 'static>() {}
+        is_error::<crate::scenario::ScenarioError>();
+        is_error::<crate::scenario::SyntaxError>();
+        is_error::<crate::model::SimError>();
+        is_error::<crate::retry::SpecProblem>();
+        is_error::<crate::study::StudyError>();
+        is_error::<crate::report::OutputError>();
+        is_error::<crate::report::ChartError>();
+    }
+
+    #[test]
+    fn a_spec_problem_names_the_parameter_and_the_fix() {
+        let problem = crate::retry::SpecProblem {
+            field: "cap",
+            message: "must not be below the base".to_string(),
+            hint: "raise cap".to_string(),
+        };
+        let error: Box<dyn std::error::Error> = Box::new(problem);
+        assert_eq!(
+            error.to_string(),
+            "parameter `cap`: must not be below the base (raise cap)"
+        );
+    }
+}

@@ -275,7 +275,8 @@ fn two() -> f64 {
 }
 
 /// A parameter that makes no sense, found by [`RetrySpec::validate`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("parameter `{field}`: {message} ({hint})")]
 pub struct SpecProblem {
     /// The parameter's name within the policy, e.g. `cap`.
     pub field: &'static str,
