@@ -176,6 +176,7 @@ pub trait RetryPolicy: Send {
 /// The policy a scenario asks for, with its parameters.
 #[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub enum RetrySpec {
     /// Retry every `interval` (e.g. FOPE's 20 minutes) until `lifetime`.
     Fixed {

@@ -96,6 +96,7 @@ impl fmt::Display for IpAddress {
 
 /// A validated traffic source.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Traffic {
     /// Piecewise-constant Poisson rate: `(from, rate)` steps in increasing order, the first at
     /// time zero; repeating with `period` if set. A plain Poisson source is one step (plus a
