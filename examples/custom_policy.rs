@@ -15,6 +15,7 @@ use std::path::Path;
 
 use mailsim::engine::{RandomStream, SimDuration};
 use mailsim::retry::{CustomPolicy, Decision, Failure, MessageRetryState, RetryPolicy, RetrySpec};
+use mailsim::scenario::Scenario;
 
 /// Retry `interval` after every failure; give up when attempt `max_attempts` fails.
 struct FewTries {
@@ -66,12 +67,11 @@ impl CustomPolicy for FewTriesSpec {
 fn main() -> Result<(), Box<dyn Error>> {
     const MAX_ATTEMPTS: u32 = 3;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/o365-server-busy.ron");
-    let mut scenario = mailsim::scenario::load(&path)?;
-    scenario.senders[0].retry = RetrySpec::custom(FewTriesSpec {
+    let scenario = Scenario::load(&path)?.with_policy(RetrySpec::custom(FewTriesSpec {
         interval: SimDuration::from_mins(7),
         max_attempts: MAX_ATTEMPTS,
-    });
-    println!("retry: {}", scenario.senders[0].retry.describe());
+    }))?;
+    println!("retry: {}", scenario.senders()[0].retry.describe());
 
     let summary = mailsim::model::simulate(&scenario, 0)?.summary;
     println!(

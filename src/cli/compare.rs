@@ -99,7 +99,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         chosen.push((given.clone(), policy_text(given)?));
     }
     if chosen.is_empty() {
-        for (index, (name, _)) in base.policies.iter().enumerate() {
+        for (index, (name, _)) in base.policies().iter().enumerate() {
             let spec = field_text(&text, &format!("policies[{index}].retry"))
                 .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
             chosen.push((name.clone(), spec.to_string()));
@@ -115,7 +115,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let mut scenarios = Vec::new();
     for (given, spec) in chosen {
         let mut edited = text.clone();
-        for sender in 0..base.senders.len() {
+        for sender in 0..base.senders().len() {
             edited = set_field(&edited, &format!("senders[{sender}].retry"), &spec)
                 .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
         }

@@ -26,6 +26,7 @@ use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// When a rule fires.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub enum Trigger {
     /// On every matching reply (KumoMTA's default).
     #[default]
@@ -41,6 +42,7 @@ pub enum Trigger {
 
 /// What a fired rule does to the destination.
 #[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub enum Action {
     /// Stop all attempts to the destination.
     Suspend,

@@ -25,7 +25,8 @@ pub(crate) trait PolicyParams {
 }
 
 /// A parameter that makes no sense, found by [`super::RetrySpec::validate`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("parameter `{field}`: {message} ({hint})")]
 pub struct SpecProblem {
     /// The parameter's name within the policy, e.g. `cap`.
     pub field: &'static str,

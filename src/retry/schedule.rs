@@ -20,6 +20,7 @@ pub const MAX_ROWS: usize = 100_000;
 /// What a row records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     /// An attempt, deferred by the receiver.
     Attempt,

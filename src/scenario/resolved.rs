@@ -9,27 +9,29 @@ use crate::retry::RetrySpec;
 
 use crate::domain::{Rate, Share};
 
-/// A validated scenario, ready to simulate.
+/// A validated scenario, ready to simulate: built only by [`Scenario::load`] or
+/// [`Scenario::parse`], and read through its getters.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// Short name (safe as a folder name).
-    pub name: String,
+    pub(crate) name: String,
     /// What the scenario shows.
-    pub description: String,
+    pub(crate) description: String,
     /// Where it was read from.
-    pub origin: String,
+    pub(crate) origin: String,
     /// Run settings.
-    pub run: RunSettings,
+    pub(crate) run: RunSettings,
     /// Senders, in file order.
-    pub senders: Vec<Sender>,
+    pub(crate) senders: Vec<Sender>,
     /// Receivers, sorted by name.
-    pub receivers: Vec<Receiver>,
+    pub(crate) receivers: Vec<Receiver>,
     /// Named retry policies for `mailsim compare`, in file order (may be empty).
-    pub policies: Vec<(String, RetrySpec)>,
+    pub(crate) policies: Vec<(String, RetrySpec)>,
 }
 
 /// How long to run and how to sample.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RunSettings {
     /// Stop at this instant at the latest.
     pub horizon: SimTime,
@@ -45,6 +47,7 @@ pub struct RunSettings {
 
 /// A validated sender.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Sender {
     /// Its name.
     pub name: String,
@@ -74,6 +77,7 @@ pub struct Sender {
 
 /// One sending IP.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SendingIp {
     /// Its address, for reports and reply texts.
     pub address: IpAddress,
@@ -96,6 +100,7 @@ impl fmt::Display for IpAddress {
 
 /// A validated traffic source.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Traffic {
     /// Piecewise-constant Poisson rate: `(from, rate)` steps in increasing order, the first at
     /// time zero; repeating with `period` if set. A plain Poisson source is one step (plus a
@@ -119,6 +124,7 @@ pub enum Traffic {
 
 /// Connection settings per destination.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Connections {
     /// Parallel connections per destination.
     pub limit: ConnectionLimit,
@@ -153,6 +159,7 @@ impl ConnectionLimit {
 
 /// Queue alert settings.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct QueueAlert {
     /// Alert while more than this many messages wait for a retry.
     pub threshold: u64,
@@ -162,6 +169,7 @@ pub struct QueueAlert {
 
 /// A validated receiver.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Receiver {
     /// Its name.
     pub name: String,
@@ -189,6 +197,7 @@ pub struct Receiver {
 
 /// Hourly receive limits per recipient mailbox (see `RawRecipientLimits`).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct RecipientLimits {
     /// Mailboxes (at least 1).
     pub mailboxes: u32,
@@ -200,6 +209,7 @@ pub struct RecipientLimits {
 
 /// Probabilities per failed authentication check.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct AuthPolicy {
     /// Of a deferral (`451 4.7.26`).
     pub deferral: f64,
@@ -218,6 +228,7 @@ impl AuthPolicy {
 
 /// New-IP probation (see `RawProbation`).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Probation {
     /// History needed for the full limit (positive).
     pub period: SimDuration,
@@ -248,6 +259,7 @@ pub enum AffectedIps {
 /// An incident: an anti-spam rule change restricting some IPs from `start` until the
 /// reversion at `end`, fading out over `fade`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Incident {
     /// Its label.
     pub name: String,
@@ -299,6 +311,7 @@ impl Incident {
 
 /// A DNS trouble window `[start, end)`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct DnsTrouble {
     /// Start.
     pub start: SimTime,
@@ -314,6 +327,7 @@ pub struct DnsTrouble {
 
 /// A banned sending IP, `[from, delisted)`.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Ban {
     /// The address.
     pub ip: IpAddress,
@@ -325,6 +339,7 @@ pub struct Ban {
 
 /// A per-IP token bucket.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Throttle {
     /// Refill rate (positive).
     pub rate: Rate,
@@ -336,6 +351,7 @@ pub struct Throttle {
 
 /// An outage window `[start, end)`.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Outage {
     /// Start.
     pub start: SimTime,
