@@ -33,6 +33,7 @@ pub mod domain;
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod mta;
 pub mod report;
 pub mod retry;
 pub mod scenario;
