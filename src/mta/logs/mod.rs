@@ -18,6 +18,8 @@ pub mod exim;
 mod history;
 pub mod kumomta;
 pub mod postfix;
+pub mod summary;
+pub mod write;
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,6 +29,7 @@ pub use history::{
     ArrivalSource, Attempt, AttemptStatus, FIRST_LINES_KEPT, History, LineCount, LineTally,
     ObservedMessage, Outcome,
 };
+pub use summary::ObservedSummary;
 
 /// A log format `mailsim replay` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
