@@ -343,7 +343,7 @@ impl YearRule {
 impl fmt::Display for YearRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            YearRule::FirstLine(year) => write!(f, "the first line is in {year}"),
+            YearRule::FirstLine(_) => f.write_str("given"),
             YearRule::EndsBy { year, month } => {
                 write!(f, "the file ended by {year}-{month:02}")
             }

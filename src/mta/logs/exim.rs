@@ -41,7 +41,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
         } else {
             match stamp_and_rest(&mut clock, line) {
                 Err(reason) => Verdict::Problem(reason),
-                Ok((t, rest)) => read(&mut builder, clock.default_offset(), t, rest),
+                Ok((t, rest)) => read(&mut builder, t, rest),
             }
         };
         lines.count(n, verdict);
@@ -141,7 +141,7 @@ fn id_time(id: &str) -> Option<i64> {
     })
 }
 
-fn read(builder: &mut Builder, offset: i32, t: Stamp, rest: &str) -> Verdict {
+fn read(builder: &mut Builder, t: Stamp, rest: &str) -> Verdict {
     let whole = rest;
     let (id, rest) = rest.split_once(' ').unwrap_or((rest, ""));
     if !is_message_id(id) {
@@ -157,7 +157,7 @@ fn read(builder: &mut Builder, offset: i32, t: Stamp, rest: &str) -> Verdict {
     if let Some(secs) = id_time(id) {
         let coded = Stamp {
             unix_ms: secs * 1000,
-            offset_s: offset,
+            offset_s: t.offset_s,
         };
         // A plausible arrival: not after this line, not more than 60 days before it.
         if coded <= t && t.seconds_since(coded) <= 60.0 * 86_400.0 {
@@ -587,5 +587,80 @@ mod tests {
             vec![5]
         );
         assert_eq!(history.lines.ignored["queue runner start or end"].count, 1);
+    }
+
+    #[test]
+    fn the_fixture_reads_exactly() {
+        let log = include_str!("../../../tests/fixtures/logs/exim-mainlog.log");
+        let history = parse(
+            log,
+            &ParseOptions {
+                year: YearRule::FirstLine(1999),
+                utc_offset: None,
+            },
+        );
+        assert_eq!(
+            super::super::brief(&history),
+            vec![
+                "1tQwzQ-0005MD-00 d@example.com 2024-12-27T00:10:00+01:00 derived expired 2025-01-01T00:10:01+01:00 a1 d1 c0",
+                "1tSl3o-000000AbCdE-0Ab3 b@example.net 2024-12-31T23:50:00.250+01:00 logged delivered 2024-12-31T23:50:02.100+01:00 a1 d0 c1",
+                "1tSl3o-000000AbCdE-0Ab3 c@outlook.com 2024-12-31T23:50:00.250+01:00 logged delivered 2025-01-01T00:20:30+01:00 a4 d3 c2",
+                "1tSlBY-0005MB-00 nobody@example.com 2024-12-31T23:58:00+01:00 logged bounced 2024-12-31T23:58:01+01:00 a1 d0 c1",
+                "1tSlBZ-0005MC-00 alerts@example.org 2024-12-31T23:58:01+01:00 logged delivered 2024-12-31T23:58:02+01:00 a1 d0 c1 notice",
+                "1tSlWq-000000AbCdF-0Ab3 e@greylist.example 2025-01-01T00:20:00+01:00 logged queued - a1 d1 c1",
+            ]
+        );
+        let (ignored, problems) = super::super::tally(&history);
+        let pair = |r: &str, l: &[u64]| (r.to_string(), l.to_vec());
+        assert_eq!(
+            ignored,
+            vec![
+                pair("SMTP rejection (never queued)", &[19]),
+                pair("queue runner start or end", &[1, 2, 13, 18]),
+            ]
+        );
+        assert_eq!(
+            problems,
+            vec![
+                pair("line for a message not understood", &[20]),
+                pair("no timestamp at the start", &[21]),
+                pair("timestamp with an impossible date", &[22]),
+            ]
+        );
+        assert_eq!((history.lines.read, history.lines.used), (26, 18));
+        // Every stamp had its year and offset: only the derived arrival is worth a note.
+        assert_eq!(history.notes.len(), 1, "{:?}", history.notes);
+        let c = &history.messages[2];
+        let texts: Vec<&str> = c.attempts.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "SMTP error from remote mail server after RCPT TO:<c@outlook.com>: 451 4.7.500 Server busy. Please try again later from [198.51.100.7]. (S77719)",
+                "Connection refused",
+                "retry time not reached for any host for 'outlook.com'",
+                "250 2.6.0 <m1@example.org> Queued mail for delivery",
+            ]
+        );
+        let summary = super::super::ObservedSummary::of(&history);
+        assert_eq!((summary.messages, summary.mta_notices), (5, 1));
+        assert_eq!(
+            (
+                summary.attempts,
+                summary.connected_attempts,
+                summary.deferrals
+            ),
+            (8, 5, 5)
+        );
+        let replies: Vec<(&str, u64)> = summary
+            .deferrals_by_reply
+            .iter()
+            .map(|r| (r.reply.as_str(), r.count))
+            .collect();
+        assert_eq!(
+            replies,
+            vec![("(no connection)", 3), ("450 4.2.0", 1), ("451 4.7.500", 1)]
+        );
+        let latency = summary.latency_s.unwrap();
+        assert_eq!((latency.p50, latency.max), (1.85, 1829.75));
     }
 }

@@ -305,4 +305,59 @@ mod tests {
         assert_eq!(history.messages[1].outcome, Outcome::Queued);
         assert_eq!(history.lines.problems["unknown record type"].count, 1);
     }
+
+    #[test]
+    fn the_fixture_reads_exactly() {
+        let history = parse(include_str!("../../../tests/fixtures/logs/kumomta.jsonl"));
+        assert_eq!(
+            super::super::brief(&history),
+            vec![
+                "0aa4c1f0c7a411ef9f0250ebf67f93bd d@example.com 2024-12-25T00:10:00Z derived expired 2025-01-01T00:10:01Z a1 d1 c0",
+                "d3b6c1f0c7a411ef9f0250ebf67f93bd b@example.net 2024-12-31T23:50:00Z logged delivered 2024-12-31T23:50:02Z a1 d0 c1",
+                "d3b6c1f0c7a411ef9f0250ebf67f93bd c@outlook.com 2024-12-31T23:50:00Z logged delivered 2025-01-01T00:20:30Z a3 d2 c2",
+                "e1a2c1f0c7a411ef9f0250ebf67f93bd nobody@example.com 2024-12-31T23:58:00Z logged bounced 2024-12-31T23:58:01Z a1 d0 c1",
+                "f5c6c1f0c7a411ef9f0250ebf67f93bd e@greylist.example 2025-01-01T00:20:00Z logged queued - a1 d1 c1",
+            ]
+        );
+        let (ignored, problems) = super::super::tally(&history);
+        let pair = |r: &str, l: &[u64]| (r.to_string(), l.to_vec());
+        assert_eq!(
+            ignored,
+            vec![
+                pair("Delayed: why a message waits (no attempt)", &[4]),
+                pair("moved between queues or nodes (no attempt)", &[12]),
+            ]
+        );
+        assert_eq!(
+            problems,
+            vec![
+                pair("not a JSON record", &[9]),
+                pair("truncated JSON record", &[16]),
+                pair("unknown record type", &[8]),
+            ]
+        );
+        assert_eq!((history.lines.read, history.lines.used), (16, 11));
+        let summary = super::super::ObservedSummary::of(&history);
+        assert_eq!(
+            (
+                summary.attempts,
+                summary.connected_attempts,
+                summary.deferrals
+            ),
+            (7, 5, 4)
+        );
+        let replies: Vec<(&str, u64)> = summary
+            .deferrals_by_reply
+            .iter()
+            .map(|r| (r.reply.as_str(), r.count))
+            .collect();
+        assert_eq!(
+            replies,
+            vec![("400", 2), ("450 4.2.0", 1), ("451 4.7.500", 1)]
+        );
+        let latency = summary.latency_s.unwrap();
+        assert_eq!((latency.p50, latency.max), (2.0, 1830.0));
+        let o = summary.outcomes;
+        assert_eq!((o.delivered, o.bounced, o.expired, o.queued), (2, 1, 1, 1));
+    }
 }

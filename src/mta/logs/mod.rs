@@ -180,11 +180,6 @@ impl Clock {
         }
     }
 
-    /// The offset given for stamps without one (UTC if none was given).
-    pub fn default_offset(&self) -> i32 {
-        self.options.utc_offset.unwrap_or(0)
-    }
-
     /// A local time with the offset it was written with, or the caller's.
     pub fn local(&mut self, local: clock::Civil, offset: Option<i32>) -> Stamp {
         let offset = offset.unwrap_or_else(|| {
@@ -247,4 +242,43 @@ impl Clock {
         }
         zone_note(&self.options, self.zoneless, notes);
     }
+}
+
+/// One line per message for tests: id, recipient, arrival, how it was found, outcome, end,
+/// attempts, deferrals, attempts that connected, and `notice` for MTA notices.
+#[cfg(test)]
+pub(crate) fn brief(history: &History) -> Vec<String> {
+    history
+        .messages
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} {} {} {} {} a{} d{} c{}{}",
+                m.id,
+                m.recipient,
+                m.arrival,
+                m.arrival_source.as_str(),
+                m.outcome.as_str(),
+                m.end.map_or("-".to_string(), |e| e.to_string()),
+                m.attempts.len(),
+                m.deferrals(),
+                m.connected_attempts(),
+                if m.mta_notice { " notice" } else { "" }
+            )
+        })
+        .collect()
+}
+
+/// The line tally as (reason, first line numbers) pairs for tests: ignored, then problems.
+#[cfg(test)]
+pub(crate) fn tally(history: &History) -> (Vec<(String, Vec<u64>)>, Vec<(String, Vec<u64>)>) {
+    let pairs = |map: &std::collections::BTreeMap<String, LineCount>| {
+        map.iter()
+            .map(|(reason, count)| (reason.clone(), count.first_lines.clone()))
+            .collect()
+    };
+    (
+        pairs(&history.lines.ignored),
+        pairs(&history.lines.problems),
+    )
 }

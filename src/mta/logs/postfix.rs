@@ -379,7 +379,7 @@ fn strip_angles(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{ArrivalSource, YearRule};
+    use super::super::{ArrivalSource, ObservedSummary, YearRule};
     use super::*;
 
     fn options() -> ParseOptions {
@@ -518,5 +518,161 @@ Nov 31 17:29:29 mx1 postfix/qmgr[6]: 4F1A12C0F3B: removed
         assert_eq!(history.lines.ignored_total(), 3);
         assert_eq!(history.lines.problem_total(), 4);
         assert_eq!(history.lines.read, 7);
+    }
+
+    const FIXTURE: &str = include_str!("../../../tests/fixtures/logs/postfix-syslog.log");
+
+    #[test]
+    fn the_fixture_rolls_into_the_new_year_and_reads_exactly() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let expected = s(&[
+            "4D5E6F7081 d@example.com 2024-12-27T00:10:00Z derived expired 2025-01-01T00:10:01Z a1 d1 c0",
+            "1A2B3C4D5E b@example.net 2024-12-31T23:50:00Z logged delivered 2024-12-31T23:50:02Z a1 d0 c1",
+            "1A2B3C4D5E c@outlook.com 2024-12-31T23:50:00Z logged delivered 2025-01-01T00:05:12Z a3 d2 c2",
+            "2B3C4D5E6F nobody@example.com 2024-12-31T23:58:00Z logged bounced 2024-12-31T23:58:01Z a1 d0 c1",
+            "3C4D5E6F70 alerts@example.org 2024-12-31T23:58:01Z logged delivered 2024-12-31T23:58:02Z a1 d0 c1 notice",
+            "5E6F708192 e@greylist.example 2025-01-01T00:20:00Z logged queued - a1 d1 c1",
+        ]);
+        // The year given for the first line, or the file's end in January or March 2025: all
+        // place the first line in 2024.
+        for year in [
+            YearRule::FirstLine(2024),
+            YearRule::EndsBy {
+                year: 2025,
+                month: 1,
+            },
+            YearRule::EndsBy {
+                year: 2025,
+                month: 3,
+            },
+        ] {
+            let history = parse(
+                FIXTURE,
+                &ParseOptions {
+                    year,
+                    utc_offset: None,
+                },
+            );
+            assert_eq!(super::super::brief(&history), expected, "{year:?}");
+        }
+        let history = parse(FIXTURE, &options());
+        let (ignored, problems) = super::super::tally(&history);
+        let pair = |r: &str, l: &[u64]| (r.to_string(), l.to_vec());
+        assert_eq!(
+            ignored,
+            vec![
+                pair("NOQUEUE: rejected before it was queued", &[27]),
+                pair("SMTP server session line", &[1, 5]),
+                pair("not from Postfix (no postfix/… program tag)", &[28]),
+            ]
+        );
+        assert_eq!(
+            problems,
+            vec![
+                pair("delivery line without status=", &[29]),
+                pair("no timestamp at the start", &[30]),
+            ]
+        );
+        assert_eq!((history.lines.read, history.lines.used), (33, 27));
+        assert_eq!(
+            history.notes,
+            vec![
+                "32 stamp(s) had no year: the first line is taken to be in 2024 (given), with 1 roll-over(s) to the next year",
+                "32 line(s) had no UTC offset and were read as UTC; give --utc-offset (e.g. +01:00) for the log's local time",
+                "1 message(s) arrived before the log began; their arrival is worked out from later lines and they are not in arrivals.csv",
+            ]
+        );
+        let c = &history.messages[2];
+        assert_eq!(
+            c.attempts[1].tried,
+            vec![
+                "connect to outlook-com.olc.protection.outlook.com[52.101.8.1]:25: Connection refused"
+            ]
+        );
+        assert_eq!(c.attempts[0].code, Some(451));
+        assert_eq!(c.attempts[0].enhanced.as_deref(), Some("4.7.500"));
+        assert_eq!(c.latency_s(), Some(912.0));
+    }
+
+    #[test]
+    fn the_fixture_summarises_exactly() {
+        let summary = ObservedSummary::of(&parse(FIXTURE, &options()));
+        assert_eq!(summary.messages, 5);
+        assert_eq!(summary.mta_notices, 1);
+        assert_eq!(summary.arrivals_in_log, 4);
+        let o = summary.outcomes;
+        assert_eq!((o.delivered, o.bounced, o.expired, o.queued), (2, 1, 1, 1));
+        assert_eq!(
+            (
+                summary.attempts,
+                summary.connected_attempts,
+                summary.deferrals
+            ),
+            (7, 5, 4)
+        );
+        let replies: Vec<(&str, u64)> = summary
+            .deferrals_by_reply
+            .iter()
+            .map(|r| (r.reply.as_str(), r.count))
+            .collect();
+        assert_eq!(
+            replies,
+            vec![
+                ("4.4.1 (no reply)", 2),
+                ("450 4.2.0", 1),
+                ("451 4.7.500", 1)
+            ]
+        );
+        let latency = summary.latency_s.unwrap();
+        assert_eq!(
+            (
+                latency.count,
+                latency.p50,
+                latency.p90,
+                latency.p99,
+                latency.max
+            ),
+            (2, 2.0, 912.0, 912.0, 912.0)
+        );
+        let bins: Vec<(u64, u64)> = summary
+            .attempts_per_message
+            .iter()
+            .map(|b| (b.attempts, b.messages))
+            .collect();
+        assert_eq!(bins, vec![(1, 4), (3, 1)]);
+        let hours: Vec<(String, u64, u64)> = summary
+            .hourly
+            .iter()
+            .map(|h| (h.hour.to_string(), h.attempts, h.deferrals))
+            .collect();
+        assert_eq!(
+            hours,
+            vec![
+                ("2024-12-31T23:00:00Z".to_string(), 4, 2),
+                ("2025-01-01T00:00:00Z".to_string(), 3, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn postfix_own_maillog_file_stamps_are_zero_padded() {
+        let log = include_str!("../../../tests/fixtures/logs/postfix-maillog-file.log");
+        let history = parse(
+            log,
+            &ParseOptions {
+                year: YearRule::FirstLine(2024),
+                utc_offset: Some(3600),
+            },
+        );
+        assert_eq!(
+            super::super::brief(&history),
+            vec![
+                "6F70819203 f@example.net 2024-12-31T23:59:59+01:00 logged delivered 2025-01-01T00:00:01+01:00 a1 d0 c1"
+            ]
+        );
+        assert_eq!(
+            history.notes[1],
+            "4 line(s) had no UTC offset; placed at +01:00"
+        );
     }
 }
