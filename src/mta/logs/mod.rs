@@ -269,9 +269,13 @@ pub(crate) fn brief(history: &History) -> Vec<String> {
         .collect()
 }
 
+/// (reason, first line numbers) pairs.
+#[cfg(test)]
+pub(crate) type Reasons = Vec<(String, Vec<u64>)>;
+
 /// The line tally as (reason, first line numbers) pairs for tests: ignored, then problems.
 #[cfg(test)]
-pub(crate) fn tally(history: &History) -> (Vec<(String, Vec<u64>)>, Vec<(String, Vec<u64>)>) {
+pub(crate) fn tally(history: &History) -> (Reasons, Reasons) {
     let pairs = |map: &std::collections::BTreeMap<String, LineCount>| {
         map.iter()
             .map(|(reason, count)| (reason.clone(), count.first_lines.clone()))
