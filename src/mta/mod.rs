@@ -10,4 +10,5 @@
 //! Formats follow the real software where it disagrees with documentation; each parser's
 //! module docs name the source files it was checked against.
 
+pub mod config;
 pub mod logs;
