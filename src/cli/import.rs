@@ -56,9 +56,5 @@ pub fn import(args: ImportArgs) -> Result<(), CliError> {
             "{error}"
         ))
     })?;
-    print_stdout(&format!(
-        "{}// resolves to: {}\n",
-        imported.text,
-        imported.spec.describe()
-    ))
+    print_stdout(&imported.text)
 }

@@ -7,7 +7,7 @@
 //! as a problem (malformed or not understood) with its first line numbers. Nothing is fatal
 //! and nothing is dropped silently.
 //!
-//! From a history, [`write`] makes the arrivals CSV that mailsim's `Replay` traffic source
+//! From a history, [`write`](mod@write) makes the arrivals CSV that mailsim's `Replay` traffic source
 //! reads and the observed-outcome CSVs, and [`summary`] the observed summary (counts, latency
 //! percentiles, deferrals by reply, attempts per message, deferral rate per hour).
 //!
