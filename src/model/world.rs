@@ -29,7 +29,7 @@ use crate::retry::{Decision, Failure, MessageRetryState, Pending, RetryPolicy, n
 use crate::scenario::{QueueAlert, Scenario};
 
 use super::observe::{Happening, Observer, Tap};
-use super::receiver::{AttemptView, ReceiverState};
+use super::receiver::{Attempt, ReceiverState};
 use super::traffic::Source;
 use crate::domain::{Reply, ReplyClass, Reputation, Scope};
 
@@ -275,7 +275,7 @@ struct World<'a> {
     free_slots: Vec<u32>,
     senders: Vec<SenderState>,
     destinations: Destinations,
-    receivers: Vec<ReceiverState>,
+    receivers: Vec<ReceiverState<'a>>,
     /// Reputation class index of every sending IP, globally numbered.
     ip_reputation: Vec<usize>,
     sources: Vec<Source>,
@@ -598,15 +598,15 @@ impl<'a> World<'a> {
         let msg = &mut self.messages[message as usize];
         msg.attempts += 1;
         let (sender, receiver) = (msg.destination.sender(), msg.destination.receiver());
-        let view = AttemptView {
+        let attempt = Attempt {
+            now: self.now,
             ip,
             reputation: self.ip_reputation[ip],
             recipient_exists: msg.recipient_exists,
             sender,
             message: (message, msg.arrival),
         };
-        let receiver_spec = &self.scenario.receivers[receiver];
-        let reply = self.receivers[receiver].respond(receiver_spec, self.now, &view);
+        let reply = self.receivers[receiver].respond(&attempt);
         let connections = &self.scenario.senders[sender].connections;
         let duration = match reply {
             Reply::ConnectTimeout => connections.connect_timeout,
@@ -646,8 +646,7 @@ impl<'a> World<'a> {
         let (sender, receiver) = (destination.sender(), destination.receiver());
         if reply == Reply::Accepted {
             // An outage that began during the transaction drops it before the final reply.
-            let spec = &self.scenario.receivers[receiver];
-            if let Some(outage_reply) = self.receivers[receiver].outage_reply(spec, self.now) {
+            if let Some(outage_reply) = self.receivers[receiver].outage_reply(self.now) {
                 reply = outage_reply;
             }
         }
