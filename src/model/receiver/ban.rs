@@ -46,7 +46,7 @@ mod tests {
         let mut rule = rule(build, &scenario).expect("used");
         let mut rng = rng();
         let mut at = |m, ip| {
-            let attempt = super::super::Attempt {
+            let attempt = Attempt {
                 ip,
                 ..attempt(minutes(m))
             };

@@ -39,7 +39,7 @@ mod tests {
             Some(Reply::MxLookupFailed)
         );
         assert_eq!(rule.check(&attempt(minutes(120)), &mut rng), None);
-        let other_sender = super::super::Attempt {
+        let other_sender = Attempt {
             sender: 1,
             ..attempt(minutes(90))
         };

@@ -8,8 +8,8 @@ use crate::domain::{Reply, ReplyClass};
 use crate::engine::{RandomStream, SimDuration};
 use crate::scenario::Connections;
 
-use super::super::receiver::Attempt;
 use super::{Event, World};
+use crate::model::receiver::Attempt;
 
 impl World<'_> {
     /// Starts `message`'s next attempt from `ip` on a connection that has carried `uses`

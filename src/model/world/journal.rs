@@ -17,10 +17,10 @@
 use crate::domain::Reply;
 use crate::engine::SimTime;
 use crate::metrics::{Meta, Recorder};
+use crate::model::observe::{Happening, Tap};
+use crate::model::run::RunOutput;
 use crate::scenario::Scenario;
 
-use super::super::observe::{Happening, Tap};
-use super::super::run::RunOutput;
 use super::Message;
 
 /// The metrics recorder and the observer, fed together.

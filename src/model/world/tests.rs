@@ -23,7 +23,10 @@ fn arrivals_go_to_the_receivers_of_the_mix_and_reuse_freed_slots() {
     run_until(&mut world, SimTime(300_000));
     // One message a second, each done after one: the slab never holds more than a few.
     assert!(world.messages.len() <= 3, "{}", world.messages.len());
-    assert_eq!(world.events, 400, "an arrival and an attempt's end per message");
+    assert_eq!(
+        world.events, 400,
+        "an arrival and an attempt's end per message"
+    );
     drop(world);
     let arrivals: Vec<&Step> = watcher
         .steps
@@ -33,7 +36,10 @@ fn arrivals_go_to_the_receivers_of_the_mix_and_reuse_freed_slots() {
     assert_eq!(arrivals.len(), 200);
     let to_a = arrivals.iter().filter(|step| step.receiver == 0).count();
     assert!((70..130).contains(&to_a), "{to_a}");
-    assert_eq!(arrivals[199].message, 200, "numbered in order, whatever their slot");
+    assert_eq!(
+        arrivals[199].message, 200,
+        "numbered in order, whatever their slot"
+    );
 }
 
 #[test]
