@@ -114,8 +114,8 @@ fn run_files_are_byte_identical_for_the_same_seed() {
 }
 
 /// The queue depth chart of [`MICRO`] is pinned byte for byte. After an intended change to
-/// the charts, regenerate with `MAILSIM_UPDATE_SNAPSHOTS=1 cargo test --test charts` and
-/// look at the new file before committing it.
+/// the charts, regenerate with `MAILSIM_UPDATE_SNAPSHOTS=1 cargo test --test integration
+/// charts::` and look at the new file before committing it.
 #[test]
 fn queue_depth_svg_matches_the_pinned_snapshot() {
     let scenario = scenario::parse("micro-outage.ron", MICRO).unwrap();
