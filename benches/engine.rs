@@ -5,8 +5,8 @@
 //! - `engine/hold/*`: the classic hold model with 1 million and 10 million pending timers (pop
 //!   the earliest, push it again an exponential delay later), for the engine's radix heap, the
 //!   binary heap ordered by (time, sequence) that it replaced, and a calendar queue.
-//! - `campaign/*`: the throttled campaign end to end at 10k, 100k and 1M messages, and four
-//!   replications on one thread against two.
+//! - `campaign/*`: the throttled campaign end to end at 10k, 100k and 1M messages, issue 16's
+//!   retry queue at 240k messages, and four replications on one thread against two.
 //!
 //! Sizes beyond these (10 million messages, peak memory, the scaling table) come from the
 //! `scale` benchmark binary, which prints figures instead of looping; see `BENCHMARKS.md`.
@@ -19,7 +19,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mailsim::engine::{EventQueue, SimTime};
 use support::queues::{CalendarQueue, Pending, SequencedHeap, assert_same_order_as_reference};
-use support::{Delays, throttled_campaign};
+use support::{Delays, retry_queue, throttled_campaign};
 
 /// Runs `events` events of an M/M/1 queue (mean gap 1000 ms, mean service 900 ms) and returns
 /// the number of customers left, so that nothing is optimised away.
@@ -118,6 +118,12 @@ fn campaign(c: &mut Criterion) {
             b.iter(|| mailsim::model::simulate(&scenario, 0).expect("run succeeds"))
         });
     }
+    // Issue 16's retry queue at a tenth of its size (240k messages, about 2.7 M attempts).
+    let scenario = retry_queue(240_000);
+    group.throughput(Throughput::Elements(240_000));
+    group.bench_function(BenchmarkId::new("retry-queue", 240_000), |b| {
+        b.iter(|| mailsim::model::simulate(&scenario, 0).expect("run succeeds"))
+    });
     let scenario = throttled_campaign(100_000);
     group.throughput(Throughput::Elements(4 * 100_000));
     for threads in [1usize, 2] {

@@ -1,6 +1,7 @@
 //! Figures too large for criterion's loops: the hold model's speed and memory per pending event
-//! at 1 M and 10 M pending for each queue, the throttled campaign end to end at 10k to 10M messages (time,
-//! events per second, peak memory), and replications on one thread against two.
+//! at 1 M and 10 M pending for each queue, the throttled campaign end to end at 10k to 10M
+//! messages and issue 16's retry queue at 2.4 M (time, events per second, peak memory), and
+//! replications on one thread against two.
 //!
 //! `cargo bench --bench scale` prints every figure; each measurement runs in a child process of
 //! this binary so that its peak memory is its own. The child modes can be run directly:
@@ -8,8 +9,11 @@
 //! ```text
 //! target/release/deps/scale-* hold radix-heap 10000000     # or binary-heap, calendar-queue
 //! target/release/deps/scale-* campaign 10000000
+//! target/release/deps/scale-* retry-queue 2400000
 //! target/release/deps/scale-* replications 1000000 4 2
+//! target/release/deps/scale-* peer retry-queue 2400000 1     # one JSON line, for compare.py
 //! target/release/deps/scale-* scenario 1000000 > campaign-1m.ron   # for `mailsim run --stats`
+//! target/release/deps/scale-* retry-queue-scenario 2400000 > retry-queue.ron
 //! ```
 
 mod support;
@@ -21,8 +25,9 @@ use std::time::Instant;
 
 use mailsim::engine::EventQueue;
 use mailsim::metrics::peak_rss_bytes;
+use mailsim::scenario::Scenario;
 use support::queues::{CalendarQueue, Pending, SequencedHeap, assert_same_order_as_reference};
-use support::{Delays, throttled_campaign, throttled_campaign_text};
+use support::{Delays, retry_queue, retry_queue_text, throttled_campaign, throttled_campaign_text};
 
 /// The system allocator, counting allocations and reallocations so that the campaign figures can
 /// show that the event loop does not allocate per event.
@@ -69,10 +74,20 @@ fn main() {
             Some("calendar-queue") => hold(CalendarQueue::default(), number(2)),
             other => panic!("unknown queue {other:?}: radix-heap, binary-heap or calendar-queue"),
         },
-        Some("campaign") => campaign(number(1)),
+        Some("campaign") => campaign(throttled_campaign(number(1)), number(1)),
+        Some("retry-queue") => campaign(retry_queue(number(1)), number(1)),
+        Some("peer") => peer(
+            args.get(1).map_or("", String::as_str),
+            number(2),
+            number(3) as u32,
+        ),
         Some("replications") => replications(number(1), number(2) as u32, number(3) as usize),
         Some("scenario") => print!("{}", throttled_campaign_text(number(1))),
-        Some(other) => panic!("unknown mode {other}; use hold, campaign, replications or scenario"),
+        Some("retry-queue-scenario") => print!("{}", retry_queue_text(number(1))),
+        Some(other) => panic!(
+            "unknown mode {other}; use hold, campaign, retry-queue, replications, scenario or \
+             retry-queue-scenario"
+        ),
     }
 }
 
@@ -135,6 +150,11 @@ fn all_figures() {
     for (messages, runs) in [("10000", 3), ("100000", 3), ("1000000", 3), ("10000000", 2)] {
         println!("  {messages}: {}", best_of(runs, &["campaign", messages]));
     }
+    println!(
+        "\nissue 16's retry queue (2.4M Poisson messages, zero transaction time, 20 min retries): \
+         the same figures (best of 3)"
+    );
+    println!("  2400000: {}", best_of(3, &["retry-queue", "2400000"]));
     println!(
         "\nreplications of the 1M campaign: seconds for 4 replications, events, events/s, CPU \
          seconds used by the process (best of 3)"
@@ -226,9 +246,8 @@ fn hold(mut queue: impl Pending, pending: u64) {
     );
 }
 
-/// One run of the throttled campaign with `messages` messages.
-fn campaign(messages: u64) {
-    let scenario = throttled_campaign(messages);
+/// One run of `scenario`, a workload of `messages` messages.
+fn campaign(scenario: Scenario, messages: u64) {
     let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
     let started = Instant::now();
     let output = mailsim::model::simulate(&scenario, 0).expect("run succeeds");
@@ -244,6 +263,46 @@ fn campaign(messages: u64) {
         peak as f64 / (1024.0 * 1024.0),
         peak as f64 / peak_queued.max(1) as f64,
     );
+}
+
+/// One replication (`seed` − 1) of a workload (`campaign` or `retry-queue`) with `messages`
+/// messages, for `benches/peers/compare.py`: prints one JSON object like the SimPy peers' (the
+/// results the two must agree on, the events, and the simulation's wall and CPU time and the
+/// process's peak memory), so both sides time the simulation alone.
+fn peer(workload: &str, messages: u64, seed: u32) {
+    let scenario = match workload {
+        "campaign" => throttled_campaign(messages),
+        "retry-queue" => retry_queue(messages),
+        other => panic!("unknown workload {other:?}: campaign or retry-queue"),
+    };
+    let cpu_before = thread_cpu_seconds();
+    let started = Instant::now();
+    let output = mailsim::model::simulate(&scenario, seed.saturating_sub(1)).expect("run succeeds");
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = thread_cpu_seconds() - cpu_before;
+    let summary = &output.summary;
+    let mean_latency = summary.latency_s.as_ref().map_or(f64::NAN, |l| l.mean);
+    println!(
+        "{{\"arrived\": {}, \"delivered\": {}, \"bounced\": {}, \"expired\": {}, \"attempts\": {}, \
+         \"mean_latency_s\": {mean_latency}, \"events\": {}, \"wall_s\": {wall}, \"cpu_s\": {cpu}, \
+         \"peak_rss_mib\": {}}}",
+        summary.arrived,
+        summary.delivered,
+        summary.bounced,
+        summary.expired,
+        summary.attempts,
+        summary.events,
+        peak_rss_bytes().unwrap_or(0) as f64 / (1024.0 * 1024.0),
+    );
+}
+
+/// CPU time (user + system) this thread has used, in seconds, to the nanosecond where Linux
+/// says it (`/proc/thread-self/schedstat`); 0 elsewhere.
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
 }
 
 /// `count` replications of the campaign with `messages` messages on `threads` threads.

@@ -11,7 +11,7 @@ fixed retry interval with a give-up age (expires at the first failed attempt at 
 Each message is a SimPy process (arrive, wait for an attempt, retry after the interval); each open
 connection is a process that serves the waiting messages. Times are milliseconds, like mailsim.
 Prints one JSON object: the results, the number of events in mailsim's sense (arrivals, attempt
-ends and retry timers) and the wall time.
+ends and retry timers), the time of the simulation (wall and CPU) and the process's peak memory.
 """
 
 import argparse
@@ -19,6 +19,7 @@ import collections
 import json
 import math
 import random
+import resource
 import time
 
 import simpy
@@ -46,9 +47,11 @@ def main():
         lifetime_ms=2 * 86_400_000,
         horizon_ms=2 * 86_400_000,
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = simulate(params, args.seed)
     result["wall_s"] = time.perf_counter() - started
+    result["cpu_s"] = time.process_time() - cpu_started
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 

@@ -46,6 +46,49 @@ pub fn throttled_campaign_text(messages: u64) -> String {
     )
 }
 
+/// Issue 16's throttled retry queue with `messages` messages (2.4 M at full size): Poisson
+/// arrivals over 12 hours into a per-IP token bucket of 15 000/h (10 IPs at full size, scaled
+/// with the messages, so the throttle admits 150 000/h against 200 000/h arriving), a 2-hour
+/// outage from 4 h to 6 h that refuses every connection, zero transaction time, unlimited
+/// connections and fixed 20-minute retries. At full size about 27 M attempts, and close to
+/// 0.9 M messages waiting for their retry at the peak (12 h); drained after about 18 h.
+/// `benches/peers/simpy_retry_queue.py` is the same model in SimPy.
+pub fn retry_queue_text(messages: u64) -> String {
+    let scale = messages as f64 / 2_400_000.0;
+    let ips = (10.0 * scale).round().max(1.0);
+    let rate = messages as f64 / 12.0;
+    format!(
+        r#"(
+    name: "retry-queue-{messages}",
+    description: "{messages} Poisson messages over 12h into a per-IP throttle with a 2h outage; fixed 20m retries, zero transaction time, unlimited connections",
+    run: (horizon: "3d", sample_every: "5m", seed: 1),
+    senders: [
+        (
+            name: "esp",
+            ips: [(count: {ips}, reputation: Good, first_address: "10.0.0.1")],
+            traffic: [Poisson(rate: "{rate}/h", end: "12h")],
+            recipients: (mix: {{"o365": 1.0}}, invalid_share: 0.01),
+            connections: (per_destination: "unlimited", transaction_time: Fixed("0s")),
+            retry: Fixed(interval: "20m", lifetime: "2d"),
+        ),
+    ],
+    receivers: {{
+        "o365": (
+            throttle: (rate: "15000/h", burst: 500),
+            outages: [(start: "4h", end: "6h", kind: Refused)],
+        ),
+    }},
+)
+"#
+    )
+}
+
+/// Issue 16's retry queue with `messages` messages, parsed and validated.
+pub fn retry_queue(messages: u64) -> Scenario {
+    mailsim::scenario::parse("retry-queue", &retry_queue_text(messages))
+        .expect("the generated scenario is valid")
+}
+
 /// The throttled campaign with `messages` messages, parsed and validated.
 pub fn throttled_campaign(messages: u64) -> Scenario {
     let text = throttled_campaign_text(messages);
