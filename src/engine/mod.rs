@@ -15,11 +15,13 @@
 //!   purpose never shifts the numbers another purpose sees.
 
 mod hint;
+mod lanes;
 mod queue;
 mod rng;
 mod time;
 
 pub use hint::prefetch;
+pub use lanes::LaneQueue;
 pub use queue::EventQueue;
 pub use rng::RandomStream;
 pub use time::{SimDuration, SimTime};

@@ -39,7 +39,7 @@ mod testing;
 use std::sync::atomic::Ordering;
 
 use crate::domain::{Reply, Reputation};
-use crate::engine::{EventQueue, RandomStream, SimTime, prefetch};
+use crate::engine::{LaneQueue, RandomStream, SimTime, prefetch};
 use crate::metrics::Meta;
 use crate::retry::MessageRetryState;
 use crate::scenario::Scenario;
@@ -90,7 +90,7 @@ pub(super) struct World<'a> {
     scenario: &'a Scenario,
     replication: u32,
     now: SimTime,
-    queue: EventQueue<Event>,
+    queue: LaneQueue<Event>,
     /// The slab of messages; a message is named by its slot.
     messages: Vec<Message>,
     free_slots: Vec<u32>,
@@ -144,7 +144,7 @@ impl<'a> World<'a> {
             scenario,
             replication,
             now: SimTime::ZERO,
-            queue: EventQueue::new(),
+            queue: LaneQueue::new(),
             messages: Vec::new(),
             free_slots: Vec::new(),
             senders,
