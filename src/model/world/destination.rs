@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
 
 /// One sender's mail to one receiver. Two indices side by side rather than one packed number,
-/// at no cost in size (a message record stays 40 bytes).
+/// at no cost in size (a message record stays 24 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct DestinationId {
     sender: u32,

@@ -229,12 +229,10 @@ mod tests {
     use super::super::{DestinationId, Message};
     use super::*;
     use crate::model::Step;
-    use crate::retry::MessageRetryState;
 
     fn message() -> Message {
         Message {
             arrival: SimTime(100),
-            retry_state: MessageRetryState::default(),
             destination: DestinationId::new(0, 1),
             attempts: 1,
             recipient_exists: true,

@@ -6,7 +6,7 @@
 use crate::domain::Reply;
 use crate::engine::{RandomStream, SimDuration, SimTime};
 use crate::retry::admission::{self, Verdict};
-use crate::retry::{Decision, Failure, Pending, RetryPolicy, notice_due};
+use crate::retry::{Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due};
 use crate::scenario::{QueueAlert, Sender};
 
 use super::{Event, World};
@@ -52,6 +52,41 @@ impl SenderState {
     }
 }
 
+/// The retry policies' per-message state ([`MessageRetryState`]), by message slot, beside the
+/// message slab rather than in it. A slot holds a state only from the first time a policy
+/// changes it from the default; with a policy that keeps none (most of them) the table stays
+/// empty and costs nothing.
+#[derive(Debug, Default)]
+pub(super) struct RetryStates(Vec<MessageRetryState>);
+
+impl RetryStates {
+    /// The state of the message in `slot`.
+    #[inline]
+    pub fn get(&self, slot: u32) -> MessageRetryState {
+        self.0.get(slot as usize).copied().unwrap_or_default()
+    }
+
+    /// Sets the state of the message in `slot`.
+    #[inline]
+    pub fn set(&mut self, slot: u32, state: MessageRetryState) {
+        let slot = slot as usize;
+        if let Some(kept) = self.0.get_mut(slot) {
+            *kept = state;
+        } else if state != MessageRetryState::default() {
+            self.0.resize(slot + 1, MessageRetryState::default());
+            self.0[slot] = state;
+        }
+    }
+
+    /// A new message takes `slot`: it starts from the default state.
+    #[inline]
+    pub fn reset(&mut self, slot: u32) {
+        if let Some(kept) = self.0.get_mut(slot as usize) {
+            *kept = MessageRetryState::default();
+        }
+    }
+}
+
 impl World<'_> {
     /// Asks the policy whether `message` may start an attempt now and carries out any other
     /// answer. Returns whether to proceed.
@@ -68,7 +103,10 @@ impl World<'_> {
             destination: receiver,
         };
         let policy = self.senders[sender].policy.as_mut();
-        match admission::admit(policy, &pending, &mut msg.retry_state, &mut msg.reserved) {
+        let mut retry_state = self.retry_states.get(message);
+        let verdict = admission::admit(policy, &pending, &mut retry_state, &mut msg.reserved);
+        self.retry_states.set(message, retry_state);
+        match verdict {
             Verdict::Proceed => return true,
             Verdict::Defer(reply) => self.deferred(message, sender, receiver, reply),
             Verdict::WaitUntil(at) => self.wait_until(message, sender, at),
@@ -109,10 +147,11 @@ impl World<'_> {
             destination: receiver,
         };
         let state = &mut self.senders[sender];
-        let decision =
-            state
-                .policy
-                .on_failure(&failure, &mut msg.retry_state, &mut state.retry_rng);
+        let mut retry_state = self.retry_states.get(message);
+        let decision = state
+            .policy
+            .on_failure(&failure, &mut retry_state, &mut state.retry_rng);
+        self.retry_states.set(message, retry_state);
         match decision {
             Decision::GiveUp => {
                 self.journal.expired(self.now, message, msg);
@@ -199,6 +238,22 @@ mod tests {
             ),
             &format!(r#""r": (outages: [(start: "0s", end: "{refusal}", kind: Refused)])"#),
         )
+    }
+
+    #[test]
+    fn retry_states_stay_empty_until_a_policy_keeps_one() {
+        let mut states = RetryStates::default();
+        states.set(5, MessageRetryState::default());
+        states.reset(5);
+        assert!(states.0.is_empty(), "a default state takes no room");
+        assert_eq!(states.get(5), MessageRetryState::default());
+        states.set(3, MessageRetryState(7, 9));
+        assert_eq!(states.get(3), MessageRetryState(7, 9));
+        assert_eq!(states.get(2), MessageRetryState::default());
+        assert_eq!(states.get(4), MessageRetryState::default());
+        // A new message in slot 3 starts again from the default.
+        states.reset(3);
+        assert_eq!(states.get(3), MessageRetryState::default());
     }
 
     #[test]
