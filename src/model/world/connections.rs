@@ -51,7 +51,10 @@ impl World<'_> {
         let state = &mut self.senders[sender];
         let ip_count = self.scenario.senders[sender].ips.len();
         let ip = state.first_ip + state.next_ip;
-        state.next_ip = (state.next_ip + 1) % ip_count;
+        state.next_ip += 1;
+        if state.next_ip == ip_count {
+            state.next_ip = 0;
+        }
         let connect_time = self.scenario.senders[sender].connections.connect_time;
         self.start_attempt(message, ip, 1, connect_time);
     }

@@ -9,6 +9,7 @@ use crate::retry::admission::{self, Verdict};
 use crate::retry::{Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due};
 use crate::scenario::{QueueAlert, Sender};
 
+use super::attempt::TransactionTime;
 use super::{Event, World};
 
 /// A sender's running state: its policy, its IPs' rotation, its retry queue's length and its
@@ -25,6 +26,8 @@ pub(super) struct SenderState {
     pub waiting_retry: u64,
     alert_active: bool,
     pub recipients_rng: RandomStream,
+    /// The sender's transaction-time distribution, ready to draw from `service_rng`.
+    pub transaction_time: TransactionTime,
     pub service_rng: RandomStream,
     retry_rng: RandomStream,
 }
@@ -46,6 +49,7 @@ impl SenderState {
             waiting_retry: 0,
             alert_active: false,
             recipients_rng: stream(format!("recipients/{}", spec.name)),
+            transaction_time: TransactionTime::new(&spec.connections.transaction_time),
             service_rng: stream(format!("service/{}", spec.name)),
             retry_rng: stream(format!("retry/{}", spec.name)),
         }
