@@ -126,7 +126,7 @@ impl Reply {
     }
 
     /// The enhanced status code (RFC 3463).
-    pub fn enhanced(self) -> &'static str {
+    pub const fn enhanced(self) -> &'static str {
         match self {
             Reply::Accepted => "2.0.0",
             Reply::ServerBusy | Reply::AccessDenied => "4.7.500",
@@ -203,13 +203,23 @@ impl Reply {
         }
     }
 
-    /// Delivered, try again, or bounce.
+    /// Delivered, try again, or bounce: the first digit of the enhanced code. Looked up in a
+    /// table worked out at compile time, since the model asks several times per attempt.
     pub fn class(self) -> ReplyClass {
-        match self.enhanced().as_bytes()[0] {
-            b'2' => ReplyClass::Accepted,
-            b'5' => ReplyClass::Permanent,
-            _ => ReplyClass::Temporary,
-        }
+        const CLASSES: [ReplyClass; Reply::ALL.len()] = {
+            let mut classes = [ReplyClass::Temporary; Reply::ALL.len()];
+            let mut i = 0;
+            while i < classes.len() {
+                classes[i] = match Reply::ALL[i].enhanced().as_bytes()[0] {
+                    b'2' => ReplyClass::Accepted,
+                    b'5' => ReplyClass::Permanent,
+                    _ => ReplyClass::Temporary,
+                };
+                i += 1;
+            }
+            classes
+        };
+        CLASSES[self.index()]
     }
 }
 

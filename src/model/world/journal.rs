@@ -26,6 +26,8 @@ use super::Message;
 /// The metrics recorder and the observer, fed together.
 pub(super) struct Journal<'a> {
     recorder: Recorder,
+    /// The instant the recorder was last advanced to (it starts at zero).
+    clock: SimTime,
     /// The observer, if any; checked at each step of a message's journey.
     tap: Option<Tap<'a>>,
 }
@@ -38,7 +40,11 @@ impl<'a> Journal<'a> {
             SimTime(scenario.run.warmup.as_millis()),
         );
         recorder.track_deliverability(scenario.receivers.len(), ips);
-        Journal { recorder, tap }
+        Journal {
+            recorder,
+            clock: SimTime::ZERO,
+            tap,
+        }
     }
 
     /// Tells the observer, if there is one, that `what` happened to the message in `slot`.
@@ -56,10 +62,14 @@ impl<'a> Journal<'a> {
         }
     }
 
-    /// Time moves on to `time` (before an event at `time` is handled).
+    /// Time moves on to `time` (before an event at `time` is handled). Several events at one
+    /// instant advance the recorder once: again to the same instant would change nothing.
     #[inline]
     pub fn advance_to(&mut self, time: SimTime) {
-        self.recorder.advance_to(time);
+        if time != self.clock {
+            self.clock = time;
+            self.recorder.advance_to(time);
+        }
     }
 
     /// The run ends at `end`.

@@ -31,7 +31,7 @@ impl Observer for Watcher {
 
 /// Handles every event due at or before `until`.
 pub fn run_until(world: &mut World, until: SimTime) {
-    while let Some(time) = world.queue.peek_time() {
+    while let Some(time) = world.next_time() {
         if time > until {
             break;
         }
