@@ -121,9 +121,7 @@ mod tests {
         let mut stream = RandomStream::new(42, 0, "arrivals");
         let exponential: Vec<u64> = (0..3).map(|_| stream.exponential(60.0).to_bits()).collect();
         let mut stream = RandomStream::new(42, 0, "service");
-        let normal: Vec<u64> = (0..3)
-            .map(|_| stream.standard_normal().to_bits())
-            .collect();
+        let normal: Vec<u64> = (0..3).map(|_| stream.standard_normal().to_bits()).collect();
         assert_eq!(
             (exponential, normal),
             (GOLDEN_EXPONENTIAL_60.to_vec(), GOLDEN_NORMAL.to_vec())
