@@ -11,6 +11,7 @@ mod study;
 mod sweep;
 mod trace;
 mod validate;
+mod version;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 /// Simulate how email senders defer and retry when receivers throttle, fail or reject mail.
 #[derive(Debug, Parser)]
-#[command(name = "mailsim", version, about, long_about = None)]
+#[command(name = "mailsim", version = version::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
