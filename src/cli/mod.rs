@@ -2,7 +2,9 @@
 //! glues the library together; the simulation itself is in the library.
 
 mod compare;
+mod completions;
 mod limits;
+mod man;
 mod merge;
 mod policies;
 mod run;
@@ -53,6 +55,10 @@ enum Command {
     /// Follow one message through a scenario (arrival, waits, every attempt with its exact
     /// reply, the policy's decisions, notices, the end), or write every step as JSON lines.
     Trace(trace::TraceArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) on stdout, or write one per subcommand with --out-dir.
+    Man(man::ManArgs),
 }
 
 /// An error on its way to the user, with the exit code it deserves.
@@ -124,6 +130,8 @@ pub fn main() -> Result<(), CliError> {
         Command::Policies(args) => policies::policies(args),
         Command::Schedule(args) => schedule::schedule(args),
         Command::Trace(args) => trace::trace(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => man::man(args),
     }
 }
 
