@@ -18,6 +18,9 @@ fn main() {
     println!("cargo:rerun-if-env-changed=MAILSIM_BUILD_COMMIT");
 
     let vcs_info = std::fs::read_to_string(manifest_dir.join(".cargo_vcs_info.json")).ok();
+    if vcs_info.is_some() {
+        println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
+    }
     let git = if vcs_info.is_some() {
         None
     } else {
