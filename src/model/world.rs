@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use thiserror::Error;
 
 use crate::engine::{EventQueue, RandomStream, SimDuration, SimTime, prefetch};
-use crate::metrics::{Deliverability, LatencyDistribution, Meta, Recorder, Sample, Summary};
+use crate::metrics::{Deliverability, LatencyDistribution, Meta, Recorder, Summary, TimeSeries};
 use crate::retry::admission::{self, Verdict};
 use crate::retry::{Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due};
 use crate::scenario::{QueueAlert, Scenario};
@@ -38,8 +38,8 @@ use crate::domain::{Reply, ReplyClass, Reputation, Scope};
 pub struct RunOutput {
     /// End-of-run figures.
     pub summary: Summary,
-    /// The time series, one row per sample instant.
-    pub samples: Vec<Sample>,
+    /// The time series, one row per sample instant, with its sampling interval.
+    pub samples: TimeSeries,
     /// The latency distribution of delivered messages (for charts).
     pub latency: LatencyDistribution,
     /// Attempt outcomes per receiver and sending IP, and per receiver over time.
@@ -148,7 +148,7 @@ fn finish(mut world: World, control: RunControl) -> Result<RunOutput, SimError> 
     let summary = world.metrics.summarize(meta, end, world.events);
     Ok(RunOutput {
         summary,
-        samples: world.metrics.samples().to_vec(),
+        samples: world.metrics.take_time_series(),
         latency: world.metrics.latency_distribution(),
         deliverability: world.metrics.take_deliverability(),
     })

@@ -10,7 +10,7 @@ use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
 use crate::domain::Reply;
 use crate::engine::SimDuration;
-use crate::metrics::Sample;
+use crate::metrics::{Sample, TimeSeries};
 use crate::report::deferral_codes;
 
 /// A named, coloured series of `(time, value)` points.
@@ -19,10 +19,11 @@ type Series = (String, RGBColor, Vec<(f64, f64)>);
 /// The samples to take rates between. A last interval shorter than half the sample interval
 /// (the run ended just after a grid point) is merged into the one before it, so that a few
 /// events in a few seconds do not show as a spike.
-pub(super) fn rate_samples(samples: &[Sample], every: SimDuration) -> Vec<Sample> {
-    let mut kept = samples.to_vec();
+pub(super) fn rate_samples(series: &TimeSeries) -> Vec<Sample> {
+    let mut kept = series.to_vec();
     let n = kept.len();
-    if n >= 3 && (kept[n - 1].time - kept[n - 2].time).as_millis() * 2 < every.as_millis() {
+    let every = series.every().as_millis();
+    if n >= 3 && (kept[n - 1].time - kept[n - 2].time).as_millis() * 2 < every {
         kept.remove(n - 2);
     }
     kept
@@ -54,12 +55,9 @@ fn line_legend<T>(
     legend
 }
 
-/// The y-axis description of an hourly rate chart.
-fn rate_axis_label(view: &RunView, what: &str) -> String {
-    format!(
-        "{what} per hour ({} averages)",
-        view.scenario.run.sample_every
-    )
+/// The y-axis description of an hourly rate chart averaged over sample intervals of `every`.
+pub(super) fn rate_axis_label(what: &str, every: SimDuration) -> String {
+    format!("{what} per hour ({every} averages)")
 }
 
 /// Draws attempts, deliveries and deferrals per hour over time.
@@ -71,7 +69,7 @@ where
     DB::ErrorType: 'static,
 {
     let (samples, axis, windows) = style::timeline(view);
-    let rated = rate_samples(samples, view.scenario.run.sample_every);
+    let rated = rate_samples(&view.output.samples);
     let series: [Series; 3] = [
         (
             "attempts".into(),
@@ -98,7 +96,7 @@ where
         .iter()
         .flat_map(|(_, _, points)| points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    let y_desc = rate_axis_label(view, "events");
+    let y_desc = rate_axis_label("events", view.output.samples.every());
     let mut chart = style::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
     // Attempts often equal deliveries (or deferrals): drawn first and wider, the attempts
     // line shows around the line on top of it instead of disappearing.
@@ -142,7 +140,7 @@ where
     DB::ErrorType: 'static,
 {
     let (samples, axis, windows) = style::timeline(view);
-    let rated = rate_samples(samples, view.scenario.run.sample_every);
+    let rated = rate_samples(&view.output.samples);
     let total = samples
         .last()
         .map_or([0; Reply::ALL.len()], |s| s.deferrals_by_reply);
@@ -198,7 +196,7 @@ where
     let peak = layers.last().map_or(0.0, |(_, _, points)| {
         points.iter().map(|p| p.1).fold(0.0, f64::max)
     });
-    let y_desc = rate_axis_label(view, "deferrals");
+    let y_desc = rate_axis_label("deferrals", view.output.samples.every());
     let mut chart = style::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
     // Top layer first, so each lower layer paints over the part of it that is its own.
     for (_, color, points) in layers.into_iter().rev() {
@@ -263,7 +261,7 @@ where
     }
     let y_desc = format!(
         "deferral rate, % ({} intervals)",
-        view.scenario.run.sample_every
+        view.output.samples.every()
     );
     let mut chart = style::time_chart(&area, &axis, &windows, 100.0, &y_desc)?;
     for (_, color, steps) in series {
@@ -285,4 +283,51 @@ where
     }
     style::label_outages(&mut chart, &windows)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
+
+    fn series(every_s: u64, times_s: &[u64]) -> TimeSeries {
+        let mut recorder = crate::metrics::Recorder::new(SimDuration::from_secs(every_s));
+        let end = SimTime(times_s.last().copied().unwrap_or(0) * 1000);
+        recorder.finish(end);
+        let series = recorder.take_time_series();
+        let times: Vec<u64> = series.iter().map(|s| s.time.as_millis() / 1000).collect();
+        assert_eq!(times, times_s, "the grid the test means");
+        series
+    }
+
+    #[test]
+    fn a_short_last_interval_merges_into_the_one_before() {
+        // The run ended 5 s after a grid point: less than half of the 60 s interval.
+        let kept: Vec<u64> = rate_samples(&series(60, &[0, 60, 120, 125]))
+            .iter()
+            .map(|s| s.time.as_millis() / 1000)
+            .collect();
+        assert_eq!(kept, vec![0, 60, 125]);
+        // Half the interval or more stays an interval of its own.
+        assert_eq!(rate_samples(&series(60, &[0, 60, 120, 150])).len(), 4);
+        assert_eq!(rate_samples(&series(60, &[0, 5])).len(), 2);
+    }
+
+    #[test]
+    fn rates_are_per_hour_over_each_interval() {
+        let samples = [0, 1800, 3600].map(|s| Sample {
+            time: SimTime(s * 1000),
+            attempts: s / 60,
+            ..Sample::default()
+        });
+        let steps = hourly_steps(&samples, |s| s.attempts);
+        assert_eq!(
+            steps,
+            vec![(0.0, 60.0), (1800.0, 60.0), (1800.0, 60.0), (3600.0, 60.0)]
+        );
+        assert_eq!(
+            rate_axis_label("events", SimDuration::from_secs(900)),
+            "events per hour (15m averages)"
+        );
+    }
 }

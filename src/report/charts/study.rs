@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::latency::{at_least_a_decade, cdf_axes};
-use super::load::{hourly_steps, rate_samples};
+use super::load::{hourly_steps, rate_axis_label, rate_samples};
 use super::style::{self, Axes, Swatch, TimeAxis};
 use super::{DrawResult, Drawing, RunView};
 use crate::model::RunOutput;
@@ -120,10 +120,12 @@ where
     let (title, y_desc) = if load {
         (
             format!("Receiver load by policy · {scenario}"),
-            format!(
-                "attempts per hour ({} averages)",
-                view.scenario.run.sample_every
-            ),
+            // Every policy is sampled on the same grid: the scenario's.
+            view.outputs
+                .first()
+                .map_or("attempts per hour".to_string(), |o| {
+                    rate_axis_label("attempts", o.samples.every())
+                }),
         )
     } else {
         (
@@ -161,7 +163,7 @@ where
         .iter()
         .map(|output| {
             if load {
-                let rated = rate_samples(&output.samples, view.scenario.run.sample_every);
+                let rated = rate_samples(&output.samples);
                 hourly_steps(&rated, |s| s.attempts)
             } else {
                 output
