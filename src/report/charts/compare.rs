@@ -5,11 +5,13 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axes::{self, Axes, TimeAxis};
 use super::chart_list::chart_list;
 use super::latency::{at_least_a_decade, cdf_axes};
 use super::load::{hourly_steps, rate_axis_label, rate_samples};
-use super::style::{self, Axes, Swatch, TimeAxis};
-use super::{DrawResult, Drawing, RunView};
+use super::outages;
+use super::style::{self, Swatch};
+use super::{DrawResult, Drawing};
 use crate::model::RunOutput;
 use crate::report::StudyReport;
 use crate::scenario::Scenario;
@@ -162,18 +164,9 @@ where
         .map(|s| s.time.as_secs_f64())
         .fold(0.0, f64::max);
     let axis = TimeAxis::new(end_s);
-    let windows = match view.outputs.first() {
-        Some(output) => style::outage_windows(
-            &RunView {
-                scenario: view.scenario,
-                output,
-            },
-            axis.end_s,
-        ),
-        None => Vec::new(),
-    };
+    let windows = outages::windows(view.scenario, axis.end_s);
     let mut legend = policy_legend(view);
-    legend.extend(style::outage_legend(&windows));
+    legend.extend(outages::legend(&windows));
     let area = style::frame(
         root,
         &over_time.chart.full_title(view),
@@ -183,11 +176,11 @@ where
     let lines: Vec<Vec<(f64, f64)>> = view.outputs.iter().map(over_time.line).collect();
     let peak = lines.iter().flatten().map(|p| p.1).fold(0.0, f64::max);
     let top = style::headroom(peak);
-    let mut chart = style::time_chart(&area, &axis, &windows, top, &over_time.y_desc)?;
+    let mut chart = axes::time_chart(&area, &axis, &windows, top, &over_time.y_desc)?;
     for (i, line) in lines.into_iter().enumerate() {
         chart.draw_series(LineSeries::new(line, color(i).stroke_width(2)))?;
     }
-    style::label_outages(&mut chart, &windows)?;
+    outages::label(&mut chart, &windows)?;
     Ok(())
 }
 
@@ -229,7 +222,7 @@ where
         );
     }
     let (low, high) = at_least_a_decade(first, last);
-    let mut chart = style::chart(&area, cdf_axes(low, high))?;
+    let mut chart = axes::chart(&area, cdf_axes(low, high))?;
     for (i, output) in view.outputs.iter().enumerate() {
         let points: Vec<(f64, f64)> = output
             .latency
@@ -244,7 +237,7 @@ where
 
 /// Draws a bar from 0 to `mean` at `x ± width/2` with a whisker from `low` to `high`.
 fn bar_with_whisker<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, style::Coord>,
+    chart: &mut ChartContext<'_, DB, axes::Coord>,
     x: f64,
     width: f64,
     (mean, low, high): (f64, f64, f64),
@@ -344,7 +337,7 @@ where
         y_desc: "share of arrived messages, %",
         y_label: &|y| format!("{y:.places$}%"),
     };
-    let mut chart = style::chart(&area, axes)?;
+    let mut chart = axes::chart(&area, axes)?;
     for cell in 0..labels.len() {
         for (k, (_, _, fill)) in RATES.iter().enumerate() {
             if let Some(figure) = figures(cell, k) {

@@ -6,6 +6,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axes;
+use super::outages;
 use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
 use crate::domain::Reply;
@@ -45,13 +47,13 @@ pub(super) fn hourly_steps(samples: &[Sample], count: impl Fn(&Sample) -> u64) -
 /// The legend of a line chart: one line per named series, then the outage shading.
 fn line_legend<T>(
     series: &[(String, RGBColor, T)],
-    windows: &[style::Window],
+    windows: &[outages::Window],
 ) -> Vec<(Swatch, String)> {
     let mut legend: Vec<(Swatch, String)> = series
         .iter()
         .map(|(label, color, _)| (Swatch::Line(*color), label.clone()))
         .collect();
-    legend.extend(style::outage_legend(windows));
+    legend.extend(outages::legend(windows));
     legend
 }
 
@@ -68,8 +70,8 @@ pub fn receiver_load<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (samples, axis, windows) = style::timeline(view);
-    let rated = rate_samples(&view.output.samples);
+    let (samples, axis, windows) = axes::timeline(view);
+    let rated = rate_samples(samples);
     let series: [Series; 3] = [
         (
             "attempts".into(),
@@ -96,15 +98,15 @@ where
         .iter()
         .flat_map(|(_, _, points)| points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    let y_desc = rate_axis_label("events", view.output.samples.every());
-    let mut chart = style::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
+    let y_desc = rate_axis_label("events", samples.every());
+    let mut chart = axes::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
     // Attempts often equal deliveries (or deferrals): drawn first and wider, the attempts
     // line shows around the line on top of it instead of disappearing.
     for (i, (_, color, points)) in series.into_iter().enumerate() {
         let width = if i == 0 { 6 } else { 2 };
         chart.draw_series(LineSeries::new(points, color.stroke_width(width)))?;
     }
-    style::label_outages(&mut chart, &windows)?;
+    outages::label(&mut chart, &windows)?;
     Ok(())
 }
 
@@ -139,8 +141,8 @@ pub fn deferrals_by_reason<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (samples, axis, windows) = style::timeline(view);
-    let rated = rate_samples(&view.output.samples);
+    let (samples, axis, windows) = axes::timeline(view);
+    let rated = rate_samples(samples);
     let total = samples
         .last()
         .map_or([0; Reply::ALL.len()], |s| s.deferrals_by_reply);
@@ -174,7 +176,7 @@ where
         .iter()
         .map(|(label, color, _)| (Swatch::Fill(style::light(*color, 0.25)), label.clone()))
         .collect();
-    legend.extend(style::outage_legend(&windows));
+    legend.extend(outages::legend(&windows));
     let area = style::frame(
         root,
         &Chart::DeferralsByReason.full_title(view),
@@ -196,8 +198,8 @@ where
     let peak = layers.last().map_or(0.0, |(_, _, points)| {
         points.iter().map(|p| p.1).fold(0.0, f64::max)
     });
-    let y_desc = rate_axis_label("deferrals", view.output.samples.every());
-    let mut chart = style::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
+    let y_desc = rate_axis_label("deferrals", samples.every());
+    let mut chart = axes::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
     // Top layer first, so each lower layer paints over the part of it that is its own.
     for (_, color, points) in layers.into_iter().rev() {
         chart.draw_series(
@@ -205,7 +207,7 @@ where
                 .border_style(color.stroke_width(1)),
         )?;
     }
-    style::label_outages(&mut chart, &windows)?;
+    outages::label(&mut chart, &windows)?;
     Ok(())
 }
 
@@ -222,7 +224,7 @@ pub fn deferral_rate<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (samples, axis, windows) = style::timeline(view);
+    let (samples, axis, windows) = axes::timeline(view);
     let deliverability = &view.output.deliverability;
     let receivers = deliverability
         .receivers()
@@ -259,11 +261,8 @@ where
     if series.iter().all(|(_, _, steps)| steps.is_empty()) {
         return style::note(&area, &["No attempts were made."]);
     }
-    let y_desc = format!(
-        "deferral rate, % ({} intervals)",
-        view.output.samples.every()
-    );
-    let mut chart = style::time_chart(&area, &axis, &windows, 100.0, &y_desc)?;
+    let y_desc = format!("deferral rate, % ({} intervals)", samples.every());
+    let mut chart = axes::time_chart(&area, &axis, &windows, 100.0, &y_desc)?;
     for (_, color, steps) in series {
         // One path per run of consecutive intervals with attempts, so gaps stay blank.
         let mut path: Vec<(f64, f64)> = Vec::new();
@@ -281,7 +280,7 @@ where
             color.stroke_width(2),
         )))?;
     }
-    style::label_outages(&mut chart, &windows)?;
+    outages::label(&mut chart, &windows)?;
     Ok(())
 }
 

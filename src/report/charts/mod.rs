@@ -9,10 +9,12 @@
 //! The data come from the run output only: the sampled time series, the summary and the
 //! latency distribution; nothing here re-runs or changes the simulation.
 
+mod axes;
 mod chart_list;
 mod compare;
 mod latency;
 mod load;
+mod outages;
 mod outcome;
 mod queue;
 mod render;

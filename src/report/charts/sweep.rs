@@ -5,8 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::axes::{self, Axes};
 use super::compare::color;
-use super::style::{self, Axes, Swatch};
+use super::style::{self, Swatch};
 use super::{DrawResult, Drawing};
 use crate::report::{StudyReport, human};
 use crate::study::metric_index;
@@ -151,7 +152,7 @@ where
         y_desc: view.metric,
         y_label: &|y| human(*y),
     };
-    let mut chart = style::chart(&area, axes)?;
+    let mut chart = axes::chart(&area, axes)?;
     for (i, line) in lines.iter().enumerate() {
         draw_line(&mut chart, report, m, line, &x.xs, color(i))?;
     }
@@ -163,7 +164,7 @@ where
 
 /// Draws the means along one line, each with its interval as a whisker.
 fn draw_line<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, style::Coord>,
+    chart: &mut ChartContext<'_, DB, axes::Coord>,
     report: &StudyReport,
     m: usize,
     line: &[usize],
@@ -196,7 +197,7 @@ where
 
 /// Draws the target as a dashed line and circles the point where each line meets it.
 fn draw_target<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, style::Coord>,
+    chart: &mut ChartContext<'_, DB, axes::Coord>,
     report: &StudyReport,
     m: usize,
     lines: &[Vec<usize>],
