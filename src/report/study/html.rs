@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::markdown::study_markdown;
 use super::text::{conclusions, intro};
 use super::{StudyReport, human};
-use crate::report::html::{STYLE, escape};
+use crate::report::html::{escape, meta_section, page_end, page_start};
 
 /// One chart of a study report: file name, caption and SVG.
 pub struct StudyChart {
@@ -24,10 +24,7 @@ pub fn study_html(report: &StudyReport, chart_metrics: &[String], charts: &[Stud
     let meta = &report.meta;
     let stem = meta.kind.file_stem();
     let name = escape(&meta.scenario);
-    let _ = writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{name} · mailsim {stem}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>"
-    );
+    page_start(&mut out, &format!("{name} · mailsim {stem}"));
     let _ = writeln!(
         out,
         "<h1>{name} — {stem}</h1>\n<p class=\"description\">{}</p>",
@@ -37,25 +34,45 @@ pub fn study_html(report: &StudyReport, chart_metrics: &[String], charts: &[Stud
         out,
         "<nav><a href=\"{stem}.json\">{stem}.json</a><a href=\"{stem}.csv\">{stem}.csv</a><a href=\"{stem}.md\">{stem}.md</a><a href=\"runs.csv\">runs.csv</a></nav>"
     );
-    let _ = writeln!(
-        out,
-        "<section id=\"meta\">\n<h2>Study</h2>\n<dl class=\"meta\">"
-    );
-    for (term, value) in [
+    let pairs = [
         ("tool", meta.tool.clone()),
         ("scenario file", meta.scenario_file.clone()),
         ("seed", meta.seed.to_string()),
         ("replications", meta.replications.to_string()),
         ("warm-up", format!("{} s", human(meta.warmup_s))),
-    ] {
-        let _ = writeln!(out, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
+    ];
+    meta_section(&mut out, "Study", &pairs);
+    let _ = writeln!(out, "<section id=\"figures\">\n<h2>Figures</h2>\n<table>");
+    figure_rows(&mut out, &study_markdown(report, chart_metrics));
+    let _ = writeln!(out, "</table>");
+    let conclusions = conclusions(report);
+    if !conclusions.is_empty() {
+        let _ = writeln!(out, "<ul>");
+        for line in conclusions.lines() {
+            let _ = writeln!(out, "<li>{}</li>", escape(line));
+        }
+        let _ = writeln!(out, "</ul>");
     }
-    let _ = writeln!(
-        out,
-        "</dl>\n</section>\n<section id=\"figures\">\n<h2>Figures</h2>\n<table>"
-    );
-    // The Markdown table's rows, as HTML.
-    let markdown = study_markdown(report, chart_metrics);
+    let _ = writeln!(out, "</section>");
+    if !charts.is_empty() {
+        let _ = writeln!(out, "<section id=\"charts\">\n<h2>Charts</h2>");
+        for chart in charts.iter().filter(|c| c.name.ends_with(".svg")) {
+            let _ = writeln!(
+                out,
+                "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                String::from_utf8_lossy(&chart.bytes).trim(),
+                escape(&chart.caption)
+            );
+        }
+        let _ = writeln!(out, "</section>");
+    }
+    page_end(&mut out);
+    out
+}
+
+/// The rows of the Markdown report's table, as HTML table rows: the first a header, numbers
+/// (every cell after the first) right-aligned.
+fn figure_rows(out: &mut String, markdown: &str) {
     let rows = markdown
         .lines()
         .filter(|l| l.starts_with('|') && !l.starts_with("|---"));
@@ -79,28 +96,22 @@ pub fn study_html(report: &StudyReport, chart_metrics: &[String], charts: &[Stud
             .collect();
         let _ = writeln!(out, "<tr>{}</tr>", cells.join(""));
     }
-    let _ = writeln!(out, "</table>");
-    let conclusions = conclusions(report);
-    if !conclusions.is_empty() {
-        let _ = writeln!(out, "<ul>");
-        for line in conclusions.lines() {
-            let _ = writeln!(out, "<li>{}</li>", escape(line));
-        }
-        let _ = writeln!(out, "</ul>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_rows_become_html_rows() {
+        let mut out = String::new();
+        figure_rows(
+            &mut out,
+            "# title\n\n| metric | a \\| b |\n|---|---:|\n| x <y> | 1 ± 2 |\n\n- done\n",
+        );
+        assert_eq!(
+            out,
+            "<tr><th>metric</th><th>a | b</th></tr>\n<tr><td>x &lt;y&gt;</td><td class=\"value\">1 ± 2</td></tr>\n"
+        );
     }
-    let _ = writeln!(out, "</section>");
-    if !charts.is_empty() {
-        let _ = writeln!(out, "<section id=\"charts\">\n<h2>Charts</h2>");
-        for chart in charts.iter().filter(|c| c.name.ends_with(".svg")) {
-            let _ = writeln!(
-                out,
-                "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
-                String::from_utf8_lossy(&chart.bytes).trim(),
-                escape(&chart.caption)
-            );
-        }
-        let _ = writeln!(out, "</section>");
-    }
-    let _ = writeln!(out, "</body>\n</html>");
-    out
 }
