@@ -45,7 +45,7 @@ pub(super) fn hourly_steps(samples: &[Sample], count: impl Fn(&Sample) -> u64) -
 }
 
 /// The legend of a line chart: one line per named series, then the outage shading.
-fn line_legend<T>(
+pub(super) fn line_legend<T>(
     series: &[(String, RGBColor, T)],
     windows: &[outages::Window],
 ) -> Vec<(Swatch, String)> {
@@ -206,79 +206,6 @@ where
             AreaSeries::new(points, 0.0, style::light(color, 0.25).filled())
                 .border_style(color.stroke_width(1)),
         )?;
-    }
-    outages::label(&mut chart, &windows)?;
-    Ok(())
-}
-
-/// One constant stretch of a rate: its start and end points.
-type Step = [(f64, f64); 2];
-
-/// Draws each receiver's deferral rate (deferrals per attempt, in percent) over time: a
-/// deliverability signal that shows an incident, a ban or a warming IP at one receiver while
-/// the others stay clean. Intervals without attempts are left blank.
-pub fn deferral_rate<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    view: &RunView,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let (samples, axis, windows) = axes::timeline(view);
-    let deliverability = &view.output.deliverability;
-    let receivers = deliverability
-        .receivers()
-        .min(view.scenario.receivers.len());
-    let series: Vec<(String, RGBColor, Vec<Step>)> = (0..receivers)
-        .map(|r| {
-            let counts: Vec<_> = deliverability.receiver_over_time(r).collect();
-            let steps = samples
-                .windows(2)
-                .zip(counts.windows(2))
-                .filter(|(_, c)| c[1].attempts > c[0].attempts)
-                .map(|(s, c)| {
-                    let rate = (c[1].deferred - c[0].deferred) as f64
-                        / (c[1].attempts - c[0].attempts) as f64
-                        * 100.0;
-                    [
-                        (s[0].time.as_secs_f64(), rate),
-                        (s[1].time.as_secs_f64(), rate),
-                    ]
-                })
-                .collect();
-            let color = style::SERIES[r % style::SERIES.len()];
-            (view.scenario.receivers[r].name.clone(), color, steps)
-        })
-        .collect();
-    let legend = line_legend(&series, &windows);
-    let subtitle = "deferrals per attempt in each sample interval, by receiver";
-    let area = style::frame(
-        root,
-        &Chart::DeferralRate.full_title(view),
-        Some(subtitle),
-        &legend,
-    )?;
-    if series.iter().all(|(_, _, steps)| steps.is_empty()) {
-        return style::note(&area, &["No attempts were made."]);
-    }
-    let y_desc = format!("deferral rate, % ({} intervals)", samples.every());
-    let mut chart = axes::time_chart(&area, &axis, &windows, 100.0, &y_desc)?;
-    for (_, color, steps) in series {
-        // One path per run of consecutive intervals with attempts, so gaps stay blank.
-        let mut path: Vec<(f64, f64)> = Vec::new();
-        for step in steps {
-            if path.last().is_some_and(|last| last.0 < step[0].0) {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    std::mem::take(&mut path),
-                    color.stroke_width(2),
-                )))?;
-            }
-            path.extend(step);
-        }
-        chart.draw_series(std::iter::once(PathElement::new(
-            path,
-            color.stroke_width(2),
-        )))?;
     }
     outages::label(&mut chart, &windows)?;
     Ok(())

@@ -12,6 +12,7 @@
 mod axes;
 mod chart_list;
 mod compare;
+mod deferral_rate;
 mod latency;
 mod load;
 mod outages;
@@ -75,7 +76,7 @@ chart_list! {
             file_stem: "deferral-rate",
             title: "Deferral rate by receiver over time",
             how_to_read: "The share of attempts each receiver deferred in each sample interval: a deliverability signal. A receiver that climbs while the others stay low has a problem with this sender (throttling, an incident, a new IP on probation, DNS trouble); per-IP figures are in deliverability.csv.",
-            draw: load::deferral_rate,
+            draw: deferral_rate::deferral_rate,
         },
         /// Cumulative distribution of delivery latency on a log time axis.
         LatencyCdf {
