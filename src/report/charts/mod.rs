@@ -1,13 +1,20 @@
-//! Charts of one run, drawn with plotters: one function per chart, each drawing on any
-//! plotters backend and returning `Result`. [`render`] turns a chart into SVG (always
-//! byte-identical for the same run) or PNG; [`render_all`] renders every chart.
+//! Charts, drawn with plotters: one function per chart, each drawing on any plotters backend
+//! and returning `Result`. A run's charts are listed once, in [`Chart`] (file stem, title,
+//! caption and function per chart); the run folder, `report.html` and `--png` all read that
+//! list through [`render_all`]. A comparison's charts are listed the same way in
+//! [`CompareChart`]; a sweep has one chart per metric ([`SweepView`]).
+//!
+//! Files: one per chart or family of charts (`queue`, `load`, `deferral_rate`, `latency`,
+//! `outcome`, `compare`, `sweep`); what they share in `style` (look), `axes` (axes and time
+//! charts) and `outages` (shaded windows); [`render_drawing`] turns any [`Drawing`] into SVG
+//! (always byte-identical for the same data) or PNG.
 //!
 //! Text is laid out (and, in PNG, drawn) with DejaVu Sans embedded in the binary, so nothing
 //! depends on the fonts installed on the machine. SVG text names the `sans-serif` family and
 //! is drawn by the viewer.
 //!
-//! The data come from the run output only: the sampled time series, the summary and the
-//! latency distribution; nothing here re-runs or changes the simulation.
+//! The data come from the run output only: the sampled time series (with its interval), the
+//! summary and the latency distribution; nothing here re-runs or changes the simulation.
 
 mod axes;
 mod chart_list;
@@ -158,4 +165,31 @@ pub fn render_all(view: &RunView, png: bool) -> Result<Vec<ChartFile>, ChartErro
         }
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_run_chart_has_its_own_file_and_words() {
+        let stems: Vec<&str> = Chart::ALL.iter().map(|c| c.file_stem()).collect();
+        assert_eq!(
+            stems,
+            [
+                "queue-depth",
+                "receiver-load",
+                "deferrals-by-reason",
+                "deferral-rate",
+                "latency-cdf",
+                "latency-histogram",
+                "outcomes",
+                "attempts-per-message"
+            ]
+        );
+        for chart in Chart::ALL {
+            assert!(!chart.title().is_empty() && chart.how_to_read().ends_with('.'));
+        }
+        assert_eq!(Chart::LatencyCdf.title(), "Delivery latency (cumulative)");
+    }
 }
