@@ -354,21 +354,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_comparison_charts_are_listed_in_report_order() {
-        let stems: Vec<&str> = CompareChart::ALL.iter().map(|c| c.file_stem()).collect();
-        assert_eq!(
-            stems,
-            [
-                "compare-queue-depth",
-                "compare-receiver-load",
-                "compare-latency-cdf",
-                "compare-outcomes"
-            ]
-        );
+    fn every_comparison_chart_has_its_own_file_and_words() {
+        let mut stems: Vec<&str> = CompareChart::ALL.iter().map(|c| c.file_stem()).collect();
+        assert!(stems.iter().all(|s| s.starts_with("compare-")), "{stems:?}");
         assert!(
             CompareChart::ALL
                 .iter()
-                .all(|c| !c.how_to_read().is_empty())
+                .all(|c| c.how_to_read().ends_with('.'))
+        );
+        stems.sort_unstable();
+        stems.dedup();
+        assert_eq!(
+            stems.len(),
+            CompareChart::ALL.len(),
+            "file stems are unique"
         );
     }
 
