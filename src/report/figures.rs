@@ -48,8 +48,8 @@ impl From<Count> for Figure {
 }
 
 /// What the sender told people, listed after the deferrals.
-pub(super) fn tallies(s: &Summary) -> [Count; 2] {
-    [
+pub(super) fn tallies(s: &Summary) -> Vec<Count> {
+    vec![
         Count {
             label: "delay warnings",
             value: s.delay_warnings,
@@ -64,8 +64,8 @@ pub(super) fn tallies(s: &Summary) -> [Count; 2] {
 }
 
 /// The most messages waiting at once, listed after the latency.
-pub(super) fn peaks(s: &Summary) -> [Count; 2] {
-    [
+pub(super) fn peaks(s: &Summary) -> Vec<Count> {
+    vec![
         Count {
             label: "peak retry queue",
             value: s.peak_queue,
@@ -106,9 +106,9 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     }
     rows.extend(outcome_figures(s));
     rows.extend(deferral_figures(s));
-    rows.extend(tallies(s).map(Figure::from));
+    rows.extend(tallies(s).into_iter().map(Figure::from));
     rows.extend(latency_figures(s));
-    rows.extend(peaks(s).map(Figure::from));
+    rows.extend(peaks(s).into_iter().map(Figure::from));
     rows.push(match s.drain_time_s {
         Some(t) => Figure::new("retry queue drained at (s)", seconds(t), human_duration(t)),
         None => Figure::new(
