@@ -1,6 +1,11 @@
 //! Streaming measurement of a run: counters, the latency histogram, gauges with their peaks and
 //! time integrals, and the time series sampled on a fixed grid. Nothing here keeps per-message
 //! records, so memory does not grow with the number of messages.
+//!
+//! The model tells the [`Recorder`] (here) what happens; at the end it hands over the
+//! [`Summary`] (`summary`), the [`TimeSeries`] of [`Sample`]s with its interval (`series`), the
+//! [`LatencyDistribution`] (`latency`) and the per-receiver and per-IP [`Deliverability`]
+//! counts (`deliverability`). How any of it is written is up to `report`.
 
 mod deliverability;
 mod latency;

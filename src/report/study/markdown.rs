@@ -6,6 +6,7 @@ use super::text::{conclusions, intro, table_metrics};
 use super::{StudyReport, with_interval};
 use crate::study::{METRICS, StudyKind};
 
+/// Makes text safe inside a Markdown table cell.
 fn cell_text(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }

@@ -264,3 +264,51 @@ pub fn with_interval(row: &MetricRow) -> String {
         _ => "–".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(p, v)| (p.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_sweep_has_one_line_per_value_of_the_other_paths() {
+        // a = 1, 2, 3 (slowest) × b = x, y.
+        let cells: Vec<Vec<(String, String)>> = ["1", "2", "3"]
+            .iter()
+            .flat_map(|a| ["x", "y"].map(|b| settings(&[("a", a), ("b", b)])))
+            .collect();
+        let slices: Vec<&[(String, String)]> = cells.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            lines_along_first_path(&slices),
+            vec![vec![0, 2, 4], vec![1, 3, 5]]
+        );
+        let one_path: Vec<Vec<(String, String)>> =
+            ["1", "2"].iter().map(|a| settings(&[("a", a)])).collect();
+        let slices: Vec<&[(String, String)]> = one_path.iter().map(Vec::as_slice).collect();
+        assert_eq!(lines_along_first_path(&slices), vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn values_read_plainly_with_their_interval() {
+        assert_eq!(human(3.0), "3");
+        assert_eq!(human(1234.56), "1234.6");
+        assert_eq!(human(0.123456), "0.1235");
+        let row = MetricRow::new(
+            "delivered",
+            Some(Interval {
+                mean: 2.5,
+                half_width: Some(0.5),
+                n: 3,
+            }),
+        );
+        assert_eq!(with_interval(&row), "2.5000 ± 0.5000");
+        assert_eq!((row.low, row.high, row.n), (Some(2.0), Some(3.0), 3));
+        assert_eq!(with_interval(&MetricRow::new("delivered", None)), "–");
+    }
+}

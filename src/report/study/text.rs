@@ -1,6 +1,6 @@
-//! What the study's terminal table, Markdown and HTML reports say alike: the introduction, the
-//! metrics they show, the rows of the figures table and the conclusions (ranking, paired
-//! differences, where a sweep meets its target).
+//! What the study's terminal table, Markdown and HTML reports say alike: the introduction,
+//! which metrics their tables show, and the conclusions (ranking, paired differences, where a
+//! sweep meets its target).
 
 use std::fmt::Write;
 
@@ -23,6 +23,7 @@ pub(super) fn table_metrics(report: &StudyReport, options_metrics: &[String]) ->
     }
 }
 
+/// One sentence on what was run: scenario, kind, seed, replications and the interval used.
 pub(super) fn intro(report: &StudyReport) -> String {
     let meta = &report.meta;
     let warmup = if meta.warmup_s > 0.0 {
