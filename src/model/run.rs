@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use thiserror::Error;
 
 use crate::engine::SimTime;
-use crate::metrics::{Deliverability, LatencyDistribution, Sample, Summary};
+use crate::metrics::{Deliverability, LatencyDistribution, Summary, TimeSeries};
 use crate::scenario::Scenario;
 
 use super::observe::{Observer, Tap};
@@ -19,7 +19,7 @@ pub struct RunOutput {
     /// End-of-run figures.
     pub summary: Summary,
     /// The time series, one row per sample instant.
-    pub samples: Vec<Sample>,
+    pub samples: TimeSeries,
     /// The latency distribution of delivered messages (for charts).
     pub latency: LatencyDistribution,
     /// Attempt outcomes per receiver and sending IP, and per receiver over time.
