@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use mailsim::study::sweep::{PATH_FORM, Setting, Target, VALUES_FORM, apply_point, grid};
+use mailsim::scenario::edit::PATH_FORM;
+use mailsim::study::sweep::{Setting, Target, VALUES_FORM, apply_point, grid};
 use mailsim::study::{Cell, StudyKind, StudyOptions, check_metric};
 
 use super::study::{
@@ -96,7 +97,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         apply_overrides(&mut scenario, args.replication.seed, warmup)?;
         cells.push(Cell {
             label,
-            settings: point,
+            settings: point
+                .iter()
+                .map(|(path, value)| (path.to_string(), value.clone()))
+                .collect(),
         });
         scenarios.push(scenario);
     }
@@ -106,7 +110,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         scenarios,
         cells,
         options: StudyOptions {
-            sweep_paths: settings.iter().map(|s| s.path.clone()).collect(),
+            sweep_paths: settings.iter().map(|s| s.path.to_string()).collect(),
             target,
             chart_metrics,
             ..StudyOptions::default()

@@ -17,6 +17,8 @@ use super::raw::{RawPolicy, RawScenario};
 use super::resolved::Scenario;
 use crate::retry::RetrySpec;
 
+pub(super) use sender::delay_notice;
+
 /// Collects the context every error needs.
 pub(super) struct Checker<'a> {
     pub(super) origin: &'a str,
