@@ -8,10 +8,10 @@ use clap::Args;
 use mailsim::retry::{RetrySpec, find_policy};
 use mailsim::scenario::Scenario;
 use mailsim::scenario::edit::{EditError, FieldPath, field_text};
-use mailsim::study::{Cell, StudyKind, StudyOptions, check_metric};
+use mailsim::study::{Cell, Plan, StudyKind, StudyOptions, check_metric};
 
 use super::policies::unknown_policy;
-use super::study::{OutputArgs, Plan, ReplicationArgs, load_with_text, run_and_write};
+use super::study::{OutputArgs, ReplicationArgs, load_with_text, run_and_write};
 use super::{CliError, limits};
 
 #[derive(Debug, Args)]

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use mailsim::scenario::edit::PATH_FORM;
 use mailsim::study::sweep::{Setting, Target, VALUES_FORM, apply_point, grid};
-use mailsim::study::{Cell, StudyKind, StudyOptions, check_metric};
+use mailsim::study::{Cell, Plan, StudyKind, StudyOptions, check_metric};
 
 use super::study::{
-    OutputArgs, Plan, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
+    OutputArgs, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
 };
 use super::{CliError, limits};
 
