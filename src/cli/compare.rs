@@ -1,6 +1,7 @@
 //! `mailsim compare`: one scenario under several retry policies, with common random numbers
 //! (replication r has the same arrivals and recipients under every policy), paired differences
-//! against a baseline and a ranking.
+//! against a baseline and a ranking. The scenario is parsed once; each policy is swapped into
+//! it ([`mailsim::scenario::Scenario::with_policy`]).
 
 use std::path::PathBuf;
 
@@ -90,13 +91,24 @@ fn listed_policies(text: &str, base: &Scenario) -> Result<Vec<Chosen>, CliError>
     for (index, (name, spec)) in base.policies.iter().enumerate() {
         let path = FieldPath::parse(&format!("policies[{index}].retry")).map_err(failed)?;
         let written = field_text(text, &path).map_err(failed)?;
-        chosen.push((name.clone(), written.to_string(), spec.clone()));
+        chosen.push(Chosen {
+            label: name.clone(),
+            written: written.to_string(),
+            spec: spec.clone(),
+        });
     }
     Ok(chosen)
 }
 
-/// A policy to compare: its label, its text as written and the policy.
-type Chosen = (String, String, RetrySpec);
+/// A policy to compare.
+struct Chosen {
+    /// Its label: as given with --policy, or its name in the scenario's list.
+    label: String,
+    /// How a scenario file writes it (shown with the results).
+    written: String,
+    /// The policy.
+    spec: RetrySpec,
+}
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let (text, base) = load_with_text(&args.scenario, &args.replication)?;
@@ -111,7 +123,11 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let mut chosen: Vec<Chosen> = Vec::new();
     for given in &args.policies {
         let (written, spec) = given_policy(given)?;
-        chosen.push((given.clone(), written, spec));
+        chosen.push(Chosen {
+            label: given.clone(),
+            written,
+            spec,
+        });
     }
     if chosen.is_empty() {
         chosen = listed_policies(&text, &base)?;
@@ -124,18 +140,18 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     }
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();
-    for (given, written, spec) in chosen {
+    for policy in chosen {
         // The seed and warm-up overrides are already in `base`.
-        scenarios.push(base.with_policy(spec)?);
-        let mut label = given.clone();
+        scenarios.push(base.with_policy(policy.spec)?);
+        let mut label = policy.label.clone();
         let mut copy = 2;
         while cells.iter().any(|c: &Cell| c.label == label) {
-            label = format!("{given} #{copy}");
+            label = format!("{} #{copy}", policy.label);
             copy += 1;
         }
         cells.push(Cell {
             label,
-            settings: vec![("policy".to_string(), written)],
+            settings: vec![("policy".to_string(), policy.written)],
         });
     }
     let baseline = match &args.baseline {

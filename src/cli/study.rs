@@ -147,7 +147,8 @@ pub fn apply_overrides(
 }
 
 /// Reads a scenario file, returning its text and its validated scenario with `--seed` and
-/// `--warmup` applied (commands that edit the text re-parse it per configuration).
+/// `--warmup` applied (sweep writes its values into the text and parses each point; compare
+/// shows the scenario's own policies as the text writes them).
 pub fn load_with_text(
     path: &std::path::Path,
     replication: &ReplicationArgs,

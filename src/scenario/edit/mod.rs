@@ -5,8 +5,9 @@
 //!   the RON text and replaces the value's text, or inserts the field into its struct when it
 //!   is absent. The edited text is then parsed and validated like any file, so every check and
 //!   every error message (with line, column and the text underlined) applies to the edit.
-//! - A **typed** edit of a validated [`Scenario`]: [`Scenario::with_policy`] gives every sender
-//!   another retry policy and re-resolves what depends on it, with no text and no second parse.
+//! - A **typed** edit of a validated [`Scenario`](super::Scenario):
+//!   [`Scenario::with_policy`](super::Scenario::with_policy) gives every sender another retry
+//!   policy and re-resolves what depends on it, with no text and no second parse.
 //!
 //! Which values a sweep takes (`1..8:1`, `10m,1h`) is the sweep's business
 //! (`study::sweep`); this module edits one value at a time.

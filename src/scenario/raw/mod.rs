@@ -5,7 +5,8 @@
 //! while parsing; checks that span several fields happen in `scenario::validate`. Defaults are
 //! documented on each field and in `scenarios/README.md`.
 //!
-//! The scenario, its run settings and senders are here; the receivers in [`receiver`].
+//! The scenario, its run settings and senders are here; the receivers in `raw/receiver.rs`
+//! (their types are re-exported here).
 
 mod receiver;
 
