@@ -72,7 +72,7 @@ fn every_scenario_renders_every_chart_as_svg_and_png() {
                         file.name
                     );
                     assert!(
-                        text.contains(&scenario.name),
+                        text.contains(scenario.name()),
                         "{} lacks the scenario",
                         file.name
                     );
@@ -189,10 +189,10 @@ fn report_html_has_every_chart_and_the_summary_numbers() {
         let urls = html.matches("http").count();
         let namespaces = html.matches("http://www.w3.org/2000/svg").count();
         assert_eq!(urls, namespaces, "report.html refers to the network");
-        assert!(html.contains(&format!("<h1>{}</h1>", scenario.name)));
-        assert!(html.contains(&mailsim::report::escape(scenario.description.trim())));
+        assert!(html.contains(&format!("<h1>{}</h1>", scenario.name())));
+        assert!(html.contains(&mailsim::report::escape(scenario.description().trim())));
         assert!(html.contains(&mailsim::report::escape(&scenario.describe())));
-        assert!(html.contains(&format!("<dt>seed</dt><dd>{}</dd>", scenario.run.seed)));
+        assert!(html.contains(&format!("<dt>seed</dt><dd>{}</dd>", scenario.run().seed)));
 
         let table = summary_table(&html);
         let cell = |value: String| format!("<td class=\"value\">{value}</td>");

@@ -14,7 +14,7 @@ use mailsim::report::summary_json;
 fn check(scenario_file: &str) {
     let scenario = mailsim::scenario::load(Path::new(scenario_file)).expect("valid");
     let actual = summary_json(&simulate(&scenario, 0).expect("runs").summary);
-    let golden = Path::new("tests/golden").join(format!("{}.summary.json", scenario.name));
+    let golden = Path::new("tests/golden").join(format!("{}.summary.json", scenario.name()));
     if std::env::var_os("MAILSIM_BLESS").is_some() {
         std::fs::write(&golden, &actual).expect("write golden file");
         return;

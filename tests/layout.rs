@@ -10,6 +10,7 @@ const FLOORS: &[&[&str]] = &[
     &["engine"],
     &["domain"],
     &["retry", "metrics"],
+    &["mta"],
     &["scenario"],
     &["model"],
     &["study"],

@@ -156,7 +156,7 @@ fn policy_mistakes_in_a_scenario_name_the_field_and_the_choices() {
     let defaults = parse("test", &micro("Fope()", "()")).expect("FOPE");
     // FOPE's notice age comes with the policy when the sender sets none.
     assert_eq!(
-        defaults.senders[0].delay_warning.map(|d| d.as_millis()),
+        defaults.senders()[0].delay_warning.map(|d| d.as_millis()),
         Some(7_200_000)
     );
 }

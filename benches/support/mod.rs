@@ -89,7 +89,7 @@ pub fn replicate(scenario: &Scenario, count: u32, threads: usize) -> Vec<u64> {
     };
     mailsim::study::run_cells(
         std::slice::from_ref(scenario),
-        std::slice::from_ref(&scenario.name),
+        &[scenario.name().to_string()],
         0..count,
         workers,
         &|_, _, output| output.summary.events,

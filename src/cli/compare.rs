@@ -88,7 +88,7 @@ fn given_policy(given: &str) -> Result<(String, RetrySpec), CliError> {
 fn listed_policies(text: &str, base: &Scenario) -> Result<Vec<Chosen>, CliError> {
     let failed = |why: EditError| CliError::Failed(anyhow::anyhow!(why));
     let mut chosen = Vec::new();
-    for (index, (name, spec)) in base.policies.iter().enumerate() {
+    for (index, (name, spec)) in base.policies().iter().enumerate() {
         let path = FieldPath::parse(&format!("policies[{index}].retry")).map_err(failed)?;
         let written = field_text(text, &path).map_err(failed)?;
         chosen.push(Chosen {

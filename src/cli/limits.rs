@@ -25,7 +25,7 @@ pub fn check(scenario: &Scenario, allow_large: bool) -> Result<Estimate, CliErro
         return Err(CliError::Input(miette::miette!(
             help = "shorten run.horizon, send fewer messages, lengthen run.sample_every, or pass --allow-large to run anyway",
             "scenario `{}` is too large for this machine: {estimate}, but only {} is available",
-            scenario.name,
+            scenario.name(),
             human_bytes(available as f64)
         )));
     }

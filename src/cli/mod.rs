@@ -2,9 +2,11 @@
 //! glues the library together; the simulation itself is in the library.
 
 mod compare;
+mod import;
 mod limits;
 mod merge;
 mod policies;
+mod replay;
 mod run;
 mod schedule;
 mod study;
@@ -52,6 +54,12 @@ enum Command {
     /// Follow one message through a scenario (arrival, waits, every attempt with its exact
     /// reply, the policy's decisions, notices, the end), or write every step as JSON lines.
     Trace(trace::TraceArgs),
+    /// Read a real MTA log (Postfix, Exim, KumoMTA) into arrivals.csv for the Replay traffic
+    /// source and the observed outcomes, and print the observed summary.
+    Replay(replay::ReplayArgs),
+    /// Print the scenario text of the retry policy in a real MTA's configuration (Postfix
+    /// main.cf, Exim configuration, KumoMTA shaping.toml / queues.toml).
+    Import(import::ImportArgs),
 }
 
 /// An error on its way to the user, with the exit code it deserves.
@@ -123,6 +131,8 @@ pub fn main() -> Result<(), CliError> {
         Command::Policies(args) => policies::policies(args),
         Command::Schedule(args) => schedule::schedule(args),
         Command::Trace(args) => trace::trace(args),
+        Command::Replay(args) => replay::replay(args),
+        Command::Import(args) => import::import(args),
     }
 }
 

@@ -2,7 +2,7 @@
 //! they would be written in a scenario file) and the source each follows.
 
 use clap::Args;
-use mailsim::retry::{CATALOG, find_policy, parse_spec, policy_names};
+use mailsim::retry::{catalog, find_policy, parse_spec, policy_names};
 
 use super::{CliError, print_stdout};
 
@@ -15,7 +15,7 @@ pub struct PoliciesArgs {
 pub fn policies(args: PoliciesArgs) -> Result<(), CliError> {
     let chosen: Vec<_> = match &args.policy {
         Some(name) => vec![find_policy(name).ok_or_else(|| unknown_policy(name))?],
-        None => CATALOG.iter().collect(),
+        None => catalog(),
     };
     let mut out = String::new();
     for info in chosen {

@@ -53,7 +53,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             base: &scenario,
             scenarios: vec![scenario.clone()],
             cells: vec![Cell {
-                label: scenario.name.clone(),
+                label: scenario.name().to_string(),
                 settings: Vec::new(),
             }],
             options: StudyOptions::default(),
@@ -70,9 +70,9 @@ fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
     let output = &args.output;
     let folder = open_folder(
         &output.out,
-        &scenario.name,
+        scenario.name(),
         output.run_id.as_deref(),
-        &format!("seed-{}", scenario.run.seed),
+        &format!("seed-{}", scenario.run().seed),
         output.force,
     )?;
     let cancel = Arc::new(AtomicBool::new(false));
@@ -82,7 +82,7 @@ fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
     // Simulated seconds out of the horizon (a run that drains early stops short of it).
     let bar = progress_bar(
-        scenario.run.horizon.as_millis() / 1000,
+        scenario.run().horizon.as_millis() / 1000,
         "simulated seconds",
         output.quiet,
     );

@@ -130,18 +130,17 @@ pub fn apply_overrides(
     warmup: Option<&str>,
 ) -> Result<(), CliError> {
     if let Some(seed) = seed {
-        scenario.run.seed = seed;
+        scenario.set_seed(seed);
     }
     if let Some(text) = warmup {
         let warmup = parse_duration(text)
             .map_err(|why| input(format!("--warmup: {why}"), "e.g. --warmup 2h"))?;
-        if warmup.as_millis() >= scenario.run.horizon.as_millis() {
-            return Err(input(
+        scenario.set_warmup(warmup).map_err(|_| {
+            input(
                 format!("--warmup {warmup} is not shorter than the scenario's horizon"),
                 "use a shorter warm-up, or a longer run.horizon in the scenario",
-            ));
-        }
-        scenario.run.warmup = warmup;
+            )
+        })?;
     }
     Ok(())
 }
@@ -353,14 +352,14 @@ pub fn run_and_write(
     default_replications: u32,
 ) -> Result<(), CliError> {
     let stem = plan.kind.file_stem();
-    let seed = plan.base.run.seed;
+    let seed = plan.base.run().seed;
     let folder_stem = match shard {
         Some(s) => format!("{stem}-seed-{seed}-shard-{}-of-{}", s.index, s.count),
         None => format!("{stem}-seed-{seed}"),
     };
     let folder = open_folder(
         &output.out,
-        &plan.base.name,
+        plan.base.name(),
         output.run_id.as_deref(),
         &folder_stem,
         output.force,

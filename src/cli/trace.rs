@@ -45,18 +45,21 @@ pub struct TraceArgs {
 pub fn trace(args: TraceArgs) -> Result<(), CliError> {
     let mut scenario = mailsim::scenario::load(&args.scenario)?;
     if let Some(seed) = args.seed {
-        scenario.run.seed = seed;
+        scenario.set_seed(seed);
     }
     limits::check(&scenario, args.allow_large)?;
     let receiver = match &args.to {
         Some(name) => Some(
             scenario
-                .receivers
+                .receivers()
                 .iter()
                 .position(|r| &r.name == name)
                 .ok_or_else(|| {
-                    let names: Vec<&str> =
-                        scenario.receivers.iter().map(|r| r.name.as_str()).collect();
+                    let names: Vec<&str> = scenario
+                        .receivers()
+                        .iter()
+                        .map(|r| r.name.as_str())
+                        .collect();
                     CliError::Input(miette::miette!(
                         help = format!("use one of: {}", names.join(", ")),
                         "--to: the scenario has no receiver named `{name}`"

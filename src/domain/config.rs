@@ -32,6 +32,7 @@ impl Reputation {
 
 /// What senders see during an outage window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub enum OutageKind {
     /// Connections time out; each attempt holds its slot for the sender's `connect_timeout`.
     Timeout,
@@ -45,6 +46,7 @@ pub enum OutageKind {
 
 /// What fails in a DNS trouble window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub enum DnsKind {
     /// The receiver's SPF/Sender ID lookups return temperror: `451 4.7.0` at MAIL FROM.
     SpfTempError,
@@ -65,6 +67,7 @@ pub enum AuthResult {
 /// How long one SMTP transaction takes.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub enum ServiceTime {
     /// Always this long (zero allowed).
     Fixed(SimDuration),

@@ -32,6 +32,7 @@ pub enum ReplyClass {
 /// The texts are the ones Microsoft 365 and common MTAs send (see
 /// `reference/mta-retry-facts.md` §5); `[IP]` stands for the sending IP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Reply {
     /// `250 2.0.0 OK`.
     Accepted,

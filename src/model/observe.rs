@@ -33,6 +33,7 @@ pub struct Step {
 
 /// What happened to a message.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Happening {
     /// It arrived at the sender.
     Arrived,

@@ -48,6 +48,7 @@ pub struct RunOutput {
 
 /// A run that could not complete.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum SimError {
     /// An internal consistency check failed: a bug in mailsim, not in the scenario.
     #[error(

@@ -9,6 +9,7 @@ use thiserror::Error;
 
 /// Problems creating or finishing a run folder.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum OutputError {
     /// The chosen run folder exists and overwriting was not asked for.
     #[error("{0} already exists")]

@@ -3,8 +3,80 @@
 
 use serde::Deserialize;
 
-use super::{Decision, Failure, MessageRetryState, RetryPolicy, past_lifetime};
+use super::{
+    Decision, Failure, MessageRetryState, PolicyParams, RetryPolicy, SpecProblem, default_lifetime,
+    past_lifetime,
+};
 use crate::engine::{RandomStream, SimDuration};
+
+/// The `Exponential` policy's parameters: `min(cap, base × multiplier^n)` after the n-th retry
+/// (n from 0), with optional jitter.
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExponentialParams {
+    /// The first gap.
+    pub base: SimDuration,
+    /// The largest gap.
+    pub cap: SimDuration,
+    /// Growth factor per failure. Default `2`.
+    #[serde(default = "doubling")]
+    pub multiplier: f64,
+    /// Jitter variant (AWS definitions). Default `None`.
+    #[serde(default)]
+    pub jitter: Jitter,
+    /// Give-up age. Default `5d`.
+    #[serde(default = "default_lifetime")]
+    pub lifetime: SimDuration,
+}
+
+fn doubling() -> f64 {
+    2.0
+}
+
+impl PolicyParams for ExponentialParams {
+    fn validate(&self) -> Result<(), SpecProblem> {
+        let (base, cap, multiplier) = (self.base, self.cap, self.multiplier);
+        if base == SimDuration::ZERO {
+            SpecProblem::err(
+                "base",
+                "the base delay must be positive",
+                "use a positive base such as \"5m\"",
+            )
+        } else if cap < base {
+            SpecProblem::err(
+                "cap",
+                format!("the cap ({cap}) is smaller than the base ({base})"),
+                "make the cap at least as large as the base",
+            )
+        } else if !multiplier.is_finite() || multiplier < 1.0 {
+            SpecProblem::err(
+                "multiplier",
+                format!("the multiplier {multiplier} must be a finite number ≥ 1"),
+                "use 2 for doubling, 1.5 for Exim-style growth",
+            )
+        } else {
+            Ok(())
+        }
+    }
+
+    fn build(&self) -> Box<dyn RetryPolicy> {
+        Box::new(Exponential {
+            base: self.base,
+            cap: self.cap,
+            multiplier: self.multiplier,
+            jitter: self.jitter,
+            lifetime: self.lifetime,
+        })
+    }
+
+    fn describe(&self) -> String {
+        let p = self;
+        format!(
+            "exponential: min({}, {} × {}^n), jitter {:?}, expire at the first failure at or past {}",
+            p.cap, p.base, p.multiplier, p.jitter, p.lifetime
+        )
+    }
+}
 
 /// How randomness is added to the exponential delay.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]

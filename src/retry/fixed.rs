@@ -1,8 +1,53 @@
 //! Fixed-interval retry, as FOPE documents it ("approximately every twenty minutes" for five
-//! days) and as RFC 5321 suggests (at least 30 minutes, give up after 4–5 days).
+//! days) and as RFC 5321 suggests (at least 30 minutes, give up after 4–5 days): the generic
+//! `Fixed` policy of scenario files ([`FixedParams`]) and the [`Fixed`] policy that FOPE,
+//! Exchange Online and RFC 5321 also build.
 
-use super::{Decision, Failure, MessageRetryState, RetryPolicy, past_lifetime};
+use serde::Deserialize;
+
+use super::{
+    Decision, Failure, MessageRetryState, PolicyParams, RetryPolicy, SpecProblem, default_lifetime,
+    past_lifetime,
+};
 use crate::engine::{RandomStream, SimDuration};
+
+/// The generic `Fixed` policy's parameters: retry every `interval` until `lifetime`.
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedParams {
+    /// The gap after each failure.
+    pub interval: SimDuration,
+    /// Give-up age. Default `5d`.
+    #[serde(default = "default_lifetime")]
+    pub lifetime: SimDuration,
+}
+
+impl PolicyParams for FixedParams {
+    fn validate(&self) -> Result<(), SpecProblem> {
+        if self.interval == SimDuration::ZERO {
+            return SpecProblem::err(
+                "interval",
+                "a zero retry interval retries in a tight loop",
+                "use a positive interval such as \"20m\"",
+            );
+        }
+        Ok(())
+    }
+
+    fn build(&self) -> Box<dyn RetryPolicy> {
+        Box::new(Fixed {
+            interval: self.interval,
+            lifetime: self.lifetime,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "fixed: every {}, expire at the first failure at or past {}",
+            self.interval, self.lifetime
+        )
+    }
+}
 
 /// Retries `interval` after every failure.
 ///

@@ -19,9 +19,11 @@
 //! Not modelled: `bounce_queue_lifetime` (the model has no null-sender mail) and
 //! `default_destination_rate_delay`.
 
-use std::fmt;
+mod feedback;
 
 use serde::Deserialize;
+
+pub use feedback::{Feedback, FeedbackPer};
 
 use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
@@ -69,85 +71,6 @@ impl Default for PostfixParams {
             default_destination_concurrency_positive_feedback: Feedback::ONE,
             default_destination_concurrency_negative_feedback: Feedback::ONE,
             default_destination_concurrency_failed_cohort_limit: 1,
-        }
-    }
-}
-
-/// A feedback value: `base`, `base/concurrency` or `base/sqrt_concurrency`.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Feedback {
-    /// The numerator.
-    pub base: f64,
-    /// What it is divided by.
-    pub per: FeedbackPer,
-}
-
-/// The divisor of a [`Feedback`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FeedbackPer {
-    /// Nothing: a constant.
-    One,
-    /// The current window.
-    Concurrency,
-    /// The square root of the current window.
-    SqrtConcurrency,
-}
-
-impl Feedback {
-    /// The default, `1`.
-    pub const ONE: Feedback = Feedback {
-        base: 1.0,
-        per: FeedbackPer::One,
-    };
-
-    /// The feedback for window `window`.
-    pub fn value(self, window: u32) -> f64 {
-        let window = f64::from(window.max(1));
-        match self.per {
-            FeedbackPer::One => self.base,
-            FeedbackPer::Concurrency => self.base / window,
-            FeedbackPer::SqrtConcurrency => self.base / window.sqrt(),
-        }
-    }
-}
-
-impl TryFrom<String> for Feedback {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Feedback, String> {
-        let hint = "write `1`, `1/concurrency` or `1/sqrt_concurrency`";
-        let (base, per) = match text.split_once('/') {
-            None => (text.as_str(), FeedbackPer::One),
-            Some((base, "concurrency")) => (base, FeedbackPer::Concurrency),
-            Some((base, "sqrt_concurrency")) => (base, FeedbackPer::SqrtConcurrency),
-            Some((_, other)) => {
-                return Err(format!(
-                    "invalid feedback `{text}`: unknown divisor `{other}`; {hint}"
-                ));
-            }
-        };
-        match base.trim().parse::<f64>() {
-            Ok(base) if base.is_finite() && base > 0.0 => Ok(Feedback { base, per }),
-            _ => Err(format!(
-                "invalid feedback `{text}`: `{base}` is not a positive number; {hint}"
-            )),
-        }
-    }
-}
-
-impl From<Feedback> for String {
-    fn from(feedback: Feedback) -> String {
-        feedback.to_string()
-    }
-}
-
-impl fmt::Display for Feedback {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.per {
-            FeedbackPer::One => write!(f, "{}", self.base),
-            FeedbackPer::Concurrency => write!(f, "{}/concurrency", self.base),
-            FeedbackPer::SqrtConcurrency => write!(f, "{}/sqrt_concurrency", self.base),
         }
     }
 }

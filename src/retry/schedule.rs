@@ -20,6 +20,7 @@ pub const MAX_ROWS: usize = 100_000;
 /// What a row records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     /// An attempt, deferred by the receiver.
     Attempt,
@@ -101,88 +102,94 @@ pub fn timeline(
 ) -> (Vec<Row>, bool) {
     let mut rng = RandomStream::new(seed, 0, "retry/schedule");
     let mut state = MessageRetryState::default();
-    let mut rows = Vec::new();
-    let mut now = SimTime::ZERO;
-    let mut attempts = 0u32;
-    let mut previous: Option<f64> = None;
-    let mut notices = 0u32;
     let mut reserved = false;
-    let push_expired = |rows: &mut Vec<Row>, attempts, now: SimTime| {
-        rows.push(Row {
-            attempt: attempts,
-            offset_s: now.as_secs_f64(),
-            gap_s: None,
-            event: Event::Expired,
-        });
-    };
-    while rows.len() < MAX_ROWS {
+    let mut walk = Walk::default();
+    while walk.rows.len() < MAX_ROWS {
         let pending = Pending {
-            now,
+            now: walk.now,
             arrival: SimTime::ZERO,
-            attempts,
+            attempts: walk.attempts,
             destination: 0,
         };
         let failed_with = match admission::admit(policy, &pending, &mut state, &mut reserved) {
             Verdict::Proceed => {
-                attempts += 1;
-                let offset = now.as_secs_f64();
-                rows.push(Row {
-                    attempt: attempts,
-                    offset_s: offset,
-                    gap_s: previous.map(|p| offset - p),
-                    event: Event::Attempt,
-                });
-                previous = Some(offset);
-                policy.on_attempt_end(0, reply, now, 0);
+                walk.attempt();
+                policy.on_attempt_end(0, reply, walk.now, 0);
                 reply
             }
             Verdict::WaitUntil(at) => {
-                now = at;
+                walk.now = at;
                 continue;
             }
             Verdict::Defer(with) => {
-                rows.push(Row {
-                    attempt: attempts,
-                    offset_s: now.as_secs_f64(),
-                    gap_s: None,
-                    event: Event::DeferredWithoutConnection,
-                });
+                walk.push(Event::DeferredWithoutConnection);
                 with
             }
             Verdict::Expire => {
-                push_expired(&mut rows, attempts, now);
-                return (rows, false);
+                walk.push(Event::Expired);
+                return (walk.rows, false);
             }
         };
         let failure = Failure {
-            now,
+            now: walk.now,
             arrival: SimTime::ZERO,
-            attempts,
+            attempts: walk.attempts,
             reply: failed_with,
             destination: 0,
         };
         match policy.on_failure(&failure, &mut state, &mut rng) {
             Decision::GiveUp => {
-                push_expired(&mut rows, attempts, now);
-                return (rows, false);
+                walk.push(Event::Expired);
+                return (walk.rows, false);
             }
             Decision::RetryAt(at) => {
                 if let Some(first) = notice_age
-                    && notice_due(first, notice_repeats, notices, failure.age())
+                    && notice_due(first, notice_repeats, walk.notices, failure.age())
                 {
-                    notices += 1;
-                    rows.push(Row {
-                        attempt: attempts,
-                        offset_s: now.as_secs_f64(),
-                        gap_s: None,
-                        event: Event::DelayWarning,
-                    });
+                    walk.notices += 1;
+                    walk.push(Event::DelayWarning);
                 }
-                now = at.max(now);
+                walk.now = at.max(walk.now);
             }
         }
     }
-    (rows, true)
+    (walk.rows, true)
+}
+
+/// The one message's progress through [`timeline`]: the rows so far and where it stands.
+#[derive(Default)]
+struct Walk {
+    rows: Vec<Row>,
+    now: SimTime,
+    attempts: u32,
+    /// The offset of the previous attempt, for the gap.
+    previous: Option<f64>,
+    notices: u32,
+}
+
+impl Walk {
+    /// Records an attempt starting now.
+    fn attempt(&mut self) {
+        self.attempts += 1;
+        let offset = self.now.as_secs_f64();
+        self.rows.push(Row {
+            attempt: self.attempts,
+            offset_s: offset,
+            gap_s: self.previous.map(|previous| offset - previous),
+            event: Event::Attempt,
+        });
+        self.previous = Some(offset);
+    }
+
+    /// Records an event other than an attempt, now, after the latest attempt.
+    fn push(&mut self, event: Event) {
+        self.rows.push(Row {
+            attempt: self.attempts,
+            offset_s: self.now.as_secs_f64(),
+            gap_s: None,
+            event,
+        });
+    }
 }
 
 impl Schedule {
@@ -360,8 +367,8 @@ mod tests {
 
     #[test]
     fn every_built_in_policy_gives_up_against_every_temporary_reply() {
-        for info in super::super::CATALOG
-            .iter()
+        for info in super::super::catalog()
+            .into_iter()
             .filter(|i| i.required.is_empty())
         {
             let spec = info.spec(&[]).expect("defaults");
@@ -384,10 +391,10 @@ mod tests {
 
     #[test]
     fn csv_has_the_documented_header_and_one_row_per_event() {
-        let spec = RetrySpec::Offsets {
+        let spec = RetrySpec::Offsets(super::super::OffsetsParams {
             offsets: vec![SimDuration::from_mins(5), SimDuration::from_mins(30)],
             lifetime: SimDuration::from_days(5),
-        };
+        });
         let csv = compute(&spec, Reply::ServerBusy, 1).to_csv();
         assert_eq!(
             csv,

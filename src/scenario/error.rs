@@ -7,6 +7,7 @@ use thiserror::Error;
 
 /// Everything that can be wrong with a scenario file.
 #[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("could not read scenario file {path}: {source}")]

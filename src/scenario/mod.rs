@@ -6,6 +6,7 @@
 //! mistakes that involve several fields name the field path (e.g. `senders[0].recipients.mix`).
 //! Running scenarios is the model's business, running many of them the study's.
 
+mod access;
 pub mod edit;
 mod error;
 pub mod raw;
@@ -21,23 +22,13 @@ pub use resolved::{
     SendingIp, Throttle, Traffic,
 };
 
-/// Reads, parses and validates a scenario file.
+/// Reads, parses and validates a scenario file: [`Scenario::load`].
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse(&path.display().to_string(), &text)
+    Scenario::load(path)
 }
 
-/// Parses and validates scenario text; `origin` names it in error messages.
+/// Parses and validates scenario text; `origin` names it in error messages:
+/// [`Scenario::parse`].
 pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(
-        ron::extensions::Extensions::IMPLICIT_SOME
-            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-    );
-    let raw: raw::RawScenario = options
-        .from_str(text)
-        .map_err(|error| ScenarioError::from_ron(origin, text, &error))?;
-    validate::validate(origin, raw)
+    Scenario::parse(origin, text)
 }

@@ -34,6 +34,7 @@ pub use stats::Interval;
 /// What kind of study produced a result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StudyKind {
     /// One scenario, many replications (`mailsim run --replications`).
     Replications,

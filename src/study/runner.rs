@@ -22,6 +22,7 @@ pub struct RunRecord {
 
 /// A study that could not run.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum StudyError {
     /// One of its runs failed.
     #[error("{label}: {source}")]

@@ -210,7 +210,9 @@ pub fn exercise(text: &str) -> Outcome {
         return Outcome::Rejected;
     };
     let two_days = SimTime(SimDuration::from_days(2).as_millis());
-    scenario.run.horizon = scenario.run.horizon.min(two_days);
+    if scenario.shorten_horizon(two_days).is_err() {
+        return Outcome::TooLarge; // a warm-up of two days or more needs a longer run
+    }
     let estimate = Estimate::of(&scenario);
     if estimate.messages > 5_000.0 || estimate.samples > 20_000.0 {
         return Outcome::TooLarge;

@@ -46,6 +46,7 @@ pub type DrawResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Every chart a run produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Chart {
     /// Messages waiting for a retry and for a connection, over time.
     QueueDepth,
@@ -179,6 +180,7 @@ impl Format {
 
 /// A chart that could not be drawn.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ChartError {
     /// The embedded font could not be loaded (a build problem, not a data problem).
     #[error("the embedded chart font could not be loaded")]

@@ -30,6 +30,7 @@ pub struct CompareView<'a> {
 
 /// The charts of a comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CompareChart {
     /// Messages in the queue over time, one line per policy.
     QueueDepth,

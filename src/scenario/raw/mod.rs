@@ -169,6 +169,7 @@ impl Default for RawIpPool {
 /// A traffic source.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub enum RawTraffic {
     /// Poisson arrivals at `rate`, from `start` (default `0s`) until `end` (default: the horizon).
     Poisson {

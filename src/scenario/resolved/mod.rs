@@ -17,27 +17,29 @@ pub use receiver::{
     RecipientLimits, Throttle,
 };
 
-/// A validated scenario, ready to simulate.
+/// A validated scenario, ready to simulate: built only by [`Scenario::load`] or
+/// [`Scenario::parse`], and read through its getters.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// Short name (safe as a folder name).
-    pub name: String,
+    pub(crate) name: String,
     /// What the scenario shows.
-    pub description: String,
+    pub(crate) description: String,
     /// Where it was read from.
-    pub origin: String,
+    pub(crate) origin: String,
     /// Run settings.
-    pub run: RunSettings,
+    pub(crate) run: RunSettings,
     /// Senders, in file order.
-    pub senders: Vec<Sender>,
+    pub(crate) senders: Vec<Sender>,
     /// Receivers, sorted by name.
-    pub receivers: Vec<Receiver>,
+    pub(crate) receivers: Vec<Receiver>,
     /// Named retry policies for `mailsim compare`, in file order (may be empty).
-    pub policies: Vec<(String, RetrySpec)>,
+    pub(crate) policies: Vec<(String, RetrySpec)>,
 }
 
 /// How long to run and how to sample.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RunSettings {
     /// Stop at this instant at the latest.
     pub horizon: SimTime,
@@ -53,6 +55,7 @@ pub struct RunSettings {
 
 /// A validated sender.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Sender {
     /// Its name.
     pub name: String,
@@ -85,6 +88,7 @@ pub struct Sender {
 
 /// One sending IP.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SendingIp {
     /// Its address, for reports and reply texts.
     pub address: IpAddress,
@@ -107,6 +111,7 @@ impl fmt::Display for IpAddress {
 
 /// A validated traffic source.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Traffic {
     /// Piecewise-constant Poisson rate: `(from, rate)` steps in increasing order, the first at
     /// time zero; repeating with `period` if set. A plain Poisson source is one step (plus a
@@ -130,6 +135,7 @@ pub enum Traffic {
 
 /// Connection settings per destination.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Connections {
     /// Parallel connections per destination.
     pub limit: ConnectionLimit,
@@ -164,6 +170,7 @@ impl ConnectionLimit {
 
 /// Queue alert settings.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct QueueAlert {
     /// Alert while more than this many messages wait for a retry.
     pub threshold: u64,

@@ -9,6 +9,7 @@ use super::IpAddress;
 
 /// A validated receiver.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Receiver {
     /// Its name.
     pub name: String,
@@ -37,6 +38,7 @@ pub struct Receiver {
 
 /// Hourly receive limits per recipient mailbox (see `RawRecipientLimits`).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct RecipientLimits {
     /// Mailboxes (at least 1).
     pub mailboxes: u32,
@@ -48,6 +50,7 @@ pub struct RecipientLimits {
 
 /// Probabilities per failed authentication check.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct AuthPolicy {
     /// Of a deferral (`451 4.7.26`).
     pub deferral: f64,
@@ -66,6 +69,7 @@ impl AuthPolicy {
 
 /// New-IP probation (see `RawProbation`).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Probation {
     /// History needed for the full limit (positive).
     pub period: SimDuration,
@@ -96,6 +100,7 @@ pub enum AffectedIps {
 /// An incident: an anti-spam rule change restricting some IPs from `start` until the
 /// reversion at `end`, fading out over `fade`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Incident {
     /// Its label.
     pub name: String,
@@ -147,6 +152,7 @@ impl Incident {
 
 /// A DNS trouble window `[start, end)`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct DnsTrouble {
     /// Start.
     pub start: SimTime,
@@ -162,6 +168,7 @@ pub struct DnsTrouble {
 
 /// A banned sending IP, `[from, delisted)`.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Ban {
     /// The address.
     pub ip: IpAddress,
@@ -173,6 +180,7 @@ pub struct Ban {
 
 /// A per-IP token bucket.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Throttle {
     /// Refill rate (positive).
     pub rate: Rate,
@@ -185,6 +193,7 @@ pub struct Throttle {
 
 /// An outage window `[start, end)`.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Outage {
     /// Start.
     pub start: SimTime,

@@ -1,0 +1,145 @@
+//! The contract between a retry policy and the sender that runs it: the [`RetryPolicy`] trait
+//! and the values it sees and answers with ([`Failure`] and [`Decision`] after a failed attempt,
+//! [`Pending`] and [`Admission`] before one, [`MessageRetryState`] per message), plus the
+//! delay-notice rule ([`notice_due`]) every sender applies. Which policies exist, their parameters
+//! and how a scenario names them live in the registry (`registry.rs`), not here.
+
+use crate::domain::Reply;
+use crate::engine::{RandomStream, SimDuration, SimTime};
+
+/// What the policy is told about a failed attempt.
+#[derive(Clone, Copy, Debug)]
+pub struct Failure {
+    /// When the attempt ended.
+    pub now: SimTime,
+    /// When the message arrived at the sender.
+    pub arrival: SimTime,
+    /// Attempts made so far, including this one (1 after the first failure).
+    pub attempts: u32,
+    /// The reply (its scope says whether the site, the message or the recipient failed).
+    pub reply: Reply,
+    /// Index of the destination (receiver) within the sender.
+    pub destination: usize,
+}
+
+impl Failure {
+    /// The message's age when the attempt ended.
+    pub fn age(&self) -> SimDuration {
+        self.now - self.arrival
+    }
+}
+
+/// The policy's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Try again at this instant (an instant not after `now` means as soon as possible).
+    RetryAt(SimTime),
+    /// Stop trying: the message expires (bounces as undeliverable).
+    GiveUp,
+}
+
+/// Per-message state a policy may keep (e.g. the previous sleep for decorrelated jitter, or
+/// Exim's last and next retry times for a per-message retry key). Starts at zero for every
+/// message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageRetryState(pub u64, pub u64);
+
+/// What the policy is told before an attempt starts.
+#[derive(Clone, Copy, Debug)]
+pub struct Pending {
+    /// The instant the attempt would start.
+    pub now: SimTime,
+    /// When the message arrived at the sender.
+    pub arrival: SimTime,
+    /// Attempts made so far (0 before the first).
+    pub attempts: u32,
+    /// Index of the destination (receiver) within the sender.
+    pub destination: usize,
+}
+
+impl Pending {
+    /// The message's age.
+    pub fn age(&self) -> SimDuration {
+        self.now - self.arrival
+    }
+}
+
+/// The policy's answer before an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Make the attempt now.
+    Proceed,
+    /// Do not connect: defer the message as if the attempt had failed with this reply (the
+    /// policy's [`RetryPolicy::on_failure`] then decides when to retry). Postfix does this for a
+    /// dead destination, Sendmail for a host in its host-status cache.
+    Defer(Reply),
+    /// Do not connect and do not count a failure: ask again at this instant (a suspended
+    /// destination, an Exim host whose retry time has not come).
+    Hold(SimTime),
+    /// The message has been given this start slot (a lowered message rate): it starts at that
+    /// instant without being asked again.
+    Reserved(SimTime),
+    /// Do not connect: the message expires now (Exim `delay_after_cutoff`).
+    Expire,
+}
+
+/// A retry policy. One instance serves one sender for a whole run, so it may keep
+/// per-destination state between calls.
+pub trait RetryPolicy: Send {
+    /// Decides what happens after a temporary failure.
+    fn on_failure(
+        &mut self,
+        failure: &Failure,
+        state: &mut MessageRetryState,
+        rng: &mut RandomStream,
+    ) -> Decision;
+
+    /// Told when an attempt to `destination` was accepted. Default: nothing.
+    fn on_delivery(&mut self, _destination: usize, _now: SimTime) {}
+
+    /// Asked before every attempt (first attempts and retries). Default: proceed.
+    fn admit(&mut self, _pending: &Pending, _state: &mut MessageRetryState) -> Admission {
+        Admission::Proceed
+    }
+
+    /// Told when any attempt to `destination` ends, before [`RetryPolicy::on_failure`] or
+    /// [`RetryPolicy::on_delivery`]; `others_busy` is the number of other attempts still in
+    /// progress to that destination. Default: nothing.
+    fn on_attempt_end(
+        &mut self,
+        _destination: usize,
+        _reply: Reply,
+        _now: SimTime,
+        _others_busy: u32,
+    ) {
+    }
+
+    /// An extra limit on parallel connections to `destination` (Postfix's concurrency window,
+    /// a throttled destination's limit). The sender's own limit still applies. Default: none.
+    fn connection_limit(&self, _destination: usize, _now: SimTime) -> Option<u32> {
+        None
+    }
+
+    /// Whether this policy uses [`RetryPolicy::admit`], [`RetryPolicy::on_attempt_end`] or
+    /// [`RetryPolicy::connection_limit`]; the world skips the calls when it does not.
+    fn uses_destination_hooks(&self) -> bool {
+        false
+    }
+}
+
+/// Whether a delay notice is due for a message of age `age` that has had `sent` notices: the
+/// first at `first`; with `repeats`, another each further `first` (at 2 × first, 3 × first, …).
+/// Checked when an attempt fails, so at most one notice per failure.
+pub fn notice_due(first: SimDuration, repeats: bool, sent: u32, age: SimDuration) -> bool {
+    match sent {
+        0 => age >= first,
+        _ if repeats => age.as_millis() >= first.as_millis().saturating_mul(u64::from(sent) + 1),
+        _ => false,
+    }
+}
+
+/// The give-up rule shared by the simple policies: a message expires at the first failed attempt
+/// whose age is at or past `lifetime`.
+pub(crate) fn past_lifetime(failure: &Failure, lifetime: SimDuration) -> bool {
+    failure.age() >= lifetime
+}
