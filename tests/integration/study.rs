@@ -2,12 +2,10 @@
 //! numbers, warm-up, results that do not depend on the thread count or on sharding, and a
 //! sweep that finds a known threshold.
 
-mod common;
-
 use std::path::Path;
 
+use crate::helpers::{run, scenario};
 use assert_cmd::Command;
-use common::{run, scenario};
 use mailsim::model::RunControl;
 use mailsim::study::{Interval, Workers, metric_value, run_cells};
 

@@ -3,7 +3,8 @@
 //! to be accepted deliberately:
 //!
 //! ```sh
-//! MAILSIM_BLESS=1 cargo test --test golden   # rewrite tests/golden/ after checking the diff
+//! # rewrite tests/golden/, then check the diff before committing it
+//! MAILSIM_BLESS=1 cargo test --test integration golden::
 //! ```
 
 use std::path::Path;
@@ -34,7 +35,7 @@ fn check(scenario_file: &str) {
                 format!("now {a:?}, was {e:?}")
             });
         panic!(
-            "results of {scenario_file} changed: {first_difference}\nIf the change is intended, run MAILSIM_BLESS=1 cargo test --test golden and commit tests/golden/ with a note saying why."
+            "results of {scenario_file} changed: {first_difference}\nIf the change is intended, run MAILSIM_BLESS=1 cargo test --test integration golden:: and commit tests/golden/ with a note saying why."
         );
     }
 }

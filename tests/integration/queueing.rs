@@ -1,6 +1,6 @@
 //! Queueing theory checks: an M/M/c system against Erlang C, and Little's law on every run.
 
-mod common;
+use crate::helpers;
 
 use mailsim::model::simulate;
 
@@ -43,7 +43,7 @@ fn mean_wait_for_a_connection_matches_erlang_c() {
     )"#;
     let (lambda, mu, c) = (3.0, 1.0, 4);
     let expected_wait = erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda);
-    let scenario = common::scenario(text);
+    let scenario = helpers::scenario(text);
     // Independent replications give an honest standard error despite autocorrelated waits.
     let waits: Vec<f64> = (0..8)
         .map(|replication| {

@@ -1,9 +1,7 @@
 //! Hand-computable micro-scenarios: tiny worlds whose every count and instant can be worked out
 //! on paper, so each assertion is an exact number.
 
-mod common;
-
-use common::run;
+use crate::helpers::{self, run};
 
 /// One message at t=0, one receiver, instant connections and transactions, a fixed retry.
 fn single_message(receiver: &str, retry: &str, extra_sender: &str) -> String {
@@ -224,7 +222,7 @@ fn deferral_rates_per_sending_ip_are_recorded_over_time() {
         )],
         receivers: { "r": (reputation_deferral: {Poor: 1.0}) },
     )"#;
-    let scenario = common::scenario(text);
+    let scenario = helpers::scenario(text);
     let output = mailsim::model::simulate(&scenario, 0).expect("runs");
     let good: Vec<_> = output.deliverability.ip_over_time(0).collect();
     let poor: Vec<_> = output.deliverability.ip_over_time(1).collect();

@@ -1,10 +1,7 @@
 //! The scenario loader never panics: mutations of every example, arbitrary text, and every
 //! input a longer fuzzing campaign ever found (kept in tests/fuzz-regressions/).
 
-#[path = "support/fuzz.rs"]
-mod fuzz;
-
-use fuzz::{Outcome, corpus, exercise, mutate};
+use crate::helpers::fuzz::{Outcome, corpus, exercise, mutate};
 use mailsim::engine::RandomStream;
 use proptest::prelude::*;
 

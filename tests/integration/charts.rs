@@ -114,8 +114,8 @@ fn run_files_are_byte_identical_for_the_same_seed() {
 }
 
 /// The queue depth chart of [`MICRO`] is pinned byte for byte. After an intended change to
-/// the charts, regenerate with `MAILSIM_UPDATE_SNAPSHOTS=1 cargo test --test charts` and
-/// look at the new file before committing it.
+/// the charts, regenerate with `MAILSIM_UPDATE_SNAPSHOTS=1 cargo test --test integration
+/// charts::` and look at the new file before committing it.
 #[test]
 fn queue_depth_svg_matches_the_pinned_snapshot() {
     let scenario = scenario::parse("micro-outage.ron", MICRO).unwrap();
@@ -151,6 +151,93 @@ fn summary_table(html: &str) -> &str {
         .expect("a summary table");
     let end = start + html[start..].find("</table>").expect("the table ends");
     &html[start..end]
+}
+
+/// A value cell of the summary table.
+fn cell(value: String) -> String {
+    format!("<td class=\"value\">{value}</td>")
+}
+
+/// Every count of summary.json is a value cell of the summary table.
+fn assert_counts_in_table(path: &Path, table: &str, json: &serde_json::Value) {
+    for key in [
+        "arrived",
+        "delivered",
+        "bounced",
+        "expired",
+        "queued_at_end",
+        "attempts",
+        "delay_warnings",
+        "queue_alerts",
+        "peak_queue",
+        "peak_waiting_connection",
+        "events",
+    ] {
+        let value = json[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key} is a count"));
+        assert!(
+            table.contains(&cell(value.to_string())),
+            "{}: {key} = {value} missing",
+            path.display()
+        );
+    }
+}
+
+/// Every real number of summary.json (end, drain and latency times, Little's law terms) is a
+/// value cell, to three decimals.
+fn assert_decimals_in_table(path: &Path, table: &str, json: &serde_json::Value) {
+    let mut seconds = vec![json["end_time_s"].as_f64().unwrap()];
+    seconds.extend(json["drain_time_s"].as_f64());
+    if let Some(latency) = json["latency_s"].as_object() {
+        seconds.extend(latency.values().map(|v| v.as_f64().unwrap()));
+    }
+    seconds.extend(
+        json["little"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap()),
+    );
+    for value in seconds {
+        assert!(
+            table.contains(&cell(format!("{value:.3}"))),
+            "{}: {value} missing",
+            path.display()
+        );
+    }
+}
+
+/// The deferrals by code, the deferral replies and the attempts per message each have a row.
+fn assert_breakdown_rows(path: &Path, table: &str, html: &str, json: &serde_json::Value) {
+    for (code, count) in json["deferrals"].as_object().unwrap() {
+        let row = format!("<td>deferrals {code}</td>{}", cell(count.to_string()));
+        assert!(
+            table.contains(&row),
+            "{}: deferrals {code} missing",
+            path.display()
+        );
+    }
+    for (reply, count) in json["deferral_replies"].as_object().unwrap() {
+        let row = format!(
+            "<code>{}</code></td>{}",
+            mailsim::report::escape(reply),
+            cell(count.to_string())
+        );
+        assert!(
+            html.contains(&row),
+            "{}: reply {reply} missing",
+            path.display()
+        );
+    }
+    for (attempts, count) in json["attempts_per_message"].as_object().unwrap() {
+        let row = format!("{}{}", cell(attempts.clone()), cell(count.to_string()));
+        assert!(
+            html.contains(&row),
+            "{}: {attempts} attempts missing",
+            path.display()
+        );
+    }
 }
 
 #[test]
@@ -195,76 +282,9 @@ fn report_html_has_every_chart_and_the_summary_numbers() {
         assert!(html.contains(&format!("<dt>seed</dt><dd>{}</dd>", scenario.run().seed)));
 
         let table = summary_table(&html);
-        let cell = |value: String| format!("<td class=\"value\">{value}</td>");
-        for key in [
-            "arrived",
-            "delivered",
-            "bounced",
-            "expired",
-            "queued_at_end",
-            "attempts",
-            "delay_warnings",
-            "queue_alerts",
-            "peak_queue",
-            "peak_waiting_connection",
-            "events",
-        ] {
-            let value = json[key]
-                .as_u64()
-                .unwrap_or_else(|| panic!("{key} is a count"));
-            assert!(
-                table.contains(&cell(value.to_string())),
-                "{}: {key} = {value} missing",
-                path.display()
-            );
-        }
-        let mut seconds = vec![json["end_time_s"].as_f64().unwrap()];
-        seconds.extend(json["drain_time_s"].as_f64());
-        if let Some(latency) = json["latency_s"].as_object() {
-            seconds.extend(latency.values().map(|v| v.as_f64().unwrap()));
-        }
-        seconds.extend(
-            json["little"]
-                .as_object()
-                .unwrap()
-                .values()
-                .map(|v| v.as_f64().unwrap()),
-        );
-        for value in seconds {
-            assert!(
-                table.contains(&cell(format!("{value:.3}"))),
-                "{}: {value} missing",
-                path.display()
-            );
-        }
-        for (code, count) in json["deferrals"].as_object().unwrap() {
-            let row = format!("<td>deferrals {code}</td>{}", cell(count.to_string()));
-            assert!(
-                table.contains(&row),
-                "{}: deferrals {code} missing",
-                path.display()
-            );
-        }
-        for (reply, count) in json["deferral_replies"].as_object().unwrap() {
-            let row = format!(
-                "<code>{}</code></td>{}",
-                mailsim::report::escape(reply),
-                cell(count.to_string())
-            );
-            assert!(
-                html.contains(&row),
-                "{}: reply {reply} missing",
-                path.display()
-            );
-        }
-        for (attempts, count) in json["attempts_per_message"].as_object().unwrap() {
-            let row = format!("{}{}", cell(attempts.clone()), cell(count.to_string()));
-            assert!(
-                html.contains(&row),
-                "{}: {attempts} attempts missing",
-                path.display()
-            );
-        }
+        assert_counts_in_table(&path, table, &json);
+        assert_decimals_in_table(&path, table, &json);
+        assert_breakdown_rows(&path, table, &html, &json);
         // summary.md carries the same table.
         let markdown = file("summary.md");
         assert!(markdown.contains(&format!("| arrived | {} |", json["arrived"])));

@@ -3,9 +3,7 @@
 //! greylisting; new-IP probation and reputation-scaled throttles. Each has an exact or
 //! analytic expected result, checked on the run's steps (the observer) or its summary.
 
-mod common;
-
-use common::scenario;
+use crate::helpers::{self, scenario};
 use mailsim::domain::Reply;
 use mailsim::model::{Happening, Observer, RunControl, Step, simulate_observed};
 
@@ -272,14 +270,14 @@ fn a_new_ip_on_probation_is_accepted_at_the_probation_share_of_the_throttle() {
         )],
         receivers: { "r": (throttle: (rate: "60/h", burst: 1), probation: (period: "10d", start: 0.1)) },
     )"#;
-    let summary = common::run(text).summary;
+    let summary = helpers::run(text).summary;
     assert!(
         (195..=212).contains(&summary.delivered),
         "{}",
         summary.delivered
     );
     // An established IP gets the whole throttle: about 24 × 60.
-    let established = common::run(&text.replace(r#", sending_history: "0s""#, "")).summary;
+    let established = helpers::run(&text.replace(r#", sending_history: "0s""#, "")).summary;
     assert!(
         (1420..=1441).contains(&established.delivered),
         "{}",
@@ -303,7 +301,7 @@ fn a_reputation_class_share_scales_the_throttle() {
         receivers: { "r": (throttle: (rate: "100/h", burst: 10, by_reputation: { Poor: 0.25 })) },
     )"#;
     // 25/h for 10 h plus a burst of 2.5 tokens.
-    let delivered = common::run(text).summary.delivered;
+    let delivered = helpers::run(text).summary.delivered;
     assert!((250..=253).contains(&delivered), "{delivered}");
 }
 
@@ -341,7 +339,7 @@ fn unauthenticated(n: u32, receiver: &str) -> String {
 #[test]
 fn failed_authentication_checks_compound_into_deferrals_and_rejections() {
     // Two failed checks at 0.5 each: deferred with probability 1 − 0.5² = 0.75.
-    let summary = common::run(&unauthenticated(
+    let summary = helpers::run(&unauthenticated(
         10_000,
         "(authentication: (deferral: 0.5, rejection: 0.0))",
     ))
@@ -351,7 +349,7 @@ fn failed_authentication_checks_compound_into_deferrals_and_rejections() {
     assert!((deferred - 0.75).abs() < 0.018, "{deferred}");
     assert_eq!(summary.expired, summary.deferrals["4.7.26"]);
     // Rejections at 0.1 per check: 1 − 0.9² = 0.19 bounce with 550 5.7.515.
-    let summary = common::run(&unauthenticated(
+    let summary = helpers::run(&unauthenticated(
         10_000,
         "(authentication: (deferral: 0.0, rejection: 0.1))",
     ))
@@ -359,11 +357,11 @@ fn failed_authentication_checks_compound_into_deferrals_and_rejections() {
     let bounced = summary.bounced as f64 / 10_000.0;
     assert!((bounced - 0.19).abs() < 0.016, "{bounced}");
     // A receiver that ignores authentication, or a sender that passes, sees no effect.
-    let ignored = common::run(&unauthenticated(1000, "()")).summary;
+    let ignored = helpers::run(&unauthenticated(1000, "()")).summary;
     assert_eq!(ignored.delivered, 1000);
     let passing = unauthenticated(1000, "(authentication: ())")
         .replace("authentication: (spf: Fail, dkim: Fail),", "");
-    assert_eq!(common::run(&passing).summary.delivered, 1000);
+    assert_eq!(helpers::run(&passing).summary.delivered, 1000);
 }
 
 #[test]
@@ -393,11 +391,11 @@ fn hourly_receive_limits_bounce_with_5_2_121_then_5_2_122_and_reset_each_hour() 
     assert_eq!(count(Reply::Accepted), 10 + 2 + 10);
     assert_eq!(count(Reply::SenderHourlyLimit), 5);
     assert_eq!(count(Reply::RecipientHourlyLimit), 8);
-    let summary = common::run(text).summary;
+    let summary = helpers::run(text).summary;
     assert_eq!(summary.bounced, 13);
     // Spread over many mailboxes, the same traffic never reaches a limit.
     let spread = text.replace("mailboxes: 1,", "mailboxes: 100000,");
-    assert_eq!(common::run(&spread).summary.bounced, 0);
+    assert_eq!(helpers::run(&spread).summary.bounced, 0);
 }
 
 #[test]
@@ -453,7 +451,7 @@ fn incident_mistakes_name_the_field_and_say_how_to_fix_them() {
 
 #[test]
 fn validate_describes_the_new_receiver_rules() {
-    let scenario = common::scenario(&single(
+    let scenario = helpers::scenario(&single(
         r#"(
             incidents: [(name: "rule change", start: "1h", end: "2h", ips: ["203.0.113.1"], allow_listed: [(at: "90m", ips: ["203.0.113.1"])], fade: "30m")],
             dns_trouble: [(start: "0s", end: "1h", kind: SpfTempError)],

@@ -2,10 +2,8 @@
 //! people and tools do (extreme numbers, bad units, broken brackets, swapped lines), and the
 //! harness that pushes one input through load → validate → a short simulation.
 //!
-//! Shared by `tests/fuzz.rs` (a few thousand cases on every `cargo test`) and
-//! `examples/fuzz_scenarios.rs` (the long campaign; see the README's testing section).
-
-#![allow(dead_code)]
+//! Shared by the integration tests' `fuzz` module (a few thousand cases on every `cargo test`)
+//! and `examples/fuzz_scenarios.rs` (the long campaign; see the README's testing section).
 
 use mailsim::engine::{RandomStream, SimDuration, SimTime};
 use mailsim::model::{Estimate, RunControl, SimError, simulate_with};

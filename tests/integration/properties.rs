@@ -2,7 +2,7 @@
 //! every run must keep (conservation at every sample, time order, no delivery inside a full
 //! outage, no negative queue — the last is checked inside every run).
 
-mod common;
+use crate::helpers;
 
 use mailsim::model::simulate;
 use proptest::prelude::*;
@@ -155,7 +155,7 @@ proptest! {
 
     #[test]
     fn runs_keep_their_invariants((text, full_outage) in scenario()) {
-        let scenario = common::scenario(&text);
+        let scenario = helpers::scenario(&text);
         // simulate() itself fails if conservation, time order or a gauge breaks.
         let output = simulate(&scenario, 0).expect("invariants hold");
         let samples = &output.samples;

@@ -1,6 +1,8 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: building and running scenarios from text, and (in
+//! `fuzz`) the scenario fuzzer's mutation engine and harness. Topic-specific fixtures stay in
+//! their topic's module.
 
-#![allow(dead_code)]
+pub mod fuzz;
 
 use mailsim::model::{RunOutput, simulate};
 use mailsim::scenario::{Scenario, parse};
