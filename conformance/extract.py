@@ -9,8 +9,10 @@ Outputs:
                  connection to the sink was attempted), connected (it was established), stage
                  (where the attempt ended: connect|greeting|ehlo|mail|rcpt|data|dot|none),
                  kind (delivered|deferred|refused|suspended|skip|bounced), reply, queue_id
-  messages.csv   per message: n, rcpt, cid, queue_id, injected_ms, tries, connected, noconn,
-                 skips, outcome (delivered|expired|bounced|pending), outcome_ms, latency_ms
+  messages.csv   per message: n, rcpt, cid, queue_id, injected_ms, tries (rows with tcp=1),
+                 connected, noconn (deferrals without a connection: refused, suspended, skip),
+                 skips (suspended + skip), outcome (delivered|expired|bounced|pending),
+                 outcome_ms (sink's 250 to the end of data, or the expiry log line), latency_ms
   mta_events.csv MTA events that are not per-attempt outcomes: Postfix `(queue active)` per
                  message, Exim queue-run start/end, expiries, sink phase changes
   extract-check.txt  consistency checks (sink RCPTs vs MTA log lines per message)
@@ -271,7 +273,7 @@ def main(d):
                 outcome, out_ms = "pending", ""
             w.writerow([i["n"], i["rcpt"], i["cid"], i["queue_id"], inj_ms,
                         sum(r["tcp"] for r in rs), sum(r["connected"] for r in rs),
-                        sum(1 for r in rs if not r["connected"]),
+                        sum(1 for r in rs if not r["connected"] and r["kind"] not in ("expired", "bounced")),
                         sum(1 for r in rs if r["kind"] in ("skip", "suspended")),
                         outcome, out_ms, (out_ms - inj_ms) if out_ms != "" else ""])
             if delivered and i["cid"] not in sink_dot:

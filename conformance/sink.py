@@ -40,7 +40,9 @@ recipient in the transaction is answered "554 5.5.1 Error: no valid recipients".
 Log: one JSON object per line, flushed at once.  `t` = Unix time in ms; `c` = connection number.
 Events: start, phase, listen, unlisten, conn, greet, ehlo, mail, rcpt (with `to` = recipient
 local part), data, dot (with `cid` = X-Conformance-Id, `mid` = Message-ID), rset, quit, close
-(`by` = client|sink), stop.  `r` is the reply code and enhanced code that was sent.
+(`by` = client|sink), stop.  `r` is the reply code and enhanced code that was sent.  By default
+the log is compact: greet 220, ehlo 250, mail 250, data 354, quit and rset are not written
+(--full-log writes them); every other reply, every RCPT, end of data and connection is.
 """
 
 import argparse
@@ -66,6 +68,8 @@ DEFAULTS = {
 }
 CONNECT_MODES = ("accept", "refuse", "rst", "hang")
 IDLE_TIMEOUT_S = 600
+# not logged in the compact log (the default): the routine replies and QUIT/RSET
+ROUTINE = {("greet", "220"), ("ehlo", "250"), ("mail", "250"), ("data", "354")}
 
 
 def now_ms():
@@ -128,7 +132,8 @@ class Bucket:
 
 
 class Sink:
-    def __init__(self, schedule, host, port, log):
+    def __init__(self, schedule, host, port, log, compact=True):
+        self.compact = compact
         self.sched = schedule
         self.host, self.port = host, port
         self.log_f = log
@@ -142,6 +147,8 @@ class Sink:
         self.stopping = asyncio.Event()
 
     def log(self, ev, **kw):
+        if self.compact and (ev in ("quit", "rset") or (ev, kw.get("r", "")[:3]) in ROUTINE):
+            return
         rec = {"t": now_ms(), "ev": ev}
         rec.update(kw)
         self.log_f.write(json.dumps(rec, separators=(",", ":")) + "\n")
@@ -339,12 +346,30 @@ class Sink:
                 await self.reply(writer, "502 5.5.2 Error: command not recognized")
 
 
+def compact_file(path):
+    """Rewrite a --full-log log in place into the compact form (same rule as live logging)."""
+    with open(path) as f:
+        recs = [json.loads(line) for line in f]
+    keep = [r for r in recs if not (r["ev"] in ("quit", "rset") or
+                                    (r["ev"], r.get("r", "")[:3]) in ROUTINE)]
+    with open(path, "w") as f:
+        for r in keep:
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+    print(f"{path}: kept {len(keep)} of {len(recs)} lines", file=sys.stderr)
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    if len(sys.argv) == 3 and sys.argv[1] == "--compact":
+        compact_file(sys.argv[2])
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 epilog="sink.py --compact LOG rewrites a full log into the compact form")
     ap.add_argument("--schedule", required=True, help="JSON schedule file (or object with a 'sink' key)")
     ap.add_argument("--port", type=int, default=2525)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--log", required=True, help="JSON-lines log to write")
+    ap.add_argument("--full-log", action="store_true",
+                    help="also log routine replies (220 greeting, 250 EHLO/MAIL, 354 DATA), QUIT, RSET")
     a = ap.parse_args()
     if not a.host.startswith("127."):
         ap.error("the sink listens on the loopback range (127.0.0.0/8) only")
@@ -355,7 +380,7 @@ def main():
     sched = Schedule(spec)
     with open(a.log, "a", buffering=1) as log:
         async def amain():
-            sink = Sink(sched, a.host, a.port, log)
+            sink = Sink(sched, a.host, a.port, log, compact=not a.full_log)
             loop = asyncio.get_running_loop()
             for s in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(s, sink.stopping.set)

@@ -41,7 +41,8 @@ def summarize(d, mta, exp):
         att = list(csv.DictReader(f))
     outcomes = Counter(m["outcome"] for m in msgs)
     hist = Counter(int(m["tries"]) for m in msgs)
-    kinds = Counter(a["kind"] for a in att if a["connected"] == "0")
+    kinds = Counter(a["kind"] for a in att
+                    if a["connected"] == "0" and a["kind"] not in ("expired", "bounced"))
     lats = sorted(int(m["latency_ms"]) / 1000 for m in msgs if m["outcome"] == "delivered")
     inj = [int(m["injected_ms"]) for m in msgs]
     outs = [int(m["outcome_ms"]) for m in msgs if m["outcome_ms"]]
