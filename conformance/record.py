@@ -478,6 +478,7 @@ class Run:
         meta = {"mta": mta.name, "experiment": exp["id"], "title": exp["title"],
                 "sink_port": self.port, "host": "127.0.0.1"}
         t_begin = time.time()
+        meta["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]
         try:
             mta.stop()
             mta.empty_queue()
@@ -534,6 +535,7 @@ class Run:
             finally:
                 mta.collect_log(outdir)
             meta["wall_s"] = round(time.time() - t_begin, 1)
+            meta["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
             with open(os.path.join(outdir, "run.json"), "w") as f:
                 json.dump(meta, f, indent=1, sort_keys=True)
                 f.write("\n")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Summarise every recording under conformance/recordings/<mta>/<experiment>/ into
-conformance/recordings/summary.csv (and print it as a table).
+conformance/recordings/summary.csv (and print it; --markdown prints a Markdown table).
 
 Per recording: messages; delivered / expired / bounced / pending; tries = delivery attempts that
 tried a TCP connection to the sink (connected or refused), with a histogram of tries per message
@@ -79,8 +79,15 @@ def main():
         w = csv.DictWriter(f, fieldnames=COLUMNS)
         w.writeheader()
         w.writerows(rows)
-    for r in rows:
-        print(" ".join(f"{k}={r[k]}" for k in COLUMNS if k != "version"))
+    if "--markdown" in sys.argv:
+        cols = [c for c in COLUMNS if c not in ("version",)]
+        print("| " + " | ".join(cols) + " |")
+        print("|" + "---|" * len(cols))
+        for r in rows:
+            print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    else:
+        for r in rows:
+            print(" ".join(f"{k}={r[k]}" for k in COLUMNS if k != "version"))
     print(f"wrote {out}", file=sys.stderr)
 
 
