@@ -9,7 +9,8 @@ Outputs:
                  connection to the sink was attempted), connected (it was established), stage
                  (where the attempt ended: connect|greeting|ehlo|mail|rcpt|data|dot|none),
                  kind (delivered|deferred|refused|suspended|skip|bounced), reply, queue_id
-  messages.csv   per message: n, rcpt, cid, queue_id, injected_ms, tries (rows with tcp=1),
+  messages.csv   per message: n, rcpt, cid, queue_id, injected_ms (injector got the MTA's 250),
+                 arrival_ms (Exim: its "<=" log line; Postfix: = injected_ms), tries (rows with tcp=1),
                  connected, noconn (deferrals without a connection: refused, suspended, skip),
                  skips (suspended + skip), outcome (delivered|expired|bounced|pending),
                  outcome_ms (sink's 250 to the end of data, or the expiry log line), latency_ms
@@ -17,8 +18,9 @@ Outputs:
                  message, Exim queue-run start/end, expiries, sink phase changes
   extract-check.txt  consistency checks (sink RCPTs vs MTA log lines per message)
 
-Time: t_ms is the sink's RCPT time when the attempt reached RCPT (the sink's clock, ms);
-otherwise the MTA log's time: Exim logs milliseconds (log_selector +millisec, UTC); Postfix's
+Time: t_ms is the sink's RCPT time when the attempt reached RCPT (the sink's clock, ms; source
+"sink"); for an Exim connection refused or greeting failure, the time of Exim's message-level
+host line logged when it happened (source "mta_log_host"); otherwise the MTA log's time: Exim logs milliseconds (log_selector +millisec, UTC); Postfix's
 maillog_file has whole seconds, so record.py stamps every line with the ms at which it was read
 (t_log_ms; polled every 20 ms) and that is used.  Everything runs on one machine and clock.
 
@@ -130,6 +132,7 @@ def parse_postfix(path, year):
 
 def parse_exim(path):
     rows, events = [], []
+    host_fail = {}
     with open(path, errors="replace") as f:
         for line in f:
             m = EX_LINE.match(line.rstrip("\n"))
@@ -144,8 +147,21 @@ def parse_exim(path):
             if "daemon started" in rest:
                 events.append({"t_ms": t, "qid": "", "event": "mta_started", "detail": rest})
                 continue
+            arr = re.match(r"^(\S+) <= (\S+) .* for (.*)$", rest)
+            if arr and arr.group(2) != "<>":
+                for addr in arr.group(3).split():
+                    lm = RCPT_LOCAL.match(addr)
+                    if lm:
+                        events.append({"t_ms": t, "qid": arr.group(1), "event": "arrival",
+                                       "detail": lm.group(1)})
+                continue
             a = EX_ADDR.match(rest)
             if not a:
+                # message-level host line, logged at the moment a connection or greeting failed
+                # ("QID H=127.0.0.1 [127.0.0.1]:2525 Connection refused" / "...: SMTP error ...")
+                h = re.match(r"^(\S+) H=\S+ \[[\d.]+\]", rest)
+                if h:
+                    host_fail[h.group(1)] = t
                 continue
             qid, flag, addr, tail = a.groups()
             lm = RCPT_LOCAL.match(addr)
@@ -158,6 +174,7 @@ def parse_exim(path):
                              "queue_id": qid, "conn_use": "reused" if host and host.group(4) else ""})
                 continue
             text = tail.split(": ", 1)[1] if ": " in tail else tail
+            text = re.sub(r" ?DT=\S+", "", text)
             em = re.search(r"defer \((-?\d+)\)", tail)
             errno = int(em.group(1)) if em else None
             if flag == "**":
@@ -173,18 +190,24 @@ def parse_exim(path):
                              "queue_id": qid, "conn_use": ""})
                 continue
             # == deferral
+            t_fail = None
             if errno in (-52, -53, -54) or "retry time not reached" in tail:
                 kind, tcp, conn, stage = "skip", 0, 0, "none"
             elif errno == 111 or "Connection refused" in tail:
                 kind, tcp, conn, stage = "refused", 1, 0, "connect"
+                t_fail = host_fail.pop(qid, None)
             elif host:
                 kind, tcp, conn = "deferred", 1, 1
                 stage = stage_from_text(text)
+                if stage == "greeting":
+                    t_fail = host_fail.pop(qid, None)
             else:
                 kind, tcp, conn, stage = "deferred", 0, 0, "none"
             rows.append({"msg": lm.group(1), "t_log_ms": t, "tcp": tcp, "connected": conn, "stage": stage,
                          "kind": kind, "reply": reply_code(text) or text[:60], "queue_id": qid,
                          "conn_use": "reused" if host and host.group(4) else ""})
+            if t_fail is not None and t - t_fail < 60000:
+                rows[-1]["t_host_ms"] = t_fail
     return rows, events
 
 
@@ -229,7 +252,9 @@ def main(d):
             if r["kind"] == "delivered" and not s["r"].startswith("2"):
                 checks.append(f"{m}: delivered per MTA but sink answered {s['r']} at RCPT")
         for r in rs:
-            if "t_ms" not in r:
+            if "t_ms" not in r and "t_host_ms" in r:
+                r["t_ms"], r["source"] = r["t_host_ms"], "mta_log_host"
+            elif "t_ms" not in r:
                 r["t_ms"], r["source"] = r["t_log_ms"], "mta_log"
     rows.sort(key=lambda r: (r["t_ms"], r["msg"]))
 
@@ -252,14 +277,18 @@ def main(d):
         if r["kind"] == "expired":
             expired_at.setdefault(r["msg"], r["t_log_ms"])
 
+    # arrival: Exim's own "<=" line (ms); Postfix: the injector's 250, which Postfix sends once
+    # the queue file is complete (Exim may deliver before its 250 reaches the injector)
+    arrival = {e["detail"]: e["t_ms"] for e in events if e["event"] == "arrival"}
     with open(os.path.join(d, "messages.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["n", "rcpt", "cid", "queue_id", "injected_ms", "tries", "connected", "noconn",
-                    "skips", "outcome", "outcome_ms", "latency_ms"])
+        w.writerow(["n", "rcpt", "cid", "queue_id", "injected_ms", "arrival_ms", "tries", "connected",
+                    "noconn", "skips", "outcome", "outcome_ms", "latency_ms"])
         for m in sorted(msgs):
             i = msgs[m]
             rs = by_msg.get(m, [])
             inj_ms = int(i["injected_ms"])
+            arr_ms = arrival.get(m, inj_ms)
             delivered = [r for r in rs if r["kind"] == "delivered"]
             bounced = [r for r in rs if r["kind"] == "bounced"]
             if delivered:
@@ -271,11 +300,11 @@ def main(d):
                 outcome, out_ms = "bounced", bounced[0]["t_ms"]
             else:
                 outcome, out_ms = "pending", ""
-            w.writerow([i["n"], i["rcpt"], i["cid"], i["queue_id"], inj_ms,
+            w.writerow([i["n"], i["rcpt"], i["cid"], i["queue_id"], inj_ms, arr_ms,
                         sum(r["tcp"] for r in rs), sum(r["connected"] for r in rs),
                         sum(1 for r in rs if not r["connected"] and r["kind"] not in ("expired", "bounced")),
                         sum(1 for r in rs if r["kind"] in ("skip", "suspended")),
-                        outcome, out_ms, (out_ms - inj_ms) if out_ms != "" else ""])
+                        outcome, out_ms, (out_ms - arr_ms) if out_ms != "" else ""])
             if delivered and i["cid"] not in sink_dot:
                 checks.append(f"{m}: delivered per MTA but no 250 end-of-data at the sink")
 

@@ -6,8 +6,9 @@ Per recording: messages; delivered / expired / bounced / pending; tries = delive
 tried a TCP connection to the sink (connected or refused), with a histogram of tries per message
 ("k:count" pairs); deferrals without a connection (refused + Postfix "suspended" + Exim "retry
 time not reached" skips), split by kind; latency of delivered messages = sink's 250 to the end
-of data minus the MTA's 250 to the injector's end of data, in seconds: mean, p50, p90, max
-(percentiles by nearest rank); span_s = last outcome minus first injection; wall_s = the
+of data minus the message's arrival (Exim: its "<=" log line; Postfix: its 250 to the
+injector's end of data), in seconds: mean, p50, p90, max
+(percentiles by nearest rank); span_s = last outcome minus first arrival; wall_s = the
 recording's wall-clock time; timed_out = the bound passed before the queue was empty.
 """
 
@@ -44,7 +45,7 @@ def summarize(d, mta, exp):
     kinds = Counter(a["kind"] for a in att
                     if a["connected"] == "0" and a["kind"] not in ("expired", "bounced"))
     lats = sorted(int(m["latency_ms"]) / 1000 for m in msgs if m["outcome"] == "delivered")
-    inj = [int(m["injected_ms"]) for m in msgs]
+    inj = [int(m["arrival_ms"]) for m in msgs]
     outs = [int(m["outcome_ms"]) for m in msgs if m["outcome_ms"]]
     f3 = lambda v: "" if v == "" else f"{v:.3f}"
     return {
