@@ -469,6 +469,23 @@ class Run:
         self.mta.stop()
         self.mta.empty_queue()
 
+    def wait_sink_start(self, path):
+        """The sink's start time, from the first line of its log (Python start-up can take
+        seconds on a loaded machine)."""
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.sink.poll() is not None:
+                raise RuntimeError(f"the sink exited with {self.sink.returncode}")
+            try:
+                with open(path) as f:
+                    line = f.readline()
+                if line.endswith("\n"):
+                    return json.loads(line)["t0"]
+            except FileNotFoundError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the sink did not start within 30 s")
+
     def record(self):
         mta, exp = self.mta, self.exp
         outdir = os.path.join(RECDIR, mta.name, exp["id"])
@@ -497,8 +514,7 @@ class Run:
                 [sys.executable, os.path.join(HERE, "sink.py"), "--schedule",
                  os.path.join(EXPDIR, exp["id"] + ".json"), "--port", str(self.port),
                  "--log", os.path.join(outdir, "sink.jsonl")])
-            time.sleep(0.5)
-            meta["sink_start_ms"] = json.loads(open(os.path.join(outdir, "sink.jsonl")).readline())["t0"]
+            meta["sink_start_ms"] = self.wait_sink_start(os.path.join(outdir, "sink.jsonl"))
             inj = exp["inject"]
             meta["inject_start_ms"] = now_ms()
             r = subprocess.run(
