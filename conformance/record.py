@@ -559,7 +559,8 @@ class Run:
         with open(os.path.join(outdir, "README.md"), "w") as f:
             f.write(f"{meta['version']}, experiment {exp['id']} ({exp['title']}), recorded "
                     f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(meta['sink_start_ms'] / 1000))} by "
-                    f"`conformance/record-{mta.name}.sh {exp['id']}` in {meta['wall_s']} s; sink on "
+                    f"the committed driver in {meta['wall_s']} s (re-record: "
+                    f"`conformance/record-{mta.name}.sh {exp['id']}`); sink on "
                     f"127.0.0.1:{self.port}; timed out: {meta['timed_out']}.\n")
         return meta
 
