@@ -7,7 +7,7 @@
 //! FUZZ_TRACE=/tmp/current.ron cargo run ...   # keep the input in progress in a file
 //! ```
 
-#[path = "../tests/support/fuzz.rs"]
+#[path = "../tests/integration/helpers/fuzz.rs"]
 mod fuzz;
 
 use std::panic;

@@ -55,6 +55,7 @@ pub mod domain;
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod mta;
 pub mod report;
 pub mod retry;
 pub mod scenario;

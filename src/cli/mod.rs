@@ -3,10 +3,12 @@
 
 mod compare;
 mod completions;
+mod import;
 mod limits;
 mod man;
 mod merge;
 mod policies;
+mod replay;
 mod run;
 mod schedule;
 mod study;
@@ -55,6 +57,12 @@ enum Command {
     /// Follow one message through a scenario (arrival, waits, every attempt with its exact
     /// reply, the policy's decisions, notices, the end), or write every step as JSON lines.
     Trace(trace::TraceArgs),
+    /// Read a real MTA log (Postfix, Exim, KumoMTA) into arrivals.csv for the Replay traffic
+    /// source and the observed outcomes, and print the observed summary.
+    Replay(replay::ReplayArgs),
+    /// Print the scenario text of the retry policy in a real MTA's configuration (Postfix
+    /// main.cf, Exim configuration, KumoMTA shaping.toml / queues.toml).
+    Import(import::ImportArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) on stdout, or write one per subcommand with --out-dir.
@@ -130,6 +138,8 @@ pub fn main() -> Result<(), CliError> {
         Command::Policies(args) => policies::policies(args),
         Command::Schedule(args) => schedule::schedule(args),
         Command::Trace(args) => trace::trace(args),
+        Command::Replay(args) => replay::replay(args),
+        Command::Import(args) => import::import(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => man::man(args),
     }

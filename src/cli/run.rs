@@ -10,10 +10,11 @@ use clap::Args;
 use mailsim::engine::SimTime;
 use mailsim::model::{RunControl, SimError};
 use mailsim::report;
-use mailsim::study::{Cell, StudyKind, StudyOptions};
+use mailsim::scenario::Scenario;
+use mailsim::study::{Cell, Plan, StudyKind, StudyOptions};
 
 use super::study::{
-    OutputArgs, Plan, ReplicationArgs, apply_overrides, open_folder, parse_shard, progress_bar,
+    OutputArgs, ReplicationArgs, apply_overrides, open_folder, parse_shard, progress_bar,
     run_and_write, write_folder,
 };
 use super::{CliError, limits, print_stdout};
@@ -60,6 +61,12 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         };
         return run_and_write(plan, &args.replication, &args.output, shard, 1);
     }
+    run_once(&scenario, &args)
+}
+
+/// Runs replication 0 with a progress bar in simulated time, writes the run folder and prints
+/// the summary.
+fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
     let output = &args.output;
     let folder = open_folder(
         &output.out,
@@ -86,7 +93,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         progress: Some(&advance),
     };
     let started = std::time::Instant::now();
-    let run = mailsim::model::simulate_with(&scenario, 0, control);
+    let run = mailsim::model::simulate_with(scenario, 0, control);
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let run = match run {
@@ -100,7 +107,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         }
     };
     let options = report::ReportOptions { png: output.png };
-    let files = match report::render_run(&scenario, &run, options) {
+    let files = match report::render_run(scenario, &run, options) {
         Ok(files) => files,
         Err(error) => {
             folder.abandon();
@@ -117,10 +124,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
     if !output.quiet {
         print_stdout(&report::summary_table(&run.summary))?;
-        print_stdout(&report::deliverability_table(
-            &scenario,
-            &run.deliverability,
-        ))?;
+        print_stdout(&report::deliverability_table(scenario, &run.deliverability))?;
     }
     print_stdout(&format!("results: {}\n", path.display()))?;
     if output.quiet {

@@ -3,8 +3,8 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 use clap::Args;
@@ -14,8 +14,8 @@ use mailsim::model::{RunControl, RunOutput, SimError};
 use mailsim::report::{self, OutputError, RunFolder};
 use mailsim::scenario::Scenario;
 use mailsim::study::{
-    self, Cell, RunRecord, SHARD_FILE, Shard, ShardFile, Study, StudyError, StudyKind, StudyMeta,
-    StudyOptions, Workers, check_metric, metric_index,
+    self, Execution, Outcome, Plan, Precision, PrecisionReport, Replications, SHARD_FILE, Shard,
+    Study, StudyError, StudyOptions, StudyProgress, check_metric, metric_index,
 };
 
 use super::{CliError, print_stdout};
@@ -146,7 +146,8 @@ pub fn apply_overrides(
 }
 
 /// Reads a scenario file, returning its text and its validated scenario with `--seed` and
-/// `--warmup` applied (commands that edit the text re-parse it per configuration).
+/// `--warmup` applied (sweep writes its values into the text and parses each point; compare
+/// shows the scenario's own policies as the text writes them).
 pub fn load_with_text(
     path: &std::path::Path,
     replication: &ReplicationArgs,
@@ -175,8 +176,8 @@ pub fn parse_shard(text: Option<&str>) -> Result<Option<Shard>, CliError> {
     .transpose()
 }
 
-/// Parses `--precision METRIC=FRACTION`.
-fn parse_precision(text: &str) -> Result<(usize, f64), CliError> {
+/// Parses `--precision METRIC=FRACTION`; `max_replications` is `--max-replications`.
+fn parse_precision(text: &str, max_replications: u32) -> Result<Precision, CliError> {
     let help = "write --precision METRIC=FRACTION, e.g. --precision latency_s.mean=0.05 (half-width within 5% of the mean)";
     let (metric, fraction) = text
         .split_once('=')
@@ -197,33 +198,11 @@ fn parse_precision(text: &str) -> Result<(usize, f64), CliError> {
                 help,
             )
         })?;
-    Ok((metric_index(metric).unwrap_or(0), fraction))
-}
-
-/// A study ready to run: its configurations and how to run them.
-pub struct Plan<'a> {
-    /// What kind of study.
-    pub kind: StudyKind,
-    /// The scenario as given (name, seed, warm-up for the meta block).
-    pub base: &'a Scenario,
-    /// One scenario per configuration.
-    pub scenarios: Vec<Scenario>,
-    /// Their labels and settings.
-    pub cells: Vec<Cell>,
-    /// Reporting settings.
-    pub options: StudyOptions,
-    /// Keep replication 0 of each configuration whole (for overlaid charts).
-    pub keep_first: bool,
-}
-
-/// What a study run produced.
-pub struct Outcome {
-    /// The study, or `None` when only a shard was run.
-    pub study: Option<Study>,
-    /// Replication 0 of each configuration, if asked for.
-    pub first_runs: Vec<RunOutput>,
-    /// The shard file to write, when running a shard.
-    pub shard: Option<ShardFile>,
+    Ok(Precision {
+        metric: metric_index(metric).unwrap_or(0),
+        fraction,
+        max_replications,
+    })
 }
 
 /// A progress bar on stderr counting to `total` (`unit` names what is counted), or a hidden
@@ -242,8 +221,35 @@ pub fn progress_bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Runs the plan (all of it, a shard of it, or until `--precision` is met).
-pub fn execute(
+/// One progress bar per round of a study's runs.
+struct RoundBars {
+    quiet: bool,
+    bar: Mutex<ProgressBar>,
+}
+
+impl RoundBars {
+    fn bar(&self) -> std::sync::MutexGuard<'_, ProgressBar> {
+        self.bar.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl StudyProgress for RoundBars {
+    fn round_started(&self, runs: u64) {
+        *self.bar() = progress_bar(runs, "runs", self.quiet);
+    }
+
+    fn run_finished(&self) {
+        self.bar().inc(1);
+    }
+
+    fn round_finished(&self) {
+        self.bar().finish_and_clear();
+    }
+}
+
+/// Checks the replication options and runs the plan (all of it, a shard of it, or until
+/// `--precision` is met) with a progress bar and Ctrl-C handling.
+fn execute(
     plan: &Plan,
     replication: &ReplicationArgs,
     output: &OutputArgs,
@@ -253,7 +259,7 @@ pub fn execute(
     let precision = replication
         .precision
         .as_deref()
-        .map(parse_precision)
+        .map(|text| parse_precision(text, replication.max_replications))
         .transpose()?;
     if precision.is_some() && shard.is_some() {
         return Err(input(
@@ -261,7 +267,7 @@ pub fn execute(
             "run the shards with a fixed --replications N",
         ));
     }
-    let mut count = replication.replications.unwrap_or(if precision.is_some() {
+    let count = replication.replications.unwrap_or(if precision.is_some() {
         5
     } else {
         default_replications
@@ -272,9 +278,10 @@ pub fn execute(
             "e.g. --replications 10",
         ));
     }
-    if precision.is_some() {
-        count = count.max(2).min(replication.max_replications.max(2));
-    }
+    let replications = match precision {
+        Some(goal) => Replications::UntilPrecise { start: count, goal },
+        None => Replications::Fixed { count, shard },
+    };
     let threads = replication
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -284,114 +291,55 @@ pub fn execute(
     let cancel = Arc::new(AtomicBool::new(false));
     let handler_flag = Arc::clone(&cancel);
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
-    let labels: Vec<String> = plan.cells.iter().map(|c| c.label.clone()).collect();
-    let keep_first = plan.keep_first && shard.is_none();
-    let mut runs: Vec<RunRecord> = Vec::new();
-    let mut first_runs: Vec<Option<RunOutput>> = (0..plan.cells.len()).map(|_| None).collect();
-    let mut done = 0u32;
-    loop {
-        let per_cell = (count - done) as usize;
-        let planned = (0..plan.cells.len() * per_cell)
-            .filter(|&n| shard.is_none_or(|s| s.owns(n)))
-            .count();
-        let bar = progress_bar(planned as u64, "runs", output.quiet);
-        let tick = || bar.inc(1);
-        let workers = Workers {
-            threads,
-            shard,
-            control: RunControl {
-                cancel: Some(&cancel),
-                max_events: replication.max_events,
-                progress: None,
-            },
-            progress: &tick,
-        };
-        let reduce = |cell: usize, replication: u32, run: RunOutput| {
-            let record = RunRecord {
-                cell,
-                replication,
-                values: study::metric::all_values(&run.summary),
-            };
-            (record, (keep_first && replication == 0).then_some(run))
-        };
-        let results = study::run_cells(&plan.scenarios, &labels, done..count, workers, &reduce);
-        bar.finish_and_clear();
-        let results = results.map_err(|error| match error {
-            StudyError::Run {
-                source: SimError::Interrupted,
-                ..
-            } => CliError::Interrupted,
-            other => CliError::Failed(other.into()),
-        })?;
-        for (record, first) in results {
-            if let Some(first) = first {
-                first_runs[record.cell] = Some(first);
-            }
-            runs.push(record);
-        }
-        done = count;
-        let Some((metric, fraction)) = precision else {
-            break;
-        };
-        let meta = meta(plan, count);
-        let partial = Study::from_runs(meta, plan.cells.clone(), runs.clone())
-            .ok_or_else(|| CliError::Failed(anyhow::anyhow!("replications went missing")))?;
-        let widest = (0..plan.cells.len())
-            .filter_map(|c| partial.interval(c, metric)?.relative_half_width())
-            .fold(0.0, f64::max);
-        let name = study::METRICS[metric].0;
-        if widest <= fraction {
-            if !output.quiet {
-                eprintln!(
-                    "precision: the 95% half-width of {name} is within {:.2}% of its mean after {count} replications",
-                    widest * 100.0
-                );
-            }
-            break;
-        }
-        if count >= replication.max_replications {
-            eprintln!(
-                "precision: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {:.1}% of its mean (asked: {:.1}%)",
-                widest * 100.0,
-                fraction * 100.0
-            );
-            break;
-        }
-        count = (count * 2).min(replication.max_replications);
+    let bars = RoundBars {
+        quiet: output.quiet,
+        bar: Mutex::new(ProgressBar::hidden()),
+    };
+    let execution = Execution {
+        replications,
+        threads,
+        control: RunControl {
+            cancel: Some(&cancel),
+            max_events: replication.max_events,
+            progress: None,
+        },
+        progress: &bars,
+    };
+    let outcome = study::execute(plan, &execution).map_err(|error| match error {
+        StudyError::Run {
+            source: SimError::Interrupted,
+            ..
+        } => CliError::Interrupted,
+        other => CliError::Failed(other.into()),
+    })?;
+    if let Outcome::Whole {
+        precision: Some(report),
+        ..
+    } = &outcome
+    {
+        tell_precision(report, output.quiet);
     }
-    let meta = meta(plan, count);
-    if let Some(shard) = shard {
-        return Ok(Outcome {
-            study: None,
-            first_runs: Vec::new(),
-            shard: Some(ShardFile {
-                shard,
-                meta,
-                cells: plan.cells.clone(),
-                options: plan.options.clone(),
-                runs,
-            }),
-        });
-    }
-    let study = Study::from_runs(meta, plan.cells.clone(), runs)
-        .ok_or_else(|| CliError::Failed(anyhow::anyhow!("replications went missing")))?;
-    Ok(Outcome {
-        study: Some(study),
-        first_runs: first_runs.into_iter().flatten().collect(),
-        shard: None,
-    })
+    Ok(outcome)
 }
 
-fn meta(plan: &Plan, replications: u32) -> StudyMeta {
-    StudyMeta {
-        tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
-        kind: plan.kind,
-        scenario: plan.base.name().to_string(),
-        scenario_file: plan.base.origin().to_string(),
-        seed: plan.base.run().seed,
-        replications,
-        warmup_s: plan.base.run().warmup.as_secs_f64(),
-        confidence: study::stats::CONFIDENCE,
+/// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
+/// stopping short of it always is.
+fn tell_precision(report: &PrecisionReport, quiet: bool) {
+    let name = study::METRICS[report.goal.metric].0;
+    let count = report.replications;
+    if report.met {
+        if !quiet {
+            eprintln!(
+                "precision: the 95% half-width of {name} is within {:.2}% of its mean after {count} replications",
+                report.widest * 100.0
+            );
+        }
+    } else {
+        eprintln!(
+            "precision: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {:.1}% of its mean (asked: {:.1}%)",
+            report.widest * 100.0,
+            report.goal.fraction * 100.0
+        );
     }
 }
 
@@ -423,28 +371,28 @@ pub fn run_and_write(
             return Err(error);
         }
     };
-    if let Some(part) = outcome.shard {
-        let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
-        text.push('\n');
-        let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
-        return print_stdout(&format!(
-            "shard {}/{} ({} runs): {}\n",
-            part.shard.index,
-            part.shard.count,
-            part.runs.len(),
-            path.display()
-        ));
+    match outcome {
+        Outcome::Part(part) => {
+            let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
+            text.push('\n');
+            let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
+            print_stdout(&format!(
+                "shard {}/{} ({} runs): {}\n",
+                part.shard.index,
+                part.shard.count,
+                part.runs.len(),
+                path.display()
+            ))
+        }
+        Outcome::Whole {
+            study, first_runs, ..
+        } => {
+            let compare_runs = plan
+                .keep_first
+                .then_some((plan.base, first_runs.as_slice()));
+            write_study(folder, &study, &plan.options, compare_runs, output)
+        }
     }
-    let Some(study) = outcome.study else {
-        folder.abandon();
-        return Err(CliError::Failed(anyhow::anyhow!(
-            "the study produced no result"
-        )));
-    };
-    let compare_runs = plan
-        .keep_first
-        .then_some((plan.base, outcome.first_runs.as_slice()));
-    write_study(folder, &study, &plan.options, compare_runs, output)
 }
 
 /// Renders a finished study into `folder`, prints its table and where it went.

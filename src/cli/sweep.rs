@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use mailsim::study::sweep::{PATH_FORM, Setting, Target, VALUES_FORM, apply_point, grid};
-use mailsim::study::{Cell, StudyKind, StudyOptions, check_metric};
+use mailsim::scenario::edit::PATH_FORM;
+use mailsim::study::sweep::{Setting, Target, VALUES_FORM, apply_point, grid};
+use mailsim::study::{Cell, Plan, StudyKind, StudyOptions, check_metric};
 
 use super::study::{
-    OutputArgs, Plan, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
+    OutputArgs, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
 };
 use super::{CliError, limits};
 
@@ -96,7 +97,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         apply_overrides(&mut scenario, args.replication.seed, warmup)?;
         cells.push(Cell {
             label,
-            settings: point,
+            settings: point
+                .iter()
+                .map(|(path, value)| (path.to_string(), value.clone()))
+                .collect(),
         });
         scenarios.push(scenario);
     }
@@ -106,7 +110,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         scenarios,
         cells,
         options: StudyOptions {
-            sweep_paths: settings.iter().map(|s| s.path.clone()).collect(),
+            sweep_paths: settings.iter().map(|s| s.path.to_string()).collect(),
             target,
             chart_metrics,
             ..StudyOptions::default()

@@ -1,10 +1,16 @@
 //! Streaming measurement of a run: counters, the latency histogram, gauges with their peaks and
 //! time integrals, and the time series sampled on a fixed grid. Nothing here keeps per-message
 //! records, so memory does not grow with the number of messages.
+//!
+//! The model tells the [`Recorder`] (here) what happens; at the end it hands over the
+//! [`Summary`] (`summary`), the [`TimeSeries`] of [`Sample`]s with its interval (`series`), the
+//! [`LatencyDistribution`] (`latency`) and the per-receiver and per-IP [`Deliverability`]
+//! counts (`deliverability`). How any of it is written is up to `report`.
 
 mod deliverability;
 mod latency;
 mod process;
+mod series;
 mod summary;
 
 use hdrhistogram::Histogram;
@@ -12,54 +18,11 @@ use hdrhistogram::Histogram;
 pub use deliverability::{Deliverability, Outcomes};
 pub use latency::{CdfPoint, LatencyBin, LatencyDistribution};
 pub use process::peak_rss_bytes;
+pub use series::{Sample, TimeSeries};
 pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
 
 use crate::domain::Reply;
 use crate::engine::{SimDuration, SimTime};
-
-/// One row of the time series: cumulative counts since the start, and gauges at that instant.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Sample {
-    /// The instant (state at the end of it: every event at or before it has happened).
-    pub time: SimTime,
-    /// Messages arrived so far.
-    pub arrived: u64,
-    /// Messages delivered so far.
-    pub delivered: u64,
-    /// Messages bounced (permanent failure) so far.
-    pub bounced: u64,
-    /// Messages expired (given up) so far.
-    pub expired: u64,
-    /// Delivery attempts so far.
-    pub attempts: u64,
-    /// Temporary failures so far.
-    pub deferrals: u64,
-    /// Delay warnings sent so far.
-    pub delay_warnings: u64,
-    /// Queue alerts raised so far.
-    pub queue_alerts: u64,
-    /// Messages waiting for their retry time.
-    pub waiting_retry: u64,
-    /// Messages waiting for a free connection.
-    pub waiting_connection: u64,
-    /// Messages in an SMTP attempt.
-    pub in_flight: u64,
-    /// Temporary failures so far, by reply, indexed like [`Reply::ALL`] (the entries of
-    /// replies that are not temporary stay zero).
-    pub deferrals_by_reply: [u64; Reply::ALL.len()],
-}
-
-impl Sample {
-    /// Messages still in the sender's queue, in any state.
-    pub fn queued(&self) -> u64 {
-        self.waiting_retry + self.waiting_connection + self.in_flight
-    }
-
-    /// Whether arrived = delivered + bounced + expired + still queued.
-    pub fn is_conserved(&self) -> bool {
-        self.arrived == self.delivered + self.bounced + self.expired + self.queued()
-    }
-}
 
 /// Collects everything a run reports, as the model tells it what happens.
 #[derive(Debug)]
@@ -81,9 +44,8 @@ pub struct Recorder {
     departed: u64,
     /// Arrivals before this instant are left out of the steady-state figures (latency, Little).
     warmup: SimTime,
-    sample_every: SimDuration,
     next_sample: SimTime,
-    samples: Vec<Sample>,
+    series: TimeSeries,
     deliverability: Deliverability,
     broken_invariant: Option<String>,
 }
@@ -115,9 +77,8 @@ impl Recorder {
             sojourn_sum_ms: 0,
             departed: 0,
             warmup,
-            sample_every,
             next_sample: SimTime::ZERO,
-            samples: Vec::new(),
+            series: TimeSeries::new(sample_every),
             deliverability: Deliverability::default(),
             broken_invariant: None,
         }
@@ -127,7 +88,7 @@ impl Recorder {
     pub fn advance_to(&mut self, time: SimTime) {
         while self.next_sample < time {
             self.take_sample(self.next_sample);
-            self.next_sample += self.sample_every;
+            self.next_sample += self.series.every();
         }
         self.accumulate_area(time);
     }
@@ -136,7 +97,7 @@ impl Recorder {
     pub fn finish(&mut self, end: SimTime) {
         self.advance_to(end);
         if self.next_sample == end {
-            self.next_sample += self.sample_every;
+            self.next_sample += self.series.every();
         }
         self.take_sample(end);
     }
@@ -153,7 +114,7 @@ impl Recorder {
                 sample.queued()
             ));
         }
-        self.samples.push(sample);
+        self.series.push(sample);
         self.deliverability.sample();
     }
 
@@ -309,7 +270,14 @@ impl Recorder {
 
     /// The time series recorded so far.
     pub fn samples(&self) -> &[Sample] {
-        &self.samples
+        &self.series
+    }
+
+    /// Takes the time series, with its sampling interval, out of the recorder (at the end of
+    /// a run).
+    pub fn take_time_series(&mut self) -> TimeSeries {
+        let every = self.series.every();
+        std::mem::replace(&mut self.series, TimeSeries::new(every))
     }
 
     /// The latency distribution of delivered messages, for charts.
@@ -320,5 +288,43 @@ impl Recorder {
     /// Builds the summary of a finished run.
     pub fn summarize(&self, meta: Meta, end: SimTime, events: u64) -> Summary {
         summary::build(self, meta, end, events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_fall_on_the_grid_and_once_more_at_the_end() {
+        let mut recorder = Recorder::new(SimDuration::from_secs(60));
+        recorder.arrived();
+        recorder.wait_connection();
+        recorder.advance_to(SimTime(150_000));
+        recorder.finish(SimTime(150_000));
+        let series = recorder.take_time_series();
+        assert_eq!(series.every(), SimDuration::from_secs(60));
+        let times: Vec<u64> = series.iter().map(|s| s.time.as_millis()).collect();
+        assert_eq!(times, vec![0, 60_000, 120_000, 150_000]);
+        assert!(
+            series
+                .iter()
+                .all(|s| s.arrived == 1 && s.waiting_connection == 1)
+        );
+        // Taken out: the recorder keeps the interval and no samples.
+        assert!(recorder.samples().is_empty());
+        assert_eq!(recorder.take_time_series().every(), series.every());
+    }
+
+    #[test]
+    fn a_run_ending_on_a_grid_point_samples_it_once() {
+        let mut recorder = Recorder::new(SimDuration::from_secs(60));
+        recorder.finish(SimTime(120_000));
+        let times: Vec<u64> = recorder
+            .samples()
+            .iter()
+            .map(|s| s.time.as_millis())
+            .collect();
+        assert_eq!(times, vec![0, 60_000, 120_000]);
     }
 }

@@ -1,13 +1,15 @@
-//! The mail world: messages, SMTP replies, senders with their connections and retry policies,
-//! receivers with their throttles and outages, and the event handlers that tie them together
-//! ([`simulate`] runs one replication of a scenario).
+//! The mail world: messages, senders with their connections and retry policies, receivers with
+//! their rules, and the event loop that ties them together ([`simulate`] runs one replication
+//! of a scenario). SMTP replies and the scenario's typed values are in `domain`, the policies in
+//! `retry`, the measurements in `metrics`.
 
 mod estimate;
 mod observe;
 mod receiver;
+mod run;
 mod traffic;
 mod world;
 
 pub use estimate::{Estimate, human_bytes};
 pub use observe::{Happening, Observer, Step};
-pub use world::{RunControl, RunOutput, SimError, simulate, simulate_observed, simulate_with};
+pub use run::{RunControl, RunOutput, SimError, simulate, simulate_observed, simulate_with};

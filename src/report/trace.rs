@@ -115,87 +115,24 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
             journey.message
         );
     };
-    let ips = scenario.ip_addresses();
     let sender = &scenario.senders[first.sender];
-    let receiver = &scenario.receivers[first.receiver];
-    let arrival = first.time;
+    let mut narrator = Narrator {
+        ips: scenario.ip_addresses(),
+        receiver: &scenario.receivers[first.receiver].name,
+        arrival: first.time,
+        last_ip: None,
+    };
     let mut out = format!(
         "message {} of {} (seed {}): sender {} → receiver {}\nretry policy: {}\n\n",
         journey.message,
         scenario.name,
         scenario.run.seed,
         sender.name,
-        receiver.name,
+        narrator.receiver,
         sender.retry.describe()
     );
-    let mut last_ip = None;
     for step in &journey.steps {
-        let text = match step.what {
-            Happening::Arrived => "arrived in the sender's queue".to_string(),
-            Happening::WaitingForConnection => format!(
-                "every connection to {} is busy: waits for one",
-                receiver.name
-            ),
-            Happening::AttemptStarted {
-                attempt,
-                ip,
-                reused,
-            } => {
-                last_ip = ips.get(ip).copied();
-                let how = if reused {
-                    "on an open connection"
-                } else {
-                    "on a new connection"
-                };
-                format!(
-                    "attempt {attempt} from {} {how}",
-                    ips.get(ip).map_or("?".into(), ToString::to_string)
-                )
-            }
-            Happening::AttemptEnded { reply, .. } => {
-                let meaning = match reply.class() {
-                    ReplyClass::Accepted => "accepted",
-                    ReplyClass::Temporary => "temporary failure",
-                    ReplyClass::Permanent => "permanent failure",
-                };
-                format!(
-                    "  ← {} ({meaning}, {} scope)",
-                    reply_line(reply, last_ip),
-                    scope_name(reply)
-                )
-            }
-            Happening::Delivered => format!(
-                "delivered, {} after arrival",
-                since(SimTime(step.time.as_millis() - arrival.as_millis()))
-            ),
-            Happening::Bounced => {
-                "bounced: a permanent failure is returned to the sender at once".to_string()
-            }
-            Happening::Deferred { reply, retry_at } => {
-                let why = if reply.class() == ReplyClass::Temporary {
-                    format!("the reply is temporary ({})", reply.enhanced())
-                } else {
-                    "the policy deferred it".to_string()
-                };
-                format!(
-                    "deferred: {why}; the policy retries at {} (in {})",
-                    clock(retry_at),
-                    since(SimTime(retry_at.as_millis() - step.time.as_millis()))
-                )
-            }
-            Happening::Held { until } => format!(
-                "held by the policy (destination suspended or slowed) until {}",
-                clock(until)
-            ),
-            Happening::DelayNotice => format!(
-                "delay notice sent to the sender (queued for {})",
-                since(SimTime(step.time.as_millis() - arrival.as_millis()))
-            ),
-            Happening::Expired => format!(
-                "expired: the policy gives up after {}; the message bounces as undeliverable",
-                since(SimTime(step.time.as_millis() - arrival.as_millis()))
-            ),
-        };
+        let text = narrator.tell(step);
         out.push_str(&format!("{:>14}  {text}\n", clock(step.time)));
     }
     let ended = journey.steps.last().is_some_and(|s| {
@@ -208,6 +145,86 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
         out.push_str("                (still queued when the run ended)\n");
     }
     out
+}
+
+/// Tells the steps of one message's journey in words, remembering the IP of the attempt under
+/// way so that its reply can name it.
+struct Narrator<'a> {
+    ips: Vec<IpAddress>,
+    receiver: &'a str,
+    arrival: SimTime,
+    last_ip: Option<IpAddress>,
+}
+
+impl Narrator<'_> {
+    /// What happened in `step`, as one line of text (without its time).
+    fn tell(&mut self, step: &Step) -> String {
+        let queued_for = || since(SimTime(step.time.as_millis() - self.arrival.as_millis()));
+        match step.what {
+            Happening::Arrived => "arrived in the sender's queue".to_string(),
+            Happening::WaitingForConnection => format!(
+                "every connection to {} is busy: waits for one",
+                self.receiver
+            ),
+            Happening::AttemptStarted {
+                attempt,
+                ip,
+                reused,
+            } => {
+                self.last_ip = self.ips.get(ip).copied();
+                let how = if reused {
+                    "on an open connection"
+                } else {
+                    "on a new connection"
+                };
+                let from = self.ips.get(ip).map_or("?".into(), ToString::to_string);
+                format!("attempt {attempt} from {from} {how}")
+            }
+            Happening::AttemptEnded { reply, .. } => {
+                let meaning = match reply.class() {
+                    ReplyClass::Accepted => "accepted",
+                    ReplyClass::Temporary => "temporary failure",
+                    ReplyClass::Permanent => "permanent failure",
+                };
+                format!(
+                    "  ← {} ({meaning}, {} scope)",
+                    reply_line(reply, self.last_ip),
+                    scope_name(reply)
+                )
+            }
+            Happening::Delivered => format!("delivered, {} after arrival", queued_for()),
+            Happening::Bounced => {
+                "bounced: a permanent failure is returned to the sender at once".to_string()
+            }
+            Happening::Deferred { reply, retry_at } => deferred_text(step, reply, retry_at),
+            Happening::Held { until } => format!(
+                "held by the policy (destination suspended or slowed) until {}",
+                clock(until)
+            ),
+            Happening::DelayNotice => format!(
+                "delay notice sent to the sender (queued for {})",
+                queued_for()
+            ),
+            Happening::Expired => format!(
+                "expired: the policy gives up after {}; the message bounces as undeliverable",
+                queued_for()
+            ),
+        }
+    }
+}
+
+/// Why a message was deferred and when the policy retries it.
+fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime) -> String {
+    let why = if reply.class() == ReplyClass::Temporary {
+        format!("the reply is temporary ({})", reply.enhanced())
+    } else {
+        "the policy deferred it".to_string()
+    };
+    format!(
+        "deferred: {why}; the policy retries at {} (in {})",
+        clock(retry_at),
+        since(SimTime(retry_at.as_millis() - step.time.as_millis()))
+    )
 }
 
 /// An instant as a clock since the start: `0:01:19.056`, `1d 02:00:00.000`.
@@ -333,6 +350,58 @@ impl<W: Write> Observer for EventLog<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn step(millis: u64, what: Happening) -> Step {
+        Step {
+            time: SimTime(millis),
+            message: 1,
+            sender: 0,
+            receiver: 0,
+            what,
+        }
+    }
+
+    #[test]
+    fn the_narrator_names_the_ip_in_the_reply_and_times_from_arrival() {
+        let mut narrator = Narrator {
+            ips: vec![IpAddress([192, 0, 2, 7])],
+            receiver: "rx",
+            arrival: SimTime(1000),
+            last_ip: None,
+        };
+        let started = Happening::AttemptStarted {
+            attempt: 1,
+            ip: 0,
+            reused: false,
+        };
+        assert_eq!(
+            narrator.tell(&step(2000, started)),
+            "attempt 1 from 192.0.2.7 on a new connection"
+        );
+        let ended = Happening::AttemptEnded {
+            attempt: 1,
+            ip: 0,
+            reply: Reply::ServerBusy,
+        };
+        let reply = narrator.tell(&step(3000, ended));
+        assert!(reply.contains("[192.0.2.7]"), "{reply}");
+        assert!(
+            reply.ends_with("(temporary failure, recipient scope)"),
+            "{reply}"
+        );
+        let deferred = Happening::Deferred {
+            reply: Reply::ServerBusy,
+            retry_at: SimTime(603_000),
+        };
+        assert_eq!(
+            narrator.tell(&step(3000, deferred)),
+            "deferred: the reply is temporary (4.7.500); the policy retries at 0:10:03.000 (in 10m)"
+        );
+        assert_eq!(
+            narrator.tell(&step(61_000, Happening::Delivered)),
+            "delivered, 1m after arrival"
+        );
+    }
 
     #[test]
     fn clock_shows_hours_minutes_seconds_and_days() {

@@ -2,7 +2,8 @@
 //! [`Scenario::parse`]), read-only getters, and the few run settings a caller may change
 //! afterwards, each checked as the file would be. The fields themselves stay crate-private,
 //! so no caller can build or change a scenario around validation. (The resolved types and the
-//! human-readable account are in `resolved.rs`, the checks of a file in `validate.rs`.)
+//! human-readable account are in `resolved/`, the checks of a file in `validate/`, and the
+//! edits that swap a policy or change a field in `edit/`.)
 
 use std::path::Path;
 
@@ -66,15 +67,6 @@ impl Scenario {
     /// Named retry policies for `mailsim compare`, in file order (may be empty).
     pub fn policies(&self) -> &[(String, RetrySpec)] {
         &self.policies
-    }
-
-    /// Provisional: puts `spec` on every sender (replaced by the typed scenario editor).
-    pub fn with_policy(&self, spec: RetrySpec) -> Result<Scenario, ScenarioError> {
-        let mut scenario = self.clone();
-        for sender in &mut scenario.senders {
-            sender.retry = spec.clone();
-        }
-        Ok(scenario)
     }
 
     /// Runs with another random seed (every seed is valid).

@@ -1,10 +1,13 @@
 //! Scenario files: parse RON ([`raw`]), check and resolve (`validate`) into the validated
-//! [`Scenario`] the model is built from. The engine and model never see unvalidated input.
+//! [`Scenario`] the model is built from, and edit scenarios ([`edit`]: `--set PATH=VALUE` on
+//! the text, a typed retry-policy swap). The engine and model never see unvalidated input.
 //!
 //! Syntax and unit mistakes are reported with file, line and column and the text underlined;
 //! mistakes that involve several fields name the field path (e.g. `senders[0].recipients.mix`).
+//! Running scenarios is the model's business, running many of them the study's.
 
 mod access;
+pub mod edit;
 mod error;
 pub mod raw;
 mod resolved;

@@ -33,6 +33,10 @@ pub enum StudyError {
         #[source]
         source: SimError,
     },
+    /// The runs collected do not make up the whole study (every run was asked for, so this
+    /// is a bug).
+    #[error("replications went missing")]
+    Incomplete,
     /// The worker threads could not be started.
     #[error("could not start {threads} worker threads: {message}")]
     Threads {

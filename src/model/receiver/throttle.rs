@@ -1,0 +1,134 @@
+//! Throttle: a token bucket per sending IP, full at the start and refilled continuously; an
+//! attempt that finds it empty gets `451 4.7.500 Server busy`. An IP's rate and burst are
+//! scaled by its reputation class's share and, while it builds sending history, by the
+//! receiver's new-IP probation.
+
+use crate::domain::Reply;
+use crate::engine::{RandomStream, SimDuration, SimTime};
+use crate::scenario::{Receiver, Throttle};
+
+use super::{Attempt, Rule, Setup};
+
+pub(super) fn build<'a>(setup: &mut Setup<'a>) -> Option<Box<dyn Rule + 'a>> {
+    let spec = setup.spec;
+    let throttle = spec.throttle?;
+    let history: Vec<Option<SimDuration>> = setup.ips.iter().map(|ip| ip.history).collect();
+    let buckets = setup
+        .ips
+        .iter()
+        .map(|ip| {
+            let class = crate::domain::Reputation::ALL
+                .iter()
+                .position(|c| *c == ip.reputation)
+                .unwrap_or_default();
+            Bucket {
+                tokens: f64::from(throttle.burst)
+                    * limit_factor(spec, class, ip.history, SimTime::ZERO),
+                updated: SimTime::ZERO,
+            }
+        })
+        .collect();
+    Some(Box::new(Buckets {
+        spec,
+        throttle,
+        buckets,
+        history,
+    }))
+}
+
+/// A token bucket: starts full, refills continuously.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    updated: SimTime,
+}
+
+struct Buckets<'a> {
+    spec: &'a Receiver,
+    throttle: Throttle,
+    /// Per IP.
+    buckets: Vec<Bucket>,
+    /// Sending history of each IP at time zero, for probation (`None`: established).
+    history: Vec<Option<SimDuration>>,
+}
+
+impl Rule for Buckets<'_> {
+    fn check(&mut self, attempt: &Attempt, _: &mut RandomStream) -> Option<Reply> {
+        let now = attempt.now;
+        let factor = limit_factor(self.spec, attempt.reputation, self.history[attempt.ip], now);
+        let burst = (f64::from(self.throttle.burst) * factor).max(1.0);
+        let bucket = &mut self.buckets[attempt.ip];
+        let elapsed = (now - bucket.updated).as_secs_f64();
+        bucket.tokens =
+            (bucket.tokens + elapsed * self.throttle.rate.as_per_second() * factor).min(burst);
+        bucket.updated = now;
+        // The tolerance absorbs round-off, so a bucket refilled to exactly one token at an
+        // exact instant (1 per 10 min, 10 min later) admits the attempt.
+        if bucket.tokens < 1.0 - 1e-9 {
+            return Some(Reply::ServerBusy);
+        }
+        bucket.tokens = (bucket.tokens - 1.0).max(0.0);
+        None
+    }
+}
+
+/// The share of the throttle's rate and burst an IP of reputation class `class` with
+/// `history` of sending at time zero gets at `now`: its class's share, times the probation
+/// share while it builds history. The bucket refills at the share in force when it is next
+/// used, a close approximation while the share changes slowly (over days).
+fn limit_factor(spec: &Receiver, class: usize, history: Option<SimDuration>, now: SimTime) -> f64 {
+    let by_class = spec.throttle.map_or(1.0, |t| t.by_reputation[class]);
+    match (spec.probation, history) {
+        (Some(probation), Some(history)) => {
+            by_class * probation.factor(history + SimDuration(now.as_millis()))
+        }
+        _ => by_class,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attempt, minutes, rng, rule, scenario};
+    use super::*;
+
+    #[test]
+    fn a_full_bucket_admits_its_burst_then_refills_at_the_rate() {
+        let scenario = scenario(r#"(throttle: (rate: "6/h", burst: 2))"#);
+        let mut rule = rule(build, &scenario).expect("used");
+        let mut rng = rng();
+        let mut at = |m| rule.check(&attempt(minutes(m)), &mut rng);
+        assert_eq!(at(0), None);
+        assert_eq!(at(0), None);
+        assert_eq!(at(0), Some(Reply::ServerBusy));
+        assert_eq!(at(9), Some(Reply::ServerBusy));
+        // One token per 10 min, exactly at 10 min.
+        assert_eq!(at(10), None);
+        assert_eq!(at(10), Some(Reply::ServerBusy));
+    }
+
+    #[test]
+    fn each_ip_has_its_own_bucket_scaled_by_class_and_probation() {
+        // The second IP is Poor (a quarter of the limit) and brand new on a probation that
+        // starts at a tenth: its burst of 100 × 0.25 × 0.1 = 2.5 tokens admits 2.
+        let scenario = scenario(
+            r#"(throttle: (rate: "60/h", burst: 100, by_reputation: {Poor: 0.25}),
+                probation: (period: "3d", start: 0.1))"#,
+        );
+        let mut rule = rule(build, &scenario).expect("used");
+        let mut rng = rng();
+        let poor = Attempt {
+            ip: 1,
+            reputation: 2,
+            ..attempt(SimTime::ZERO)
+        };
+        let admitted = (0..10)
+            .filter(|_| rule.check(&poor, &mut rng).is_none())
+            .count();
+        assert_eq!(admitted, 2);
+        assert_eq!(
+            rule.check(&attempt(SimTime::ZERO), &mut rng),
+            None,
+            "IP 1 untouched"
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! One delivery attempt: the receiver's reply when it starts, how long it holds the connection
+//! (nothing for a failed MX lookup, the connect timeout for an unresponsive receiver, the
+//! set-up for a refusal, set-up plus transaction otherwise), and what follows when it ends:
+//! delivered, bounced, or handed to the sender's retry policy (`sender`), after which the
+//! connection carries on (`connections`).
+
+use crate::domain::{Reply, ReplyClass};
+use crate::engine::{RandomStream, SimDuration};
+use crate::scenario::Connections;
+
+use super::{Event, World};
+use crate::model::receiver::Attempt;
+
+impl World<'_> {
+    /// Starts `message`'s next attempt from `ip` on a connection that has carried `uses`
+    /// messages with this one, after `setup` (opening the connection, or nothing).
+    pub(super) fn start_attempt(&mut self, message: u32, ip: usize, uses: u32, setup: SimDuration) {
+        let msg = &mut self.messages[message as usize];
+        msg.attempts += 1;
+        let (sender, receiver) = (msg.destination.sender(), msg.destination.receiver());
+        let attempt = Attempt {
+            now: self.now,
+            ip,
+            reputation: self.ip_reputation[ip],
+            recipient_exists: msg.recipient_exists,
+            sender,
+            message: (message, msg.arrival),
+        };
+        let reply = self.receivers[receiver].respond(&attempt);
+        let connections = &self.scenario.senders[sender].connections;
+        let service_rng = &mut self.senders[sender].service_rng;
+        let duration = attempt_duration(reply, connections, setup, service_rng);
+        self.journal.attempt_started(
+            self.now,
+            message,
+            &self.messages[message as usize],
+            ip,
+            uses > 1,
+        );
+        self.schedule(
+            self.now + duration,
+            Event::AttemptDone {
+                message,
+                ip: ip as u16,
+                uses,
+                reply,
+            },
+        );
+    }
+
+    /// `message`'s attempt from `ip` ends with `reply` (unless an outage cut it short).
+    pub(super) fn attempt_done(&mut self, message: u32, ip: usize, uses: u32, mut reply: Reply) {
+        let msg = self.messages[message as usize];
+        let destination = msg.destination;
+        let (sender, receiver) = (destination.sender(), destination.receiver());
+        if reply == Reply::Accepted {
+            // An outage that began during the transaction drops it before the final reply.
+            if let Some(outage_reply) = self.receivers[receiver].outage_reply(self.now) {
+                reply = outage_reply;
+            }
+        }
+        self.journal
+            .attempt_ended(self.now, message, &msg, ip, reply);
+        if self.senders[sender].hooks {
+            let others = self.destinations[destination].busy - 1;
+            self.senders[sender]
+                .policy
+                .on_attempt_end(receiver, reply, self.now, others);
+        }
+        match reply.class() {
+            ReplyClass::Accepted => {
+                self.journal.delivered(self.now, message, &msg);
+                self.senders[sender].policy.on_delivery(receiver, self.now);
+                self.release(message);
+            }
+            ReplyClass::Permanent => {
+                self.journal.bounced(self.now, message, &msg);
+                self.release(message);
+            }
+            ReplyClass::Temporary => self.deferred(message, sender, receiver, reply),
+        }
+        self.continue_connection(destination, ip, uses, reply);
+    }
+}
+
+/// How long an attempt that gets `reply` holds its connection: no time for a failed MX lookup
+/// (no connection was made), the connect timeout for an unresponsive receiver, the set-up for
+/// a refusal at connect or greeting, the set-up plus a transaction otherwise.
+fn attempt_duration(
+    reply: Reply,
+    connections: &Connections,
+    setup: SimDuration,
+    service_rng: &mut RandomStream,
+) -> SimDuration {
+    match reply {
+        Reply::ConnectTimeout => connections.connect_timeout,
+        Reply::MxLookupFailed => SimDuration::ZERO,
+        Reply::ConnectRefused | Reply::Greeting421 => setup,
+        _ => setup + connections.transaction_time.sample(service_rng),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::scenario;
+    use super::*;
+
+    fn connections() -> Connections {
+        let scenario = scenario(
+            r#"traffic: [Campaign(messages: 1, at: "0s")], recipients: (mix: {"r": 1.0}),
+               connections: (transaction_time: Fixed("2s"), connect_timeout: "30s"),
+               retry: Fixed(interval: "10m")"#,
+            r#""r": ()"#,
+        );
+        scenario.senders[0].connections.clone()
+    }
+
+    #[test]
+    fn an_attempt_holds_its_connection_as_long_as_its_reply_takes() {
+        let connections = connections();
+        let mut rng = RandomStream::new(1, 0, "service");
+        let setup = SimDuration(500);
+        let mut duration = |reply| attempt_duration(reply, &connections, setup, &mut rng);
+        assert_eq!(duration(Reply::MxLookupFailed), SimDuration::ZERO);
+        assert_eq!(duration(Reply::ConnectTimeout), SimDuration(30_000));
+        assert_eq!(duration(Reply::ConnectRefused), setup);
+        assert_eq!(duration(Reply::Greeting421), setup);
+        assert_eq!(duration(Reply::Accepted), SimDuration(2_500));
+        assert_eq!(duration(Reply::ServerBusy), SimDuration(2_500));
+    }
+}

@@ -1,0 +1,346 @@
+//! One replication of a scenario: the state of the mail world and its event loop. The world
+//! owns the loop ([`World::run`]): it pops each event from the engine's queue in time order and
+//! hands it to its handler; the engine only keeps the queue and knows nothing of mail.
+//!
+//! A message's life: it *arrives* and asks for a connection to its destination (sender ×
+//! receiver). If one of the destination's connection slots is free it starts an *attempt* at
+//! once, otherwise it waits first-in first-out. The receiver answers the attempt when it starts
+//! (its rules, in order: see `model/receiver`); the attempt ends after the connect and
+//! transaction time (or the connect timeout), and then the message is delivered, bounced, or
+//! handed to the sender's retry policy, which schedules a retry or gives up. The connection then
+//! carries the next waiting message, until `messages_per_connection` is reached or a site-level
+//! failure drops it.
+//!
+//! Policies with destination-level behaviour (see [`RetryPolicy::uses_destination_hooks`]) are
+//! also asked before every attempt ([`RetryPolicy::admit`]: proceed, defer without a
+//! connection, hold until an instant, start at a reserved slot, or expire), told the outcome of
+//! every attempt, and may lower the destination's connection limit. A held or slotted message
+//! waits for one `RetryDue` event at the instant it was given, so a suspended destination costs
+//! one event per waiting message, not a polling loop. Policies without these hooks take none of
+//! these paths.
+//!
+//! The handlers are spread by concern: `connections` (slots per destination, the FIFO wait,
+//! messages per connection), `attempt` (an attempt's start, reply and end), `sender` (the
+//! retry policy's admission and decisions, delay notices, queue alerts). Everything the
+//! world reports goes through `journal`, its one door to the metrics recorder and the
+//! observer. Arrivals and the loop itself are here.
+//!
+//! [`RetryPolicy::uses_destination_hooks`]: crate::retry::RetryPolicy::uses_destination_hooks
+//! [`RetryPolicy::admit`]: crate::retry::RetryPolicy::admit
+
+mod attempt;
+mod connections;
+mod destination;
+mod journal;
+mod sender;
+#[cfg(test)]
+mod testing;
+
+use std::sync::atomic::Ordering;
+
+use crate::domain::{Reply, Reputation};
+use crate::engine::{EventQueue, RandomStream, SimTime, prefetch};
+use crate::metrics::Meta;
+use crate::retry::MessageRetryState;
+use crate::scenario::Scenario;
+
+use super::observe::Tap;
+use super::receiver::ReceiverState;
+use super::run::{RunControl, RunOutput, SimError};
+use super::traffic::Source;
+use destination::{DestinationId, Destinations};
+use journal::Journal;
+use sender::SenderState;
+
+/// What can happen. Kept small: message and IP indices, not pointers.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The next arrival of a traffic source.
+    Arrival { source: u32 },
+    /// A deferred message's retry time has come.
+    RetryDue { message: u32 },
+    /// An attempt ends; `uses` counts the messages the connection has carried, this one
+    /// included.
+    AttemptDone {
+        message: u32,
+        ip: u16,
+        uses: u32,
+        reply: Reply,
+    },
+    /// Time to check whether a sender's queue alert should repeat.
+    QueueAlertCheck { sender: u16 },
+}
+
+/// One queued message. Compact: the slab holds one per message in the queue.
+#[derive(Clone, Copy, Debug)]
+struct Message {
+    arrival: SimTime,
+    retry_state: MessageRetryState,
+    destination: DestinationId,
+    attempts: u32,
+    recipient_exists: bool,
+    /// Delay notices sent so far.
+    warnings: u16,
+    /// The policy gave this message a start slot: its next attempt starts without asking again.
+    reserved: bool,
+}
+
+/// The state of one replication: messages, senders, destinations, receivers and the clock.
+pub(super) struct World<'a> {
+    scenario: &'a Scenario,
+    replication: u32,
+    now: SimTime,
+    queue: EventQueue<Event>,
+    /// The slab of messages; a message is named by its slot.
+    messages: Vec<Message>,
+    free_slots: Vec<u32>,
+    senders: Vec<SenderState>,
+    destinations: Destinations,
+    receivers: Vec<ReceiverState<'a>>,
+    /// Reputation class index of every sending IP, globally numbered.
+    ip_reputation: Vec<usize>,
+    sources: Vec<Source>,
+    active_sources: usize,
+    /// Where every step is reported: the metrics recorder and the observer, if any.
+    journal: Journal<'a>,
+    events: u64,
+}
+
+impl<'a> World<'a> {
+    /// The world at time zero, with every source's first arrival scheduled.
+    pub fn new(scenario: &'a Scenario, replication: u32, tap: Option<Tap<'a>>) -> World<'a> {
+        let seed = scenario.run.seed;
+        let stream = |purpose: String| RandomStream::new(seed, replication, &purpose);
+        let mut ip_reputation = Vec::new();
+        let mut senders = Vec::new();
+        let mut sources = Vec::new();
+        for (s, sender) in scenario.senders.iter().enumerate() {
+            senders.push(SenderState::new(sender, ip_reputation.len(), stream));
+            ip_reputation.extend(sender.ips.iter().map(|ip| {
+                Reputation::ALL
+                    .iter()
+                    .position(|&class| class == ip.reputation)
+                    .expect("every class is in ALL")
+            }));
+            for (t, traffic) in sender.traffic.iter().enumerate() {
+                let rng = stream(format!("arrivals/{}/{t}", sender.name));
+                sources.push(Source::new(s, traffic, rng));
+            }
+        }
+        let receivers = scenario
+            .receivers
+            .iter()
+            .map(|r| {
+                ReceiverState::new(
+                    r,
+                    scenario,
+                    stream(format!("receiver/{}", r.name)),
+                    stream(format!("incidents/{}", r.name)),
+                )
+            })
+            .collect();
+        let journal = Journal::new(scenario, ip_reputation.len(), tap);
+        let mut world = World {
+            scenario,
+            replication,
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            messages: Vec::new(),
+            free_slots: Vec::new(),
+            senders,
+            destinations: Destinations::new(scenario.senders.len(), scenario.receivers.len()),
+            receivers,
+            ip_reputation,
+            active_sources: sources.len(),
+            sources,
+            journal,
+            events: 0,
+        };
+        for source in 0..world.sources.len() {
+            world.schedule_next_arrival(source);
+        }
+        world
+    }
+
+    /// Runs to the horizon, or until drained if the scenario asks, and returns what was
+    /// measured.
+    pub fn run(mut self, control: RunControl) -> Result<RunOutput, SimError> {
+        let end = self.run_events(control)?;
+        let scenario = self.scenario;
+        let invariant = |message: &str| SimError::Invariant {
+            scenario: scenario.name.clone(),
+            seed: scenario.run.seed,
+            replication: self.replication,
+            message: message.to_string(),
+        };
+        if let Some(message) = self.journal.broken_invariant() {
+            return Err(invariant(message));
+        }
+        let meta = Meta {
+            tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
+            scenario: scenario.name.clone(),
+            scenario_file: scenario.origin.clone(),
+            seed: scenario.run.seed,
+            replication: self.replication,
+        };
+        Ok(self.journal.into_output(meta, end, self.events))
+    }
+
+    /// The event loop; returns the end instant.
+    fn run_events(&mut self, control: RunControl) -> Result<SimTime, SimError> {
+        let limit = control.max_events.unwrap_or(u64::MAX);
+        let horizon = self.scenario.run.horizon;
+        let stop_when_drained = self.scenario.run.stop_when_drained;
+        let mut drained = false;
+        while let Some(time) = self.queue.peek_time() {
+            if time > horizon {
+                break;
+            }
+            if stop_when_drained && self.drained() {
+                drained = true;
+                break;
+            }
+            // Checking every 4096 events keeps cancellation prompt and nearly free.
+            if self.events.is_multiple_of(4096) {
+                if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Err(SimError::Interrupted);
+                }
+                if self.events >= limit {
+                    return Err(SimError::EventLimit {
+                        events: self.events,
+                        limit,
+                    });
+                }
+                if let Some(progress) = control.progress {
+                    progress(time);
+                }
+            }
+            self.step(time);
+        }
+        let drained = drained || (stop_when_drained && self.drained());
+        let end = if drained { self.now } else { horizon };
+        self.journal.finish(end);
+        Ok(end)
+    }
+
+    /// Handles the next event, which is due at `time`.
+    #[inline]
+    fn step(&mut self, time: SimTime) {
+        self.journal.advance_to(time);
+        let (time, event) = self.queue.pop().expect("peeked");
+        if let Some((_, next)) = self.queue.peek() {
+            self.prefetch_message_of(next);
+        }
+        self.now = time;
+        self.events += 1;
+        self.handle(event);
+    }
+
+    /// Schedules `event` at `at`. An instant before now would be a bug (time never goes back);
+    /// it is reported as a broken invariant and the event runs now instead.
+    fn schedule(&mut self, at: SimTime, event: Event) {
+        let at = if at < self.now {
+            self.journal.invariant_broken(format!(
+                "an event was scheduled at {at}, before now ({})",
+                self.now
+            ));
+            self.now
+        } else {
+            at
+        };
+        self.queue.push(at, event);
+    }
+
+    /// Whether all traffic has arrived and no message is left in any state (between events,
+    /// every queued message is counted in exactly one of the recorder's gauges).
+    fn drained(&self) -> bool {
+        self.active_sources == 0 && self.journal.queued() == 0
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Arrival { source } => self.arrival(source as usize),
+            Event::RetryDue { message } => self.retry_due(message),
+            Event::AttemptDone {
+                message,
+                ip,
+                uses,
+                reply,
+            } => self.attempt_done(message, usize::from(ip), uses, reply),
+            Event::QueueAlertCheck { sender } => self.queue_alert_check(usize::from(sender)),
+        }
+    }
+
+    /// Starts loading the message `event` will touch while the current event is handled: with
+    /// millions of messages queued the slab is far larger than the caches, and waiting for
+    /// memory was the largest cost per event.
+    fn prefetch_message_of(&self, event: &Event) {
+        if let Event::RetryDue { message } | Event::AttemptDone { message, .. } = *event {
+            prefetch(&self.messages[message as usize]);
+        }
+    }
+
+    fn schedule_next_arrival(&mut self, source: usize) {
+        match self.sources[source].advance() {
+            Some(time) if time <= self.scenario.run.horizon => self.schedule(
+                time,
+                Event::Arrival {
+                    source: source as u32,
+                },
+            ),
+            _ => self.active_sources -= 1,
+        }
+    }
+
+    fn arrival(&mut self, source: usize) {
+        let sender = self.sources[source].sender;
+        let batch = self.sources[source].batch();
+        for _ in 0..batch {
+            let message = self.new_message(sender);
+            self.journal
+                .arrived(self.now, message, &self.messages[message as usize]);
+            self.request_connection(message);
+        }
+        self.schedule_next_arrival(source);
+    }
+
+    /// A new message from `sender`, its recipient drawn from the sender's mix; returns its slot.
+    fn new_message(&mut self, sender: usize) -> u32 {
+        let spec = &self.scenario.senders[sender];
+        let state = &mut self.senders[sender];
+        let draw = state.recipients_rng.uniform();
+        let receiver = spec
+            .mix
+            .iter()
+            .find(|&&(_, cumulative)| draw < cumulative)
+            .map_or(spec.mix[spec.mix.len() - 1].0, |&(receiver, _)| receiver);
+        let recipient_exists = !state.recipients_rng.chance(spec.invalid_share.get());
+        let message = Message {
+            arrival: self.now,
+            retry_state: MessageRetryState::default(),
+            destination: DestinationId::new(sender, receiver),
+            attempts: 0,
+            recipient_exists,
+            warnings: 0,
+            reserved: false,
+        };
+        match self.free_slots.pop() {
+            Some(slot) => {
+                self.messages[slot as usize] = message;
+                slot
+            }
+            None => {
+                self.messages.push(message);
+                (self.messages.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Frees `message`'s slot for a later arrival.
+    fn release(&mut self, message: u32) {
+        self.free_slots.push(message);
+    }
+}
+
+#[cfg(test)]
+mod tests;

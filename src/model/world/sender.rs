@@ -1,0 +1,283 @@
+//! The sender's side of a message: its retry policy (built here, once per sender), asked
+//! before an attempt through [`admission::admit`] and after a temporary failure; the delay
+//! notice to the author when the message has waited long enough; and the queue alert when too
+//! many messages wait for a retry. Connection slots are in `connections`.
+
+use crate::domain::Reply;
+use crate::engine::{RandomStream, SimDuration, SimTime};
+use crate::retry::admission::{self, Verdict};
+use crate::retry::{Decision, Failure, Pending, RetryPolicy, notice_due};
+use crate::scenario::{QueueAlert, Sender};
+
+use super::{Event, World};
+
+/// A sender's running state: its policy, its IPs' rotation, its retry queue's length and its
+/// random streams.
+pub(super) struct SenderState {
+    pub policy: Box<dyn RetryPolicy>,
+    /// Whether the policy uses the destination hooks (admission, feedback, limits).
+    pub hooks: bool,
+    /// Global index of this sender's first IP.
+    pub first_ip: usize,
+    /// The next of its IPs to open a connection from (round robin).
+    pub next_ip: usize,
+    /// Messages waiting for a retry (deferred or held).
+    pub waiting_retry: u64,
+    alert_active: bool,
+    pub recipients_rng: RandomStream,
+    pub service_rng: RandomStream,
+    retry_rng: RandomStream,
+}
+
+impl SenderState {
+    /// `spec`'s state at time zero; its IPs are numbered from `first_ip`, its random streams
+    /// come from `stream` by purpose.
+    pub fn new(
+        spec: &Sender,
+        first_ip: usize,
+        stream: impl Fn(String) -> RandomStream,
+    ) -> SenderState {
+        let policy = spec.retry.build();
+        SenderState {
+            hooks: policy.uses_destination_hooks(),
+            policy,
+            first_ip,
+            next_ip: 0,
+            waiting_retry: 0,
+            alert_active: false,
+            recipients_rng: stream(format!("recipients/{}", spec.name)),
+            service_rng: stream(format!("service/{}", spec.name)),
+            retry_rng: stream(format!("retry/{}", spec.name)),
+        }
+    }
+}
+
+impl World<'_> {
+    /// Asks the policy whether `message` may start an attempt now and carries out any other
+    /// answer. Returns whether to proceed.
+    pub(super) fn admit(&mut self, message: u32, sender: usize) -> bool {
+        if !self.senders[sender].hooks {
+            return true;
+        }
+        let msg = &mut self.messages[message as usize];
+        let receiver = msg.destination.receiver();
+        let pending = Pending {
+            now: self.now,
+            arrival: msg.arrival,
+            attempts: msg.attempts,
+            destination: receiver,
+        };
+        let policy = self.senders[sender].policy.as_mut();
+        match admission::admit(policy, &pending, &mut msg.retry_state, &mut msg.reserved) {
+            Verdict::Proceed => return true,
+            Verdict::Defer(reply) => self.deferred(message, sender, receiver, reply),
+            Verdict::WaitUntil(at) => self.wait_until(message, sender, at),
+            Verdict::Expire => {
+                self.journal.expired(self.now, message, msg);
+                self.release(message);
+            }
+        }
+        false
+    }
+
+    /// Puts `message` in the retry queue until `at`, without a failure.
+    fn wait_until(&mut self, message: u32, sender: usize, at: SimTime) {
+        self.journal
+            .held(self.now, message, &self.messages[message as usize], at);
+        self.senders[sender].waiting_retry += 1;
+        self.schedule(at, Event::RetryDue { message });
+    }
+
+    /// A deferred or held message's time has come: it asks for a connection again.
+    pub(super) fn retry_due(&mut self, message: u32) {
+        let sender = self.messages[message as usize].destination.sender();
+        let state = &mut self.senders[sender];
+        state.waiting_retry = state.waiting_retry.saturating_sub(1);
+        self.journal.retry_due(self.now);
+        self.request_connection(message);
+    }
+
+    /// `message` failed temporarily with `reply`: the policy retries it later or gives up.
+    pub(super) fn deferred(&mut self, message: u32, sender: usize, receiver: usize, reply: Reply) {
+        self.journal.temporary_failure(reply);
+        let msg = &mut self.messages[message as usize];
+        let failure = Failure {
+            now: self.now,
+            arrival: msg.arrival,
+            attempts: msg.attempts,
+            reply,
+            destination: receiver,
+        };
+        let state = &mut self.senders[sender];
+        let decision =
+            state
+                .policy
+                .on_failure(&failure, &mut msg.retry_state, &mut state.retry_rng);
+        match decision {
+            Decision::GiveUp => {
+                self.journal.expired(self.now, message, msg);
+                self.release(message);
+            }
+            Decision::RetryAt(at) => {
+                let retry_at = at.max(self.now);
+                self.journal
+                    .deferred(self.now, message, msg, reply, retry_at);
+                self.maybe_send_notice(message, sender, failure.age());
+                self.senders[sender].waiting_retry += 1;
+                self.schedule(retry_at, Event::RetryDue { message });
+                if let Some(alert) = self.scenario.senders[sender].queue_alert {
+                    self.maybe_raise_alert(sender, alert);
+                }
+            }
+        }
+    }
+
+    /// Sends a delay notice for `message` if its `age` at a failure calls for one (the sender's
+    /// `delay_warning`, repeated at its multiples when the policy's default repeats).
+    fn maybe_send_notice(&mut self, message: u32, sender: usize, age: SimDuration) {
+        let spec = &self.scenario.senders[sender];
+        let Some(first) = spec.delay_warning else {
+            return;
+        };
+        let msg = &mut self.messages[message as usize];
+        let warnings = u32::from(msg.warnings);
+        if notice_due(first, spec.delay_warning_repeats, warnings, age) {
+            msg.warnings = msg.warnings.saturating_add(1);
+            self.journal.delay_notice(self.now, message, msg);
+        }
+    }
+
+    /// Raises `sender`'s queue alert if more messages wait for a retry than it allows and it is
+    /// not already raised; it then repeats every `alert.every` while they still do.
+    fn maybe_raise_alert(&mut self, sender: usize, alert: QueueAlert) {
+        let state = &mut self.senders[sender];
+        if !state.alert_active && state.waiting_retry > alert.threshold {
+            state.alert_active = true;
+            self.journal.queue_alert();
+            self.schedule(
+                self.now + alert.every,
+                Event::QueueAlertCheck {
+                    sender: sender as u16,
+                },
+            );
+        }
+    }
+
+    /// The alert's repeat is due: raise it again if the queue is still too long, else clear it.
+    pub(super) fn queue_alert_check(&mut self, sender: usize) {
+        let Some(alert) = self.scenario.senders[sender].queue_alert else {
+            return;
+        };
+        if self.senders[sender].waiting_retry > alert.threshold {
+            self.journal.queue_alert();
+            self.schedule(
+                self.now + alert.every,
+                Event::QueueAlertCheck {
+                    sender: sender as u16,
+                },
+            );
+        } else {
+            self.senders[sender].alert_active = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{Watcher, scenario};
+    use super::*;
+    use crate::model::Happening;
+    use crate::model::observe::Tap;
+    use crate::scenario::Scenario;
+
+    /// Messages at time zero to a receiver that refuses connections for the first `refusal`.
+    fn refused_until(messages: u32, refusal: &str, extra: &str) -> Scenario {
+        scenario(
+            &format!(
+                r#"traffic: [Campaign(messages: {messages}, at: "0s")], recipients: (mix: {{"r": 1.0}}),
+                   {extra}"#
+            ),
+            &format!(r#""r": (outages: [(start: "0s", end: "{refusal}", kind: Refused)])"#),
+        )
+    }
+
+    #[test]
+    fn a_queue_alert_repeats_while_the_queue_stays_long_and_then_clears() {
+        // Five messages wait for a retry from time zero until the refusal ends at 1 h: the
+        // alert is raised at 0 and repeats at 30 min and 1 h (its check runs before the retries
+        // due then); by 1 h 30 min the queue is empty and it stops.
+        let scenario = refused_until(
+            5,
+            "1h",
+            r#"queue_alert: (threshold: 2, every: "30m"), retry: Fixed(interval: "10m")"#,
+        );
+        let output = World::new(&scenario, 0, None)
+            .run(Default::default())
+            .expect("runs");
+        assert_eq!(output.summary.queue_alerts, 3);
+        assert_eq!(output.summary.delivered, 5);
+        // At or under the threshold, no alert.
+        let scenario = refused_until(
+            2,
+            "1h",
+            r#"queue_alert: (threshold: 2, every: "30m"), retry: Fixed(interval: "10m")"#,
+        );
+        let output = World::new(&scenario, 0, None)
+            .run(Default::default())
+            .expect("runs");
+        assert_eq!(output.summary.queue_alerts, 0);
+    }
+
+    /// The instants (in minutes) of the delay notices for one message refused for 3 h and
+    /// retried every 25 min, with a notice due at 1 h.
+    fn notices(repeats: bool) -> Vec<u64> {
+        let mut scenario = refused_until(
+            1,
+            "3h",
+            r#"delay_warning: "1h", retry: Fixed(interval: "25m")"#,
+        );
+        scenario.senders[0].delay_warning_repeats = repeats;
+        let mut watcher = Watcher::default();
+        World::new(&scenario, 0, Some(Tap::new(&mut watcher)))
+            .run(Default::default())
+            .expect("runs");
+        watcher
+            .steps
+            .iter()
+            .filter(|step| step.what == Happening::DelayNotice)
+            .map(|step| step.time.as_millis() / 60_000)
+            .collect()
+    }
+
+    #[test]
+    fn a_delay_notice_goes_out_at_the_first_failure_past_its_age() {
+        // Failures at 0, 25, 50, 75, … min: the first at or past 1 h is at 75 min.
+        assert_eq!(notices(false), [75]);
+        // Repeating: again at the first failure past 2 h (125 min); 3 h is never reached
+        // by a failure, the refusal ends then.
+        assert_eq!(notices(true), [75, 125]);
+    }
+
+    #[test]
+    fn a_notice_follows_its_deferral() {
+        let scenario = refused_until(
+            1,
+            "2h",
+            r#"delay_warning: "1h", retry: Fixed(interval: "30m")"#,
+        );
+        let mut watcher = Watcher::default();
+        World::new(&scenario, 0, Some(Tap::new(&mut watcher)))
+            .run(Default::default())
+            .expect("runs");
+        let at = watcher
+            .steps
+            .iter()
+            .position(|step| step.what == Happening::DelayNotice)
+            .expect("a notice");
+        assert!(matches!(
+            watcher.steps[at - 1].what,
+            Happening::Deferred { .. }
+        ));
+        assert_eq!(watcher.steps[at].time.as_millis(), 3_600_000);
+    }
+}

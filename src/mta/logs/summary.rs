@@ -1,0 +1,540 @@
+//! The observed summary of a history: counts by outcome, attempts and deferrals, latency
+//! percentiles, deferrals by reply, attempts per message and the deferral rate per hour — the
+//! figures a simulation of the same traffic is later compared with.
+//!
+//! Notices the MTA generated itself (bounces, delay warnings) are left out of every figure;
+//! they are counted on their own. Percentiles are exact (nearest rank on the sorted
+//! latencies: the smallest latency with at least q of the messages at or below it), so they
+//! never exceed the maximum.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::{ArrivalSource, Attempt, AttemptStatus, Format, History, LineTally, Outcome, Stamp};
+
+/// The observed summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ObservedSummary {
+    /// The log's format.
+    pub format: Format,
+    /// The earliest arrival and the latest event in the history.
+    pub span: Option<(Stamp, Stamp)>,
+    /// Messages (one per recipient), MTA notices left out.
+    pub messages: u64,
+    /// Of those, messages whose queue entry is in the log.
+    pub arrivals_in_log: u64,
+    /// Notices the MTA generated itself (bounces, delay warnings): not in any other figure.
+    pub mta_notices: u64,
+    /// Messages by how they ended.
+    pub outcomes: OutcomeCounts,
+    /// Attempts (each deferral the MTA decided without connecting counts as one).
+    pub attempts: u64,
+    /// Attempts that reached the destination.
+    pub connected_attempts: u64,
+    /// Attempts that ended in a temporary failure.
+    pub deferrals: u64,
+    /// Latency (arrival to delivery) of delivered messages with a known arrival, in seconds.
+    pub latency_s: Option<LatencyFigures>,
+    /// Deferrals by reply (`451 4.7.500`, `4.4.1 (no reply)`, `(no connection)`), most
+    /// frequent first.
+    pub deferrals_by_reply: Vec<ReplyCount>,
+    /// How many messages had each number of attempts.
+    pub attempts_per_message: Vec<AttemptsBin>,
+    /// Attempts and deferrals in each clock hour (log local time), from the first to the last
+    /// hour with an attempt, empty hours included.
+    pub hourly: Vec<HourRow>,
+    /// What became of the log's lines.
+    pub lines: LineTally,
+    /// How the log was read (assumed year and zone, messages from before the log, …).
+    pub notes: Vec<String>,
+}
+
+/// Messages by how they ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OutcomeCounts {
+    /// Accepted by the destination.
+    pub delivered: u64,
+    /// Failed permanently.
+    pub bounced: u64,
+    /// Given up on as too old.
+    pub expired: u64,
+    /// Deleted by an administrator.
+    pub removed: u64,
+    /// Still queued when the log ended.
+    pub queued: u64,
+}
+
+/// Latency percentiles, exact.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LatencyFigures {
+    /// Messages counted.
+    pub count: u64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// Deferrals with one reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplyCount {
+    /// The reply: basic and enhanced code, as far as known.
+    pub reply: String,
+    /// Deferrals with it.
+    pub count: u64,
+}
+
+/// Messages that had `attempts` attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AttemptsBin {
+    /// Attempts per message.
+    pub attempts: u64,
+    /// Messages with that many.
+    pub messages: u64,
+}
+
+/// One clock hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct HourRow {
+    /// The start of the hour.
+    pub hour: Stamp,
+    /// Attempts that ended in it.
+    pub attempts: u64,
+    /// Of those, deferrals.
+    pub deferrals: u64,
+}
+
+impl HourRow {
+    /// Deferrals per attempt, if there were attempts.
+    pub fn deferral_rate(&self) -> Option<f64> {
+        (self.attempts > 0).then(|| self.deferrals as f64 / self.attempts as f64)
+    }
+}
+
+/// The key a deferral is counted under.
+pub fn reply_key(attempt: &Attempt) -> String {
+    match (attempt.code, &attempt.enhanced) {
+        (Some(code), Some(enhanced)) => format!("{code} {enhanced}"),
+        (Some(code), None) => code.to_string(),
+        (None, Some(enhanced)) => format!("{enhanced} (no reply)"),
+        (None, None) if attempt.connected => "(no code)".to_string(),
+        (None, None) => "(no connection)".to_string(),
+    }
+}
+
+/// The smallest value with at least `q` of `sorted` at or below it.
+fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+impl ObservedSummary {
+    /// Summarises a history.
+    pub fn of(history: &History) -> ObservedSummary {
+        let messages: Vec<_> = history.messages.iter().filter(|m| !m.mta_notice).collect();
+        let mut outcomes = OutcomeCounts::default();
+        let mut by_reply: BTreeMap<String, u64> = BTreeMap::new();
+        let mut per_message: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut hours: BTreeMap<i64, (Stamp, u64, u64)> = BTreeMap::new();
+        let mut latencies = Vec::new();
+        let (mut attempts, mut connected, mut deferrals) = (0, 0, 0);
+        let mut span: Option<(Stamp, Stamp)> = None;
+        for m in &messages {
+            match m.outcome {
+                Outcome::Delivered => outcomes.delivered += 1,
+                Outcome::Bounced => outcomes.bounced += 1,
+                Outcome::Expired => outcomes.expired += 1,
+                Outcome::Removed => outcomes.removed += 1,
+                Outcome::Queued => outcomes.queued += 1,
+            }
+            if m.outcome == Outcome::Delivered
+                && let Some(latency) = m.latency_s()
+            {
+                latencies.push(latency);
+            }
+            *per_message.entry(m.attempts.len() as u64).or_default() += 1;
+            let last = m
+                .attempts
+                .iter()
+                .map(|a| a.time)
+                .chain(m.end)
+                .max()
+                .unwrap_or(m.arrival);
+            span = Some(match span {
+                None => (m.arrival, last),
+                Some((a, b)) => (a.min(m.arrival), b.max(last)),
+            });
+            for a in &m.attempts {
+                attempts += 1;
+                connected += u64::from(a.connected);
+                let hour = a.time.hour_start();
+                let row = hours.entry(hour.unix_ms).or_insert((hour, 0, 0));
+                row.1 += 1;
+                if a.status == AttemptStatus::Deferred {
+                    deferrals += 1;
+                    row.2 += 1;
+                    *by_reply.entry(reply_key(a)).or_default() += 1;
+                }
+            }
+        }
+        latencies.sort_by(f64::total_cmp);
+        let latency_s = (!latencies.is_empty()).then(|| LatencyFigures {
+            count: latencies.len() as u64,
+            p50: nearest_rank(&latencies, 0.5),
+            p90: nearest_rank(&latencies, 0.9),
+            p99: nearest_rank(&latencies, 0.99),
+            max: latencies[latencies.len() - 1],
+        });
+        let mut deferrals_by_reply: Vec<ReplyCount> = by_reply
+            .into_iter()
+            .map(|(reply, count)| ReplyCount { reply, count })
+            .collect();
+        deferrals_by_reply.sort_by(|a, b| b.count.cmp(&a.count).then(a.reply.cmp(&b.reply)));
+        ObservedSummary {
+            format: history.format,
+            span,
+            messages: messages.len() as u64,
+            arrivals_in_log: messages
+                .iter()
+                .filter(|m| m.arrival_source == ArrivalSource::Logged)
+                .count() as u64,
+            mta_notices: (history.messages.len() - messages.len()) as u64,
+            outcomes,
+            attempts,
+            connected_attempts: connected,
+            deferrals,
+            latency_s,
+            deferrals_by_reply,
+            attempts_per_message: per_message
+                .into_iter()
+                .map(|(attempts, messages)| AttemptsBin { attempts, messages })
+                .collect(),
+            hourly: fill_hours(&hours),
+            lines: history.lines.clone(),
+            notes: history.notes.clone(),
+        }
+    }
+}
+
+/// The hours from the first to the last, one row each.
+fn fill_hours(hours: &BTreeMap<i64, (Stamp, u64, u64)>) -> Vec<HourRow> {
+    let (Some((&first, _)), Some((&last, _))) = (hours.first_key_value(), hours.last_key_value())
+    else {
+        return Vec::new();
+    };
+    let offset = hours[&first].0.offset_s;
+    (0..=(last - first) / 3_600_000)
+        .map(|k| {
+            let unix_ms = first + k * 3_600_000;
+            match hours.get(&unix_ms) {
+                Some(&(hour, attempts, deferrals)) => HourRow {
+                    hour,
+                    attempts,
+                    deferrals,
+                },
+                None => HourRow {
+                    hour: Stamp {
+                        unix_ms,
+                        offset_s: offset,
+                    },
+                    attempts: 0,
+                    deferrals: 0,
+                },
+            }
+        })
+        .collect()
+}
+
+/// A duration the way the summary shows it: `4.2s`, `42s`, `12m05s`, `1h02m`, `2d03h`.
+pub fn human_duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "—".to_string();
+    }
+    if seconds < 10.0 && seconds.fract() != 0.0 {
+        return format!("{seconds:.1}s");
+    }
+    let s = seconds.round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+        _ => format!("{}d{:02}h", s / 86_400, s / 3600 % 24),
+    }
+}
+
+/// A share as a percentage with one decimal, e.g. `12.5%`; `—` for nothing out of nothing.
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "—".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * part as f64 / whole as f64)
+    }
+}
+
+/// Hourly rows shown in the terminal; the CSV has them all.
+const HOURS_SHOWN: usize = 24;
+
+impl fmt::Display for ObservedSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = &self.outcomes;
+        let n = self.messages;
+        match self.span {
+            Some((from, to)) => writeln!(
+                f,
+                "Observed ({} log): {} to {} ({})",
+                self.format,
+                from.short(),
+                to.short(),
+                human_duration(to.seconds_since(from))
+            )?,
+            None => writeln!(f, "Observed ({} log): no messages", self.format)?,
+        }
+        writeln!(
+            f,
+            "  messages        {n:>8}  ({} arrived in the log, {} before it)",
+            self.arrivals_in_log,
+            n - self.arrivals_in_log
+        )?;
+        for (label, count) in [
+            ("delivered", o.delivered),
+            ("bounced", o.bounced),
+            ("expired", o.expired),
+            ("removed", o.removed),
+            ("still queued", o.queued),
+        ] {
+            if count > 0 || matches!(label, "delivered" | "bounced" | "expired") {
+                writeln!(f, "  {label:<14}  {count:>8}  {:>6}", percent(count, n))?;
+            }
+        }
+        if self.mta_notices > 0 {
+            writeln!(
+                f,
+                "  MTA notices     {:>8}  (bounces and warnings the MTA sent; not counted above)",
+                self.mta_notices
+            )?;
+        }
+        writeln!(
+            f,
+            "  attempts        {:>8}  ({} reached the destination)",
+            self.attempts, self.connected_attempts
+        )?;
+        writeln!(
+            f,
+            "  deferrals       {:>8}  {:>6} of attempts",
+            self.deferrals,
+            percent(self.deferrals, self.attempts)
+        )?;
+        match &self.latency_s {
+            Some(l) => writeln!(
+                f,
+                "  latency         p50 {}  p90 {}  p99 {}  max {}  (exact, {} delivered)",
+                human_duration(l.p50),
+                human_duration(l.p90),
+                human_duration(l.p99),
+                human_duration(l.max),
+                l.count
+            )?,
+            None => writeln!(f, "  latency         — (no delivery with a known arrival)")?,
+        }
+        if !self.deferrals_by_reply.is_empty() {
+            writeln!(f, "  deferrals by reply")?;
+            for r in &self.deferrals_by_reply {
+                writeln!(
+                    f,
+                    "    {:<22} {:>8}  {:>6}",
+                    r.reply,
+                    r.count,
+                    percent(r.count, self.deferrals)
+                )?;
+            }
+        }
+        if !self.attempts_per_message.is_empty() {
+            writeln!(f, "  attempts per message")?;
+            for bin in &self.attempts_per_message {
+                writeln!(
+                    f,
+                    "    {:>3} attempt{}  {:>8}  {:>6}",
+                    bin.attempts,
+                    if bin.attempts == 1 { " " } else { "s" },
+                    bin.messages,
+                    percent(bin.messages, n)
+                )?;
+            }
+        }
+        let busy: Vec<&HourRow> = self.hourly.iter().filter(|h| h.attempts > 0).collect();
+        if !busy.is_empty() {
+            writeln!(f, "  deferral rate by hour (hours with attempts)")?;
+            for row in busy.iter().take(HOURS_SHOWN) {
+                writeln!(
+                    f,
+                    "    {}  {:>7} attempts  {:>7} deferred  {:>6}",
+                    row.hour.short(),
+                    row.attempts,
+                    row.deferrals,
+                    percent(row.deferrals, row.attempts)
+                )?;
+            }
+            if busy.len() > HOURS_SHOWN {
+                writeln!(
+                    f,
+                    "    … {} more hours in observed-hourly.csv",
+                    busy.len() - HOURS_SHOWN
+                )?;
+            }
+        }
+        write!(f, "{}", LinesReport(&self.lines))?;
+        for note in &self.notes {
+            writeln!(f, "  note: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The line tally as text: totals, then every ignored and problem reason with its first line
+/// numbers.
+pub struct LinesReport<'a>(pub &'a LineTally);
+
+impl fmt::Display for LinesReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        writeln!(
+            f,
+            "Lines: {} read, {} used, {} ignored, {} malformed or not understood",
+            t.read,
+            t.used,
+            t.ignored_total(),
+            t.problem_total()
+        )?;
+        for (kind, map) in [("ignored", &t.ignored), ("problem", &t.problems)] {
+            for (reason, count) in map {
+                let lines: Vec<String> = count.first_lines.iter().map(u64::to_string).collect();
+                writeln!(
+                    f,
+                    "  {kind:<7} {:>7}  {reason} (line{} {}{})",
+                    count.count,
+                    if count.count == 1 { "" } else { "s" },
+                    lines.join(", "),
+                    if count.count > lines.len() as u64 {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ParseOptions, YearRule, parse};
+    use super::*;
+
+    #[test]
+    fn durations_and_shares_read_like_people_write_them() {
+        assert_eq!(human_duration(4.25), "4.2s");
+        assert_eq!(human_duration(42.0), "42s");
+        assert_eq!(human_duration(725.0), "12m05s");
+        assert_eq!(human_duration(3720.0), "1h02m");
+        assert_eq!(
+            human_duration(2.0 * 86_400.0 + 3.0 * 3600.0 + 59.0),
+            "2d03h"
+        );
+        assert_eq!(percent(1, 8), "12.5%");
+        assert_eq!(percent(0, 0), "—");
+    }
+
+    #[test]
+    fn percentiles_are_exact_ranks_and_never_pass_the_maximum() {
+        let sorted: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(nearest_rank(&sorted, 0.5), 5.0);
+        assert_eq!(nearest_rank(&sorted, 0.9), 9.0);
+        assert_eq!(nearest_rank(&sorted, 0.99), 10.0);
+        assert_eq!(nearest_rank(&[7.0], 0.5), 7.0);
+    }
+
+    #[test]
+    fn a_small_postfix_history_summarises_exactly() {
+        let log = "\
+Nov 23 10:00:00 mx postfix/smtpd[1]: AAAAA1: client=c[198.51.100.7]
+Nov 23 10:00:01 mx postfix/qmgr[2]: AAAAA1: from=<a@x.org>, size=10, nrcpt=1 (queue active)
+Nov 23 10:00:02 mx postfix/smtp[3]: AAAAA1: to=<b@y.net>, relay=mx.y.net[192.0.2.1]:25, delay=2, delays=0/0/1/1, dsn=4.7.500, status=deferred (host mx.y.net[192.0.2.1] said: 451 4.7.500 Server busy (in reply to RCPT TO command))
+Nov 23 10:05:02 mx postfix/smtp[3]: AAAAA1: to=<b@y.net>, relay=none, delay=302, delays=300/0/2/0, dsn=4.4.1, status=deferred (connect to mx.y.net[192.0.2.1]:25: Connection refused)
+Nov 23 11:02:02 mx postfix/smtp[3]: AAAAA1: to=<b@y.net>, relay=mx.y.net[192.0.2.1]:25, delay=3722, delays=3700/0/1/21, dsn=2.0.0, status=sent (250 2.0.0 OK)
+Nov 23 11:02:02 mx postfix/qmgr[2]: AAAAA1: removed
+Nov 23 10:30:00 mx postfix/smtpd[1]: BBBBB2: client=c[198.51.100.7]
+Nov 23 10:30:01 mx postfix/smtp[3]: BBBBB2: to=<c@z.com>, relay=mx.z.com[192.0.2.2]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 ok)
+";
+        let options = ParseOptions {
+            year: YearRule::FirstLine(2024),
+            utc_offset: None,
+        };
+        let summary = ObservedSummary::of(&parse(Format::Postfix, log, &options));
+        assert_eq!(summary.messages, 2);
+        assert_eq!(summary.outcomes.delivered, 2);
+        assert_eq!(
+            (
+                summary.attempts,
+                summary.connected_attempts,
+                summary.deferrals
+            ),
+            (4, 3, 2)
+        );
+        let latency = summary.latency_s.unwrap();
+        assert_eq!((latency.p50, latency.max), (1.0, 3722.0));
+        assert_eq!(
+            summary.deferrals_by_reply,
+            vec![
+                ReplyCount {
+                    reply: "4.4.1 (no reply)".into(),
+                    count: 1
+                },
+                ReplyCount {
+                    reply: "451 4.7.500".into(),
+                    count: 1
+                },
+            ]
+        );
+        assert_eq!(
+            summary.attempts_per_message,
+            vec![
+                AttemptsBin {
+                    attempts: 1,
+                    messages: 1
+                },
+                AttemptsBin {
+                    attempts: 3,
+                    messages: 1
+                },
+            ]
+        );
+        let hours: Vec<(String, u64, u64)> = summary
+            .hourly
+            .iter()
+            .map(|h| (h.hour.to_string(), h.attempts, h.deferrals))
+            .collect();
+        assert_eq!(
+            hours,
+            vec![
+                ("2024-11-23T10:00:00Z".into(), 3, 2),
+                ("2024-11-23T11:00:00Z".into(), 1, 0)
+            ]
+        );
+        let text = summary.to_string();
+        assert!(
+            text.contains("p50 1s  p90 1h02m  p99 1h02m  max 1h02m  (exact, 2 delivered)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("2024-11-23 10:00        3 attempts        2 deferred   66.7%"),
+            "{text}"
+        );
+    }
+}
