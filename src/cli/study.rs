@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailsim::domain::parse_duration;
 use mailsim::model::{RunControl, RunOutput, SimError};
 use mailsim::report::{self, OutputError, RunFolder};
-use mailsim::scenario::Scenario;
+use mailsim::scenario::{Format, Scenario};
 use mailsim::study::{
     self, Execution, Outcome, Plan, Precision, PrecisionReport, Replications, SHARD_FILE, Shard,
     Study, StudyError, StudyOptions, StudyProgress, check_metric, metric_index,
@@ -158,8 +158,15 @@ pub fn load_with_text(
             source,
         })
     })?;
-    let mut base = mailsim::scenario::parse(&path.display().to_string(), &text)?;
+    let origin = path.display().to_string();
+    let format = Format::of_path(path);
+    let mut base = Scenario::parse_as(&origin, &text, format)?;
     apply_overrides(&mut base, replication.seed, replication.warmup.as_deref())?;
+    // `--set` edits RON text, so a scenario written in another format is edited as RON.
+    let text = match format {
+        Format::Ron => text,
+        _ => mailsim::scenario::convert(&origin, &text, format, Format::Ron)?,
+    };
     Ok((text, base))
 }
 

@@ -115,9 +115,30 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+/// Written as [`Rate::exact_text`], so that a scenario written back (`mailsim convert`) reads
+/// in as the very same rate.
 impl serde::Serialize for Rate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.exact_text())
+    }
+}
+
+impl Rate {
+    /// The rate as text that parses back to exactly this rate: the display form (`600/h`) when
+    /// it does, else the shortest exact form per day, hour, minute or second (`1/d` rather
+    /// than the display's rounded `0.0416667/h`).
+    pub fn exact_text(self) -> String {
+        let exact = |text: &String| text.parse::<Rate>().is_ok_and(|rate| rate == self);
+        let shown = self.to_string();
+        if exact(&shown) {
+            return shown;
+        }
+        [("d", 86_400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)]
+            .into_iter()
+            .map(|(unit, seconds)| format!("{}/{unit}", self.per_second * seconds))
+            .filter(exact)
+            .min_by_key(String::len)
+            .unwrap_or_else(|| format!("{}/s", self.per_second))
     }
 }
 
@@ -147,6 +168,12 @@ impl Share {
         } else {
             Ok(Share(value))
         }
+    }
+}
+
+impl serde::Serialize for Share {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.0)
     }
 }
 
@@ -196,6 +223,12 @@ mod tests {
         assert_eq!("10/s".parse::<Rate>().unwrap().as_per_second(), 10.0);
         assert_eq!("120/min".parse::<Rate>().unwrap().as_per_second(), 2.0);
         assert_eq!("600/h".parse::<Rate>().unwrap().to_string(), "600/h");
+        // Written back, a rate reads in as itself, in its own unit where the display rounds.
+        for (text, exact) in [("600/h", "600/h"), ("1/d", "1/d"), ("7/min", "420/h")] {
+            let rate: Rate = text.parse().unwrap();
+            assert_eq!(rate.exact_text(), exact);
+            assert_eq!(rate.exact_text().parse::<Rate>().unwrap(), rate);
+        }
         for bad in ["600", "x/h", "10/week", "-1/s", "NaN/s", "inf/s"] {
             assert!(bad.parse::<Rate>().is_err(), "{bad} should be rejected");
         }

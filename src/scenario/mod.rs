@@ -1,4 +1,4 @@
-//! Scenario files: parse RON ([`raw`]), check and resolve (`validate`) into the validated
+//! Scenario files: parse RON, JSON, TOML or YAML (by extension, [`Format`]) into [`raw`], check and resolve (`validate`) into the validated
 //! [`Scenario`] the model is built from, and edit scenarios ([`edit`]: `--set PATH=VALUE` on
 //! the text, a typed retry-policy swap). The engine and model never see unvalidated input.
 //!
@@ -9,6 +9,7 @@
 mod access;
 pub mod edit;
 mod error;
+mod format;
 pub mod raw;
 mod resolved;
 mod validate;
@@ -16,6 +17,7 @@ mod validate;
 use std::path::Path;
 
 pub use error::{ScenarioError, SyntaxError};
+pub use format::{Format, convert};
 pub use resolved::{
     AffectedIps, AuthPolicy, Ban, ConnectionLimit, Connections, DnsTrouble, Incident, IpAddress,
     Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,

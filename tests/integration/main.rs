@@ -16,6 +16,7 @@ mod cli_install;
 mod cli_policies;
 mod cli_trace;
 mod determinism;
+mod formats;
 mod fuzz;
 mod golden;
 mod incidents;

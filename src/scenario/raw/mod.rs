@@ -15,7 +15,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::domain::{AuthResult, Rate, Reputation, ServiceTime, Share};
 use crate::engine::SimDuration;
@@ -27,13 +27,13 @@ pub use receiver::{
 };
 
 /// A whole scenario file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Short name, used for the output folder: letters, digits, `-` and `_`.
     pub name: String,
     /// What the scenario shows; printed in reports.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// How long to run, how often to sample, which seed.
     #[serde(default)]
@@ -46,12 +46,12 @@ pub struct RawScenario {
     /// Retry policies for `mailsim compare` to run when no `--policy` is given, in order (the
     /// first is the baseline), e.g. `[(name: "postfix", retry: Postfix()), (name: "fope",
     /// retry: Fope())]`. Each replaces every sender's `retry`. Default: none.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<RawPolicy>,
 }
 
 /// A named retry policy to compare.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     /// Its label in the comparison.
@@ -61,7 +61,7 @@ pub struct RawPolicy {
 }
 
 /// Run settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawRun {
     /// The simulated time after which the run stops, drained or not. Default `7d`.
@@ -92,7 +92,7 @@ impl Default for RawRun {
 }
 
 /// One sender (an MTA or ESP).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSender {
     /// The sender's name.
@@ -110,10 +110,10 @@ pub struct RawSender {
     /// Age at which one delay warning (DSN) is sent; checked when an attempt fails. Default: the
     /// retry policy's real default (FOPE 2h; Exchange Server, Sendmail and PowerMTA 4h; Exim
     /// 24h; Postfix `delay_warning_time`, off by default), else off.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_warning: Option<SimDuration>,
     /// Alert while the deferred queue is above a threshold. Default: off.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_alert: Option<RawQueueAlert>,
     /// How the sender's mail fares in SPF, DKIM and DMARC checks. Default: all pass.
     #[serde(default)]
@@ -127,7 +127,7 @@ fn default_ips() -> Vec<RawIpPool> {
 }
 
 /// SPF, DKIM and DMARC results of a sender's mail.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawAuthentication {
     /// SPF. Default `Pass`.
@@ -139,7 +139,7 @@ pub struct RawAuthentication {
 }
 
 /// A pool of sending IPs that share a reputation class.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawIpPool {
     /// How many IPs. Default `1`.
@@ -148,10 +148,12 @@ pub struct RawIpPool {
     pub reputation: Reputation,
     /// The first address; the rest count up from it. Default: taken from 192.0.2.0/24 and
     /// following documentation ranges in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_address: Option<String>,
     /// How long these IPs have been sending when the run starts; a receiver's `probation`
     /// limits IPs with less history. Default: established (never on probation). A new IP is
     /// `"0s"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_history: Option<SimDuration>,
 }
 
@@ -167,7 +169,7 @@ impl Default for RawIpPool {
 }
 
 /// A traffic source.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub enum RawTraffic {
@@ -176,10 +178,10 @@ pub enum RawTraffic {
         /// Mean arrival rate.
         rate: Rate,
         /// When the source starts.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         start: Option<SimDuration>,
         /// When the source stops.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         end: Option<SimDuration>,
     },
     /// `messages` messages at `at`, all at once or spread evenly over `spread`.
@@ -189,7 +191,7 @@ pub enum RawTraffic {
         /// When the campaign starts.
         at: SimDuration,
         /// Spread evenly over this span (default `0s`: all at once).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         spread: Option<SimDuration>,
     },
     /// Poisson arrivals whose rate changes in steps; optionally repeating (e.g. every `24h`).
@@ -197,13 +199,13 @@ pub enum RawTraffic {
         /// `(from, rate)` steps; each rate holds until the next step's `from`.
         steps: Vec<RawStep>,
         /// Repeat the profile with this period. Default: the last step holds for ever.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         repeat: Option<SimDuration>,
     },
 }
 
 /// One step of a rate profile.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// When this rate starts (offset within the period when the profile repeats).
@@ -213,7 +215,7 @@ pub struct RawStep {
 }
 
 /// The recipient mix.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecipients {
     /// Share of messages per receiver name; shares sum to 1.
@@ -225,7 +227,7 @@ pub struct RawRecipients {
 }
 
 /// Per-destination connection settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConnections {
     /// Parallel connections per destination: a number, or `"unlimited"`. Default `20`.
@@ -254,7 +256,7 @@ impl Default for RawConnections {
 }
 
 /// A connection limit as written: a number, or the word `"unlimited"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum RawLimit {
     /// At most this many.
@@ -264,7 +266,7 @@ pub enum RawLimit {
 }
 
 /// Queue alert settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueueAlert {
     /// Alert while more than this many messages wait for a retry.
