@@ -1,6 +1,8 @@
-//! Scenario files: parse RON, JSON, TOML or YAML (by extension, [`Format`]) into [`raw`], check and resolve (`validate`) into the validated
-//! [`Scenario`] the model is built from, and edit scenarios ([`edit`]: `--set PATH=VALUE` on
-//! the text, a typed retry-policy swap). The engine and model never see unvalidated input.
+//! Scenario files: parse RON, JSON, TOML or YAML (chosen by extension, [`Format`]) into
+//! [`raw`], check and resolve (`validate`) into the validated [`Scenario`] the model is built
+//! from, convert between the formats ([`convert`]), and edit scenarios ([`edit`]:
+//! `--set PATH=VALUE` on the text, a typed retry-policy swap). The engine and model never see
+//! unvalidated input.
 //!
 //! Syntax and unit mistakes are reported with file, line and column and the text underlined;
 //! mistakes that involve several fields name the field path (e.g. `senders[0].recipients.mix`).
