@@ -24,12 +24,12 @@ pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliv
 pub use figures::{Figure, summary_figures};
 pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
-pub use json::summary_json;
+pub use json::{SUMMARY_SCHEMA_VERSION, summary_json};
 pub use markdown::summary_markdown;
 pub use study::{
-    CellReport, MetricRow, StudyChart, StudyReport, Threshold, human, render_study, runs_csv,
-    study_csv, study_html, study_json, study_markdown, study_report, study_table, sweep_lines,
-    with_interval,
+    CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, human,
+    render_study, runs_csv, study_csv, study_html, study_json, study_markdown, study_report,
+    study_table, sweep_lines, with_interval,
 };
 pub use table::summary_table;
 pub use timeseries::{deferral_codes, timeseries_csv};

@@ -2,7 +2,9 @@
 //! the start; the others are gauges at that instant. After `time_s` and the count and gauge
 //! columns ([`COLUMNS`]) come the deferrals by enhanced status code, one
 //! `deferrals_<code>_total` column per temporary code the model can produce
-//! ([`deferral_codes`]), whether or not the run saw it.
+//! ([`deferral_codes`]), whether or not the run saw it. The code's dots become underscores
+//! (`deferrals_4_7_500_total` for 4.7.500), so that every column name is a plain identifier a
+//! dataframe or SQL query can use without quoting ([`code_column`]).
 
 use crate::domain::{Reply, ReplyClass};
 use crate::metrics::Sample;
@@ -42,17 +44,18 @@ pub fn deferral_codes() -> Vec<(&'static str, Vec<Reply>)> {
     codes
 }
 
+/// The column of the deferrals with enhanced status code `code`: `deferrals_4_7_500_total`.
+pub fn code_column(code: &str) -> String {
+    format!("deferrals_{}_total", code.replace('.', "_"))
+}
+
 /// The time series as CSV text.
 pub fn timeseries_csv(samples: &[Sample]) -> String {
     let codes = deferral_codes();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = std::iter::once("time_s".to_string())
         .chain(COLUMNS.iter().map(|(name, _)| name.to_string()))
-        .chain(
-            codes
-                .iter()
-                .map(|(code, _)| format!("deferrals_{code}_total")),
-        );
+        .chain(codes.iter().map(|(code, _)| code_column(code)));
     writer.write_record(header).expect("writing to memory");
     for s in samples {
         let by_code = codes.iter().map(|(_, replies)| {
@@ -102,7 +105,13 @@ mod tests {
         assert_eq!(value("arrived_total"), "3");
         assert_eq!(value("in_flight"), "2");
         let code = Reply::ServerBusy.enhanced();
-        assert_eq!(value(&format!("deferrals_{code}_total")), "1");
+        assert_eq!(value(&code_column(code)), "1");
+        assert_eq!(code_column("4.7.500"), "deferrals_4_7_500_total");
+        assert!(
+            header
+                .iter()
+                .all(|name| { name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') })
+        );
         assert!(lines.next().is_none());
     }
 }
