@@ -12,6 +12,7 @@ mod policies;
 mod replay;
 mod run;
 mod schedule;
+mod schema;
 mod study;
 mod sweep;
 mod trace;
@@ -66,6 +67,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Write a scenario in another format (ron, json, toml, yaml) with the same meaning.
     Convert(convert::ConvertArgs),
+    /// Print the JSON Schema of scenario files (for editors) or of summary.json.
+    Schema(schema::SchemaArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) on stdout, or write one per subcommand with --out-dir.
@@ -144,6 +147,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Replay(args) => replay::replay(args),
         Command::Import(args) => import::import(args),
         Command::Convert(args) => convert::convert_file(args),
+        Command::Schema(args) => schema::schema(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => man::man(args),
     }

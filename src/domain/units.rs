@@ -194,6 +194,54 @@ fn round_sig(value: f64) -> f64 {
     (value * scale).round() / scale
 }
 
+/// Scenario files write a duration as a string with units; the schema says so.
+impl schemars::JsonSchema for SimDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A duration: a number and a unit, e.g. \"90s\", \"20m\", \"4h\", \"5d\", \"1h30m\", \"250ms\".",
+            "pattern": "^\\s*([0-9]+(\\.[0-9]+)?\\s*[a-zA-Z\u{b5}]+\\s*)+$",
+            "examples": ["90s", "20m", "4h", "5d", "1h30m"]
+        })
+    }
+}
+
+/// Scenario files write a rate as `count/unit`; the schema says so.
+impl schemars::JsonSchema for Rate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rate".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A rate: a count, a slash and a unit (s, min, h or d), e.g. \"600/h\", \"10/s\", \"100/min\".",
+            "pattern": "^\\s*[0-9]+(\\.[0-9]*)?\\s*/\\s*(s|sec|second|m|min|minute|h|hour|d|day)\\s*$",
+            "examples": ["600/h", "10/s", "100/min", "50000/d"]
+        })
+    }
+}
+
+/// A share is a number from 0 to 1.
+impl schemars::JsonSchema for Share {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Share".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "number",
+            "description": "A share or probability: a number from 0 to 1.",
+            "minimum": 0,
+            "maximum": 1
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use crate::domain::Reply;
 use crate::engine::SimTime;
 
 /// Where a result came from, so a result file explains itself.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Meta {
     /// `mailsim` and its version.
     pub tool: String,
@@ -24,7 +24,7 @@ pub struct Meta {
 }
 
 /// Delivery latency of delivered messages (arrival to delivery), in seconds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LatencySummary {
     /// Exact mean.
     pub mean: f64,
@@ -41,7 +41,7 @@ pub struct LatencySummary {
 }
 
 /// The three sides of Little's law, L = λ·W, over the whole run.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LittleSummary {
     /// L: time-average number of messages in the queue (any state).
     pub mean_queued: f64,
@@ -52,7 +52,7 @@ pub struct LittleSummary {
 }
 
 /// Everything a run reports. Times are in seconds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Summary {
     /// Where the result came from.
     pub meta: Meta,

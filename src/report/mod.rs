@@ -24,7 +24,7 @@ pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliv
 pub use figures::{Figure, summary_figures};
 pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
-pub use json::{SUMMARY_SCHEMA_VERSION, summary_json};
+pub use json::{SUMMARY_SCHEMA_VERSION, summary_json, summary_json_schema};
 pub use markdown::summary_markdown;
 pub use study::{
     CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, human,

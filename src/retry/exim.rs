@@ -32,7 +32,7 @@ use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// Exim's retry settings, with Exim's names and defaults.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EximParams {
     /// The retry rules for `* *`. Default `F,2h,15m; G,16h,1h,1.5; F,4d,6h`.

@@ -33,7 +33,7 @@ use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// Postfix's parameters, with Postfix's names and defaults (`mail_params.h`).
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostfixParams {
     /// Period of the deferred-queue scan. Default `300s`.

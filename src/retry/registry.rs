@@ -58,7 +58,7 @@ macro_rules! builtin_policies {
         /// The policy a scenario asks for, with its parameters: a built-in policy (a variant per
         /// line of the registry, in its order, which is the order a scenario error lists them
         /// in) or a library user's own ([`RetrySpec::Custom`]).
-        #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+        #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         #[non_exhaustive]
         pub enum RetrySpec {

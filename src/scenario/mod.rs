@@ -14,6 +14,7 @@ mod error;
 mod format;
 pub mod raw;
 mod resolved;
+mod schema;
 mod validate;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ pub use resolved::{
     Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
     SendingIp, Throttle, Traffic,
 };
+pub use schema::json_schema;
 
 /// Reads, parses and validates a scenario file: [`Scenario::load`].
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {

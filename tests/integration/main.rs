@@ -28,4 +28,5 @@ mod properties;
 mod queueing;
 mod scenario_library;
 mod scenarios;
+mod schemas;
 mod study;

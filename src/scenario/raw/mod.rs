@@ -27,7 +27,7 @@ pub use receiver::{
 };
 
 /// A whole scenario file.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Short name, used for the output folder: letters, digits, `-` and `_`.
@@ -51,7 +51,7 @@ pub struct RawScenario {
 }
 
 /// A named retry policy to compare.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     /// Its label in the comparison.
@@ -61,7 +61,7 @@ pub struct RawPolicy {
 }
 
 /// Run settings.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawRun {
     /// The simulated time after which the run stops, drained or not. Default `7d`.
@@ -92,7 +92,7 @@ impl Default for RawRun {
 }
 
 /// One sender (an MTA or ESP).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSender {
     /// The sender's name.
@@ -127,7 +127,7 @@ fn default_ips() -> Vec<RawIpPool> {
 }
 
 /// SPF, DKIM and DMARC results of a sender's mail.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawAuthentication {
     /// SPF. Default `Pass`.
@@ -139,7 +139,7 @@ pub struct RawAuthentication {
 }
 
 /// A pool of sending IPs that share a reputation class.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawIpPool {
     /// How many IPs. Default `1`.
@@ -169,7 +169,7 @@ impl Default for RawIpPool {
 }
 
 /// A traffic source.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub enum RawTraffic {
@@ -205,7 +205,7 @@ pub enum RawTraffic {
 }
 
 /// One step of a rate profile.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// When this rate starts (offset within the period when the profile repeats).
@@ -215,7 +215,7 @@ pub struct RawStep {
 }
 
 /// The recipient mix.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecipients {
     /// Share of messages per receiver name; shares sum to 1.
@@ -227,7 +227,7 @@ pub struct RawRecipients {
 }
 
 /// Per-destination connection settings.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConnections {
     /// Parallel connections per destination: a number, or `"unlimited"`. Default `20`.
@@ -256,7 +256,7 @@ impl Default for RawConnections {
 }
 
 /// A connection limit as written: a number, or the word `"unlimited"`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawLimit {
     /// At most this many.
@@ -266,7 +266,7 @@ pub enum RawLimit {
 }
 
 /// Queue alert settings.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueueAlert {
     /// Alert while more than this many messages wait for a retry.

@@ -10,7 +10,7 @@ use crate::domain::{DnsKind, OutageKind, Rate, Reputation, Share};
 use crate::engine::SimDuration;
 
 /// A receiver (destination domain).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReceiver {
     /// Per-sending-IP token bucket; excess attempts get `451 4.7.500 Server busy`. Default: none.
@@ -53,7 +53,7 @@ pub struct RawReceiver {
 
 /// Hourly receive limits per recipient mailbox. Each message's recipient is one of
 /// `mailboxes` mailboxes, fixed for the message's life; counts restart every clock hour.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecipientLimits {
     /// How many mailboxes the messages to this receiver are spread over, evenly.
@@ -70,7 +70,7 @@ pub struct RawRecipientLimits {
 
 /// What each failed authentication check costs a message (illustrative defaults: receivers
 /// publish no such numbers).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuthPolicy {
     /// Probability per failed check of `451 4.7.26` (deferral). Default `0.1`.
@@ -91,7 +91,7 @@ fn default_auth_rejection() -> Share {
 
 /// New-IP probation: an IP with `h` of sending history gets the throttle's rate and burst
 /// times `start + (1 − start) × h / period`, reaching the full limit after `period`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProbation {
     /// How long an IP needs to build history (Microsoft: "a few days"). Default `3d`
@@ -113,7 +113,7 @@ fn default_probation_start() -> Share {
 
 /// An incident: an anti-spam rule change that restricts some sending IPs with
 /// `451 4.7.500 Access denied, please try again later`, until a reversion at `end`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIncident {
     /// A short label for charts and traces, e.g. "anti-spam rule change".
@@ -145,7 +145,7 @@ pub struct RawIncident {
 }
 
 /// A fix deployed during an incident.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFix {
     /// When it is deployed.
@@ -155,7 +155,7 @@ pub struct RawFix {
 }
 
 /// IPs added to the allowed list during an incident.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAllowList {
     /// When they are added.
@@ -165,7 +165,7 @@ pub struct RawAllowList {
 }
 
 /// A DNS trouble window.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDnsTrouble {
     /// Start of the window.
@@ -183,7 +183,7 @@ pub struct RawDnsTrouble {
 }
 
 /// A banned sending IP.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBan {
     /// The banned address.
@@ -197,7 +197,7 @@ pub struct RawBan {
 }
 
 /// Greylisting settings.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGreylisting {
     /// How long after a triplet is first seen a retry is accepted. Default `5m` (Postgrey's
@@ -211,7 +211,7 @@ fn default_greylist_delay() -> SimDuration {
 }
 
 /// A token bucket: `rate` tokens added continuously, at most `burst` held, starting full.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawThrottle {
     /// Refill rate per sending IP.
@@ -229,7 +229,7 @@ pub struct RawThrottle {
 }
 
 /// An outage window.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutage {
     /// Start of the window.
