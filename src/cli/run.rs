@@ -27,9 +27,15 @@ pub struct RunArgs {
     output: OutputArgs,
     #[command(flatten)]
     replication: ReplicationArgs,
-    /// Run only part K of N of the replications (see `mailsim merge`).
+    /// Run only part K of N of the replications (see `mailsim merge`); `auto` reads the part from
+    /// Slurm (SLURM_ARRAY_TASK_ID …), a Kubernetes indexed Job (JOB_COMPLETION_INDEX) or GNU
+    /// parallel (PARALLEL_SEQ).
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// With --shard auto: how many parts, when the runner does not say (Kubernetes, GNU
+    /// parallel); or set MAILSIM_SHARDS.
+    #[arg(long, value_name = "N")]
+    shards: Option<u32>,
     /// At the end, print events processed, events per second and peak memory on stderr.
     #[arg(long)]
     stats: bool,
@@ -43,7 +49,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         args.replication.warmup.as_deref(),
     )?;
     limits::check(&scenario, args.replication.allow_large)?;
-    let shard = parse_shard(args.shard.as_deref())?;
+    let shard = parse_shard(args.shard.as_deref(), args.shards)?;
     let replicated = args.replication.replications.is_some_and(|n| n != 1)
         || args.replication.precision.is_some()
         || shard.is_some();

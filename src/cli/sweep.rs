@@ -30,9 +30,15 @@ pub struct SweepArgs {
     /// else latency_s.p99 and drain_time_s).
     #[arg(long = "chart", value_name = "METRIC")]
     charts: Vec<String>,
-    /// Run only part K of N of the runs (see `mailsim merge`).
+    /// Run only part K of N of the runs (see `mailsim merge`); `auto` reads the part from
+    /// Slurm (SLURM_ARRAY_TASK_ID …), a Kubernetes indexed Job (JOB_COMPLETION_INDEX) or GNU
+    /// parallel (PARALLEL_SEQ).
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// With --shard auto: how many parts, when the runner does not say (Kubernetes, GNU
+    /// parallel); or set MAILSIM_SHARDS.
+    #[arg(long, value_name = "N")]
+    shards: Option<u32>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -48,7 +54,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let origin = args.scenario.display().to_string();
     let warmup = args.replication.warmup.as_deref();
     limits::check(&base, args.replication.allow_large)?;
-    let shard = parse_shard(args.shard.as_deref())?;
+    let shard = parse_shard(args.shard.as_deref(), args.shards)?;
     let settings: Vec<Setting> = args
         .settings
         .iter()

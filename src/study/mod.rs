@@ -19,6 +19,7 @@ pub mod metric;
 mod precision;
 mod runner;
 mod shard;
+mod shard_env;
 pub mod stats;
 pub mod sweep;
 
@@ -29,6 +30,7 @@ pub use metric::{METRICS, check_metric, metric_index, metric_names, metric_value
 pub use precision::{Precision, PrecisionReport, Verdict};
 pub use runner::{Progress, RunRecord, StudyError, Workers, run_cells};
 pub use shard::{SHARD_FILE, Shard, ShardFile, merge_shards};
+pub use shard_env::{SHARDS_VARIABLE, shard_from_env};
 pub use stats::Interval;
 
 /// What kind of study produced a result.
