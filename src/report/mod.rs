@@ -14,6 +14,7 @@ mod folder;
 mod html;
 mod json;
 mod markdown;
+mod openmetrics;
 mod study;
 mod table;
 mod timeseries;
@@ -26,6 +27,7 @@ pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
 pub use json::{SUMMARY_SCHEMA_VERSION, summary_json, summary_json_schema};
 pub use markdown::summary_markdown;
+pub use openmetrics::{clock_start_unix_ms, openmetrics};
 pub use study::{
     CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, human,
     render_study, runs_csv, study_csv, study_html, study_json, study_markdown, study_report,

@@ -10,11 +10,11 @@ use crate::domain::{Reply, ReplyClass};
 use crate::metrics::Sample;
 
 /// A column's value in a sample.
-type Column = fn(&Sample) -> u64;
+pub(crate) type Column = fn(&Sample) -> u64;
 
 /// The columns after `time_s`, in order: each column's name and its value in a sample.
 /// Adding a count or gauge to [`Sample`] and here adds its column.
-const COLUMNS: &[(&str, Column)] = &[
+pub(crate) const COLUMNS: &[(&str, Column)] = &[
     ("arrived_total", |s| s.arrived),
     ("delivered_total", |s| s.delivered),
     ("bounced_total", |s| s.bounced),

@@ -23,6 +23,7 @@ mod golden;
 mod incidents;
 mod layout;
 mod micro;
+mod openmetrics;
 mod output_safety;
 mod policies;
 mod properties;
