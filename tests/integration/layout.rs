@@ -135,9 +135,15 @@ fn long_functions(text: &str, limit: usize) -> Vec<(usize, String, usize)> {
     for (start, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
-        let signature = ["pub(crate) fn ", "pub(super) fn ", "pub fn ", "const fn ", "fn "]
-            .iter()
-            .find_map(|prefix| trimmed.strip_prefix(prefix));
+        let signature = [
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "pub fn ",
+            "const fn ",
+            "fn ",
+        ]
+        .iter()
+        .find_map(|prefix| trimmed.strip_prefix(prefix));
         let Some(rest) = signature else { continue };
         if line.trim_end().ends_with(';') {
             continue;
