@@ -8,10 +8,10 @@ use mailsim::scenario::edit::PATH_FORM;
 use mailsim::study::sweep::{Setting, Target, VALUES_FORM, apply_point, grid};
 use mailsim::study::{Cell, Plan, StudyKind, StudyOptions, check_metric};
 
+use super::CliError;
 use super::study::{
     OutputArgs, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
 };
-use super::{CliError, limits};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -47,7 +47,6 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
     let warmup = args.replication.warmup.as_deref();
-    limits::check(&base, args.replication.allow_large)?;
     let shard = parse_shard(args.shard.as_deref())?;
     let settings: Vec<Setting> = args
         .settings

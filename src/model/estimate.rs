@@ -1,33 +1,81 @@
 //! What a scenario will cost before it runs: messages, events and memory, so a run that the
-//! machine cannot hold is refused with the figures instead of being killed by the OS.
+//! machine cannot hold is refused with the figures instead of being killed by the OS, and a
+//! runaway (a millisecond retry interval) is stopped by a budget of events.
+//!
+//! The memory figure adds up every allocation that grows with the input: the messages that may
+//! be queued at once (the message record, its pending event and its place in a wait queue);
+//! the time-series rows with their per-receiver and per-IP deliverability counters; the
+//! receivers' tables (greylisting triplets, the hourly limits' mailbox × sender counters, the
+//! per-IP throttle buckets); the rendered report (CSV text, the charts, which draw every row,
+//! and the HTML page that embeds them); and for a study, one simulation per worker thread
+//! running at once plus the runs kept for its charts. The constants below were measured
+//! against peak RSS on release builds (BENCHMARKS.md, "Memory estimate", has the panel and
+//! the figures); the estimate assumes the worst case for queueing, every message queued at once.
 
 use std::fmt;
 
 use crate::engine::SimTime;
 use crate::scenario::{Scenario, Traffic};
 
-/// Memory per message that may be queued at once: the message record, its place in a wait
-/// queue and its pending event, with room for the allocators' growth.
-const BYTES_PER_QUEUED_MESSAGE: u64 = 128;
-/// Memory per time-series row.
-const BYTES_PER_SAMPLE: u64 = 128;
+/// The process before any scenario: code, libraries, the allocator's arenas, the embedded font.
+const BASE_BYTES: f64 = 12.0 * MIB;
+/// Per message that may be queued at once: the message record in the slab, its pending event
+/// in the queue, its place in a wait queue, with the allocators' growth.
+const BYTES_PER_QUEUED_MESSAGE: f64 = 110.0;
+/// Per time-series row kept by the recorder (the row and its share of the vector's growth).
+const BYTES_PER_SAMPLE: f64 = 240.0;
+/// Per time-series row and per receiver or sending IP: the cumulative deliverability counters.
+const BYTES_PER_SAMPLE_AND_SERIES: f64 = 24.0;
+/// Per time-series row, while the report is rendered: its CSV line, its points in every chart
+/// (SVG text, the plotting library's coordinates) and in the HTML page.
+const REPORT_BYTES_PER_SAMPLE: f64 = 800.0;
+/// Per time-series row and per receiver or sending IP, while the report is rendered: the
+/// deliverability-over-time CSV and the deferral-rate chart's lines.
+const REPORT_BYTES_PER_SAMPLE_AND_SERIES: f64 = 60.0;
+/// Per greylisting triplet remembered (a hash-map entry with its share of the table's growth).
+const BYTES_PER_GREYLIST_ENTRY: f64 = 64.0;
+/// Per mailbox counter of the hourly receive limits (an hour and a count).
+const BYTES_PER_MAILBOX_COUNTER: f64 = 16.0;
+/// Per sending IP and receiver: throttle bucket, deliverability counters, incident state.
+const BYTES_PER_IP_AND_RECEIVER: f64 = 96.0;
+/// The default event budget allows this many events per expected message …
+const EVENTS_PER_MESSAGE: f64 = 10_000.0;
+/// … and at least this many in all.
+const MIN_EVENT_BUDGET: f64 = 10_000_000.0;
 
-/// The expected size of a run.
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The expected size of a run, or of a study's runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
-    /// Expected number of arriving messages (exact for campaigns, the mean for Poisson traffic).
+    /// Expected number of arriving messages per run (exact for campaigns, the mean for Poisson
+    /// traffic).
     pub messages: f64,
-    /// Events, at the least: one arrival and one attempt per message.
+    /// Events per run, at the least: one arrival and one attempt per message.
     pub min_events: f64,
-    /// Time-series rows.
+    /// Time-series rows per run.
     pub samples: f64,
-    /// Memory if every message were queued at once (campaigns sent at once come close).
+    /// Memory of one simulation at its end: queued messages, time series, receiver tables.
+    pub run_bytes: f64,
+    /// Memory taken while one run's report is rendered (text, charts, page).
+    pub report_bytes: f64,
+    /// Peak memory of the whole command: the process, the runs going on at once, what is kept
+    /// and rendered.
     pub peak_bytes: f64,
 }
 
-impl Estimate {
-    /// Estimates `scenario`.
-    pub fn of(scenario: &Scenario) -> Estimate {
+/// The parts of one run's memory, in bytes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Parts {
+    messages: f64,
+    samples: f64,
+    run: f64,
+    series: f64,
+    report: f64,
+}
+
+impl Parts {
+    fn of(scenario: &Scenario) -> Parts {
         let horizon = scenario.run.horizon;
         let messages: f64 = scenario
             .senders
@@ -36,26 +84,106 @@ impl Estimate {
             .map(|traffic| expected_messages(traffic, horizon))
             .sum();
         let samples =
-            horizon.as_millis() as f64 / scenario.run.sample_every.as_millis() as f64 + 2.0;
-        let ips: usize = scenario.senders.iter().map(|s| s.ips.len()).sum();
-        let buckets = (ips * scenario.receivers.len()) as f64 * 16.0;
-        // Deliverability counters: per receiver and per IP now, and both again at every sample.
-        let deliverability = (ips * scenario.receivers.len()) as f64 * 24.0
-            + (ips + scenario.receivers.len()) as f64 * samples * 24.0;
-        Estimate {
+            horizon.as_millis() as f64 / scenario.run.sample_every.as_millis().max(1) as f64 + 2.0;
+        let ips = scenario.senders.iter().map(|s| s.ips.len()).sum::<usize>() as f64;
+        let receivers = scenario.receivers.len() as f64;
+        let series = samples * (BYTES_PER_SAMPLE + (ips + receivers) * BYTES_PER_SAMPLE_AND_SERIES);
+        let run = messages * BYTES_PER_QUEUED_MESSAGE
+            + series
+            + receiver_tables(scenario, messages)
+            + ips * receivers.max(1.0) * BYTES_PER_IP_AND_RECEIVER;
+        let report = samples
+            * (REPORT_BYTES_PER_SAMPLE + (ips + receivers) * REPORT_BYTES_PER_SAMPLE_AND_SERIES);
+        Parts {
             messages,
-            min_events: messages * 2.0,
             samples,
-            peak_bytes: messages * BYTES_PER_QUEUED_MESSAGE as f64
-                + samples * BYTES_PER_SAMPLE as f64
-                + buckets
-                + deliverability,
+            run,
+            series,
+            report,
+        }
+    }
+}
+
+/// The receivers' tables that grow with the input: greylisting remembers a triplet per message
+/// slot and sending IP it has seen; the hourly limits keep a counter per mailbox and per
+/// mailbox × sender.
+fn receiver_tables(scenario: &Scenario, messages: f64) -> f64 {
+    let senders = scenario.senders.len() as f64;
+    let most_ips = scenario
+        .senders
+        .iter()
+        .map(|s| s.ips.len())
+        .max()
+        .unwrap_or(1) as f64;
+    scenario
+        .receivers
+        .iter()
+        .map(|receiver| {
+            let greylisting = if receiver.greylisting.is_some() {
+                messages * most_ips.min(4.0) * BYTES_PER_GREYLIST_ENTRY
+            } else {
+                0.0
+            };
+            let limits = receiver.recipient_limits.map_or(0.0, |limits| {
+                f64::from(limits.mailboxes) * (1.0 + senders) * BYTES_PER_MAILBOX_COUNTER
+            });
+            greylisting + limits
+        })
+        .sum()
+}
+
+impl Estimate {
+    /// Estimates one run of `scenario` and the rendering of its report (`mailsim run`).
+    pub fn of(scenario: &Scenario) -> Estimate {
+        let parts = Parts::of(scenario);
+        Estimate {
+            messages: parts.messages,
+            min_events: parts.messages * 2.0,
+            samples: parts.samples,
+            run_bytes: parts.run,
+            report_bytes: parts.report,
+            peak_bytes: BASE_BYTES + parts.run + parts.report,
+        }
+    }
+
+    /// Estimates a study: `runs` runs over the scenarios of `cells`, `jobs` of them at once
+    /// (each worker holds a whole simulation), keeping the first run of each cell for the
+    /// charts if `keep_first`. The per-run figures are those of the largest cell.
+    pub fn of_study(cells: &[Scenario], runs: u64, jobs: usize, keep_first: bool) -> Estimate {
+        let parts: Vec<Parts> = cells.iter().map(Parts::of).collect();
+        let largest = |field: fn(&Parts) -> f64| parts.iter().map(field).fold(0.0, f64::max);
+        let at_once = (jobs.max(1) as f64).min(runs.max(1) as f64);
+        let kept = if keep_first {
+            parts.iter().map(|p| p.series + p.report).sum()
+        } else {
+            0.0
+        };
+        let run = largest(|p| p.run);
+        Estimate {
+            messages: largest(|p| p.messages),
+            min_events: largest(|p| p.messages) * 2.0,
+            samples: largest(|p| p.samples),
+            run_bytes: run,
+            report_bytes: largest(|p| p.report),
+            peak_bytes: BASE_BYTES + at_once * run + kept,
         }
     }
 
     /// Whether the run fits in `available_bytes` of memory (keeping a fifth free).
     pub fn fits(&self, available_bytes: u64) -> bool {
         self.peak_bytes <= available_bytes as f64 * 0.8
+    }
+
+    /// The events a run may take unless told otherwise: [`EVENTS_PER_MESSAGE`] per expected
+    /// message (each message tried thousands of times), at least [`MIN_EVENT_BUDGET`]. A run
+    /// past it is almost certainly a runaway: a retry, alert or outage interval of milliseconds.
+    pub fn event_budget(&self) -> u64 {
+        let budget = (self.messages * EVENTS_PER_MESSAGE).max(MIN_EVENT_BUDGET);
+        if budget >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            budget as u64
+        }
     }
 }
 
@@ -74,6 +202,9 @@ impl fmt::Display for Estimate {
 
 /// Bytes in binary units, e.g. `1.5 GiB`.
 pub fn human_bytes(bytes: f64) -> String {
+    if !bytes.is_finite() {
+        return "more than any machine has".to_string();
+    }
     let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut value = bytes;
     let mut unit = 0;
@@ -121,9 +252,13 @@ mod tests {
     use crate::scenario::parse;
 
     fn scenario(traffic: &str, horizon: &str) -> Scenario {
+        receiving(traffic, horizon, "()")
+    }
+
+    fn receiving(traffic: &str, horizon: &str, receiver: &str) -> Scenario {
         let text = format!(
             r#"(name: "e", run: (horizon: "{horizon}"), senders: [(name: "s", traffic: [{traffic}],
-                recipients: (mix: {{"r": 1.0}}), retry: Fixed(interval: "1m"))], receivers: {{"r": ()}})"#
+                recipients: (mix: {{"r": 1.0}}), retry: Fixed(interval: "1m"))], receivers: {{"r": {receiver}}})"#
         );
         parse("e.ron", &text).expect("valid")
     }
@@ -153,5 +288,45 @@ mod tests {
         assert!(!e.fits(16 << 30));
         assert!(e.fits(1 << 40));
         assert!(e.to_string().contains("GiB"));
+    }
+
+    #[test]
+    fn the_hourly_limits_table_is_counted_by_its_mailboxes() {
+        let traffic = r#"Campaign(messages: 10, at: "0s")"#;
+        let few = Estimate::of(&receiving(
+            traffic,
+            "1h",
+            "(recipient_limits: (mailboxes: 10, per_hour: 1))",
+        ));
+        let all = Estimate::of(&receiving(
+            traffic,
+            "1h",
+            "(recipient_limits: (mailboxes: 4294967295, per_hour: 1))",
+        ));
+        // One sender: a counter per mailbox and one per mailbox and sender, 16 bytes each.
+        let table = (all.peak_bytes - few.peak_bytes) / (4294967295.0 - 10.0);
+        assert!((table - 32.0).abs() < 1e-6, "{table}");
+        assert!(!all.fits(24 << 30), "{all}");
+    }
+
+    #[test]
+    fn parallel_runs_and_kept_runs_add_up() {
+        let scenario = scenario(r#"Campaign(messages: 1000000, at: "0s")"#, "1d");
+        let one = Estimate::of_study(std::slice::from_ref(&scenario), 4, 1, false);
+        let two = Estimate::of_study(std::slice::from_ref(&scenario), 4, 2, false);
+        let more_jobs_than_runs = Estimate::of_study(std::slice::from_ref(&scenario), 2, 8, false);
+        assert!((two.peak_bytes - one.peak_bytes - one.run_bytes).abs() < 1.0);
+        assert!((more_jobs_than_runs.peak_bytes - two.peak_bytes).abs() < 1.0);
+        let kept = Estimate::of_study(std::slice::from_ref(&scenario), 4, 1, true);
+        assert!(kept.peak_bytes > one.peak_bytes);
+    }
+
+    #[test]
+    fn the_default_event_budget_grows_with_the_traffic() {
+        let small = Estimate::of(&scenario(r#"Campaign(messages: 10, at: "0s")"#, "1d"));
+        assert_eq!(small.event_budget(), 10_000_000);
+        let large = Estimate::of(&scenario(r#"Campaign(messages: 5000000, at: "0s")"#, "1d"));
+        assert_eq!(large.event_budget(), 50_000_000_000);
+        assert_eq!(human_bytes(f64::INFINITY), "more than any machine has");
     }
 }

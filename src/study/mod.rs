@@ -28,7 +28,7 @@ pub use execute::{Execution, Outcome, Plan, Replications, StudyProgress, execute
 pub use metric::{METRICS, check_metric, metric_index, metric_names, metric_value};
 pub use precision::{Precision, PrecisionReport, Verdict};
 pub use runner::{Progress, RunRecord, StudyError, Workers, run_cells};
-pub use shard::{SHARD_FILE, Shard, ShardFile, merge_shards};
+pub use shard::{MergeError, SHARD_FILE, Shard, ShardFile, merge_shards};
 pub use stats::Interval;
 
 /// What kind of study produced a result.
