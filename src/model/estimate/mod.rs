@@ -12,30 +12,37 @@
 //! against peak RSS on release builds (BENCHMARKS.md, "Memory estimate", has the panel and
 //! the figures); the estimate assumes the worst case for queueing, every message queued at once.
 
+mod queue;
+
 use std::fmt;
 
-use crate::engine::SimTime;
 use crate::scenario::{Scenario, Traffic};
 
 /// The process before any scenario: code, libraries, the allocator's arenas, the embedded font.
-const BASE_BYTES: f64 = 12.0 * MIB;
-/// Per message that may be queued at once: the message record in the slab, its pending event
-/// in the queue, its place in a wait queue, with the allocators' growth.
-const BYTES_PER_QUEUED_MESSAGE: f64 = 110.0;
+const BASE_BYTES: f64 = 16.0 * MIB;
+/// Per message waiting for a retry: its record in the slab and its pending event, which the
+/// event queue's buckets hold more than once as it moves towards the front.
+const BYTES_PER_RETRYING_MESSAGE: f64 = 166.0;
+/// Per message waiting for a free connection: its record and its place in the wait queue.
+const BYTES_PER_WAITING_MESSAGE: f64 = 48.0;
 /// Per time-series row kept by the recorder (the row and its share of the vector's growth).
-const BYTES_PER_SAMPLE: f64 = 240.0;
+const BYTES_PER_SAMPLE: f64 = 280.0;
 /// Per time-series row and per receiver or sending IP: the cumulative deliverability counters.
 const BYTES_PER_SAMPLE_AND_SERIES: f64 = 24.0;
-/// Per time-series row, while the report is rendered: its CSV line, its points in every chart
-/// (SVG text, the plotting library's coordinates) and in the HTML page.
-const REPORT_BYTES_PER_SAMPLE: f64 = 800.0;
+/// Per time-series row, while the report is rendered: its CSV line and its points in every
+/// chart (SVG text, the plotting library's coordinates) and in the HTML page.
+const REPORT_BYTES_PER_SAMPLE: f64 = 268.0;
 /// Per time-series row and per receiver or sending IP, while the report is rendered: the
 /// deliverability-over-time CSV and the deferral-rate chart's lines.
-const REPORT_BYTES_PER_SAMPLE_AND_SERIES: f64 = 60.0;
-/// Per greylisting triplet remembered (a hash-map entry with its share of the table's growth).
-const BYTES_PER_GREYLIST_ENTRY: f64 = 64.0;
-/// Per mailbox counter of the hourly receive limits (an hour and a count).
+const REPORT_BYTES_PER_SAMPLE_AND_SERIES: f64 = 48.0;
+/// Per greylisting triplet remembered (a hash-map entry, 24 bytes and a control byte, in a
+/// table at most half empty after it grows); one per message slot.
+const BYTES_PER_GREYLIST_ENTRY: f64 = 50.0;
+/// Per mailbox counter of the hourly receive limits (an hour and a count). The table is
+/// allocated zeroed, so only the pages messages touch become resident: at most two per message.
 const BYTES_PER_MAILBOX_COUNTER: f64 = 16.0;
+/// A memory page, the unit in which a zeroed table becomes resident.
+const PAGE_BYTES: f64 = 4096.0;
 /// Per sending IP and receiver: throttle bucket, deliverability counters, incident state.
 const BYTES_PER_IP_AND_RECEIVER: f64 = 96.0;
 /// The default event budget allows this many events per expected message …
@@ -59,9 +66,12 @@ pub struct Estimate {
     pub run_bytes: f64,
     /// Memory taken while one run's report is rendered (text, charts, page).
     pub report_bytes: f64,
-    /// Peak memory of the whole command: the process, the runs going on at once, what is kept
-    /// and rendered.
+    /// Peak memory (resident) of the whole command: the process, the runs going on at once,
+    /// what is kept and rendered.
     pub peak_bytes: f64,
+    /// Memory a run asks for at its start whether or not it is ever touched (the hourly
+    /// limits' tables): the system must be able to grant it, or the run could not start.
+    pub reserved_bytes: f64,
 }
 
 /// The parts of one run's memory, in bytes.
@@ -72,6 +82,7 @@ struct Parts {
     run: f64,
     series: f64,
     report: f64,
+    reserved: f64,
 }
 
 impl Parts {
@@ -81,16 +92,19 @@ impl Parts {
             .senders
             .iter()
             .flat_map(|sender| &sender.traffic)
-            .map(|traffic| expected_messages(traffic, horizon))
+            .map(|traffic| arrivals(traffic, horizon.as_millis() as f64).0)
             .sum();
         let samples =
             horizon.as_millis() as f64 / scenario.run.sample_every.as_millis().max(1) as f64 + 2.0;
         let ips = scenario.senders.iter().map(|s| s.ips.len()).sum::<usize>() as f64;
         let receivers = scenario.receivers.len() as f64;
         let series = samples * (BYTES_PER_SAMPLE + (ips + receivers) * BYTES_PER_SAMPLE_AND_SERIES);
-        let run = messages * BYTES_PER_QUEUED_MESSAGE
+        let queue = queue::Queued::of(scenario);
+        let (tables, reserved) = receiver_tables(scenario, messages, &queue);
+        let run = queue.retrying * BYTES_PER_RETRYING_MESSAGE
+            + queue.waiting * BYTES_PER_WAITING_MESSAGE
             + series
-            + receiver_tables(scenario, messages)
+            + tables
             + ips * receivers.max(1.0) * BYTES_PER_IP_AND_RECEIVER;
         let report = samples
             * (REPORT_BYTES_PER_SAMPLE + (ips + receivers) * REPORT_BYTES_PER_SAMPLE_AND_SERIES);
@@ -100,36 +114,29 @@ impl Parts {
             run,
             series,
             report,
+            reserved,
         }
     }
 }
 
-/// The receivers' tables that grow with the input: greylisting remembers a triplet per message
-/// slot and sending IP it has seen; the hourly limits keep a counter per mailbox and per
-/// mailbox × sender.
-fn receiver_tables(scenario: &Scenario, messages: f64) -> f64 {
+/// The receivers' tables that grow with the input, resident and reserved: greylisting
+/// remembers a triplet per message slot of the messages it sees; the hourly limits keep a
+/// counter per mailbox and per mailbox × sender.
+fn receiver_tables(scenario: &Scenario, messages: f64, queue: &queue::Queued) -> (f64, f64) {
     let senders = scenario.senders.len() as f64;
-    let most_ips = scenario
-        .senders
-        .iter()
-        .map(|s| s.ips.len())
-        .max()
-        .unwrap_or(1) as f64;
-    scenario
-        .receivers
-        .iter()
-        .map(|receiver| {
-            let greylisting = if receiver.greylisting.is_some() {
-                messages * most_ips.min(4.0) * BYTES_PER_GREYLIST_ENTRY
-            } else {
-                0.0
-            };
-            let limits = receiver.recipient_limits.map_or(0.0, |limits| {
-                f64::from(limits.mailboxes) * (1.0 + senders) * BYTES_PER_MAILBOX_COUNTER
-            });
-            greylisting + limits
-        })
-        .sum()
+    let mut resident = 0.0;
+    let mut reserved = 0.0;
+    for (r, receiver) in scenario.receivers.iter().enumerate() {
+        if receiver.greylisting.is_some() {
+            resident += queue.slots_to[r] * BYTES_PER_GREYLIST_ENTRY;
+        }
+        if let Some(limits) = receiver.recipient_limits {
+            let table = f64::from(limits.mailboxes) * (1.0 + senders) * BYTES_PER_MAILBOX_COUNTER;
+            reserved += table;
+            resident += table.min(messages * 2.0 * PAGE_BYTES);
+        }
+    }
+    (resident, reserved)
 }
 
 impl Estimate {
@@ -143,6 +150,7 @@ impl Estimate {
             run_bytes: parts.run,
             report_bytes: parts.report,
             peak_bytes: BASE_BYTES + parts.run + parts.report,
+            reserved_bytes: parts.reserved,
         }
     }
 
@@ -166,12 +174,21 @@ impl Estimate {
             run_bytes: run,
             report_bytes: largest(|p| p.report),
             peak_bytes: BASE_BYTES + at_once * run + kept,
+            reserved_bytes: at_once * largest(|p| p.reserved),
         }
     }
 
-    /// Whether the run fits in `available_bytes` of memory (keeping a fifth free).
+    /// Whether the run fits in `available_bytes` of memory: its peak keeps a fifth free, and
+    /// what it reserves at its start can be granted.
     pub fn fits(&self, available_bytes: u64) -> bool {
-        self.peak_bytes <= available_bytes as f64 * 0.8
+        let available = available_bytes as f64;
+        self.peak_bytes <= available * 0.8 && self.reserved_bytes <= available
+    }
+
+    /// The largest figure the refusal compares with the memory available: the peak, or what is
+    /// reserved at the start if that is more.
+    pub fn needed_bytes(&self) -> f64 {
+        self.peak_bytes.max(self.reserved_bytes)
     }
 
     /// The events a run may take unless told otherwise: [`EVENTS_PER_MESSAGE`] per expected
@@ -196,7 +213,15 @@ impl fmt::Display for Estimate {
             self.min_events,
             self.samples,
             human_bytes(self.peak_bytes)
-        )
+        )?;
+        if self.reserved_bytes > self.peak_bytes {
+            write!(
+                f,
+                " ({} reserved at the start for the hourly receive limits)",
+                human_bytes(self.reserved_bytes)
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -219,29 +244,36 @@ pub fn human_bytes(bytes: f64) -> String {
     }
 }
 
-/// Expected arrivals of one source before `horizon`.
-fn expected_messages(traffic: &Traffic, horizon: SimTime) -> f64 {
+/// Expected arrivals of one source before the horizon (`horizon_ms`), and the time over which
+/// they arrive in milliseconds (a campaign's spread; the time a Poisson source's rate is
+/// positive).
+fn arrivals(traffic: &Traffic, horizon_ms: f64) -> (f64, f64) {
     match traffic {
-        Traffic::Campaign { messages, .. } => *messages as f64,
+        Traffic::Campaign {
+            messages, spread, ..
+        } => (*messages as f64, spread.as_millis() as f64),
         Traffic::Poisson { steps, period } => {
-            let end = horizon.as_millis() as f64;
             let (span, repeats) = match period {
                 Some(p) => {
                     let p = p.as_millis() as f64;
-                    (p, (end / p).ceil())
+                    (p, (horizon_ms / p).ceil())
                 }
-                None => (end, 1.0),
+                None => (horizon_ms, 1.0),
             };
-            let mut total = 0.0;
+            let (mut total, mut active) = (0.0, 0.0);
             for (i, (from, rate)) in steps.iter().enumerate() {
                 let start = from.as_millis() as f64;
                 let stop = steps
                     .get(i + 1)
                     .map_or(span, |(next, _)| next.as_millis() as f64)
                     .min(span);
-                total += rate.as_per_second() * (stop - start).max(0.0) / 1000.0;
+                let length = (stop - start).max(0.0);
+                total += rate.as_per_second() * length / 1000.0;
+                if rate.as_per_second() > 0.0 {
+                    active += length;
+                }
             }
-            total * repeats
+            (total * repeats, (active * repeats).min(horizon_ms))
         }
     }
 }
@@ -303,10 +335,13 @@ mod tests {
             "1h",
             "(recipient_limits: (mailboxes: 4294967295, per_hour: 1))",
         ));
-        // One sender: a counter per mailbox and one per mailbox and sender, 16 bytes each.
-        let table = (all.peak_bytes - few.peak_bytes) / (4294967295.0 - 10.0);
+        // One sender: a counter per mailbox and one per mailbox and sender, 16 bytes each, all
+        // asked for at the start; only the pages ten messages touch become resident.
+        let table = (all.reserved_bytes - few.reserved_bytes) / (4294967295.0 - 10.0);
         assert!((table - 32.0).abs() < 1e-6, "{table}");
+        assert!(all.peak_bytes - few.peak_bytes <= 10.0 * 2.0 * PAGE_BYTES);
         assert!(!all.fits(24 << 30), "{all}");
+        assert!(all.to_string().contains("128.0 GiB reserved"), "{all}");
     }
 
     #[test]
