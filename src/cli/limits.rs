@@ -139,3 +139,23 @@ impl Budget {
         }
     }
 }
+
+/// The `--stats` line on stderr: the simulation's work and speed (the runs themselves, not
+/// writing the results; events for a single run), the process's peak memory, and the estimate
+/// it was checked against.
+pub fn print_stats(events: Option<u64>, elapsed: std::time::Duration, estimate: &Estimate) {
+    let seconds = elapsed.as_secs_f64().max(1e-9);
+    let work = match events {
+        Some(events) => format!(
+            "{events} events in {seconds:.3} s ({:.2} M events/s)",
+            events as f64 / seconds / 1e6
+        ),
+        None => format!("the runs took {seconds:.3} s"),
+    };
+    let peak = mailsim::metrics::peak_rss_bytes()
+        .map_or_else(|| "unavailable".to_string(), |bytes| human_bytes(bytes as f64));
+    eprintln!(
+        "stats: {work}, peak memory (RSS) {peak}, estimated {}",
+        human_bytes(estimate.peak_bytes)
+    );
+}

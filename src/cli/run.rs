@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use mailsim::engine::SimTime;
-use mailsim::model::RunControl;
+use mailsim::model::{Estimate, RunControl};
 use mailsim::report;
 use mailsim::scenario::Scenario;
 use mailsim::study::{Cell, Plan, StudyKind, StudyOptions};
@@ -29,9 +29,6 @@ pub struct RunArgs {
     /// Run only part K of N of the replications (see `mailsim merge`).
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
-    /// At the end, print events processed, events per second and peak memory on stderr.
-    #[arg(long)]
-    stats: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -63,13 +60,18 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
     let estimate = limits::check(&scenario, args.replication.allow_large)?;
     let budget = Budget::new(args.replication.max_events, &[estimate]);
-    run_once(&scenario, &args, budget)
+    run_once(&scenario, &args, budget, &estimate)
 }
 
 /// Runs replication 0 with a progress bar in simulated time, writes the run folder and prints
 /// the summary. A signal during the simulation stops it; one while the report is drawn or
 /// written ends the process at once; either way the staging folder is removed.
-fn run_once(scenario: &Scenario, args: &RunArgs, budget: Budget) -> Result<(), CliError> {
+fn run_once(
+    scenario: &Scenario,
+    args: &RunArgs,
+    budget: Budget,
+    estimate: &Estimate,
+) -> Result<(), CliError> {
     let output = &args.output;
     let folder = open_folder(
         &output.out,
@@ -103,8 +105,8 @@ fn run_once(scenario: &Scenario, args: &RunArgs, budget: Budget) -> Result<(), C
     let files = report::render_run(scenario, &run, options)
         .map_err(|error| CliError::Failed(error.into()))?;
     let path = write_folder(folder, &files)?;
-    if args.stats {
-        print_stats(run.summary.events, elapsed);
+    if args.replication.stats {
+        limits::print_stats(Some(run.summary.events), elapsed, estimate);
     }
     if !output.quiet {
         print_stdout(&report::summary_table(&run.summary))?;
@@ -116,19 +118,4 @@ fn run_once(scenario: &Scenario, args: &RunArgs, budget: Budget) -> Result<(), C
     }
     let page = path.join(report::REPORT_HTML);
     print_stdout(&format!("report: {}\n", page.display()))
-}
-
-/// The `--stats` line: simulation work and speed (the run itself, not writing the results) and
-/// the process's peak memory.
-fn print_stats(events: u64, elapsed: std::time::Duration) {
-    let per_second = events as f64 / elapsed.as_secs_f64().max(1e-9);
-    let peak = mailsim::metrics::peak_rss_bytes().map_or_else(
-        || "unavailable".to_string(),
-        |bytes| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0)),
-    );
-    eprintln!(
-        "stats: {events} events in {:.3} s ({:.2} M events/s), peak memory (RSS) {peak}",
-        elapsed.as_secs_f64(),
-        per_second / 1e6
-    );
 }

@@ -52,6 +52,10 @@ pub struct ReplicationArgs {
     /// the scenario's `run.warmup`.
     #[arg(long, value_name = "DURATION")]
     pub warmup: Option<String>,
+    /// At the end, print the work done, its speed, the peak memory and the memory estimate on
+    /// stderr.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Where and how results are written.
@@ -273,7 +277,7 @@ fn execute(
     output: &OutputArgs,
     shard: Option<Shard>,
     default_replications: u32,
-) -> Result<Outcome, CliError> {
+) -> Result<(Outcome, Estimate), CliError> {
     let precision = replication
         .precision
         .as_deref()
@@ -344,7 +348,7 @@ fn execute(
     {
         tell_precision(report, output.quiet);
     }
-    Ok(outcome)
+    Ok((outcome, study_estimate))
 }
 
 /// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
@@ -389,12 +393,20 @@ pub fn run_and_write(
         &folder_stem,
         output.force,
     )?;
-    let outcome = execute(&plan, replication, output, shard, default_replications)?;
+    let started = std::time::Instant::now();
+    let (outcome, estimate) = execute(&plan, replication, output, shard, default_replications)?;
+    let elapsed = started.elapsed();
+    let stats = || {
+        if replication.stats {
+            limits::print_stats(None, elapsed, &estimate);
+        }
+    };
     match outcome {
         Outcome::Part(part) => {
             let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
             text.push('\n');
             let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
+            stats();
             print_stdout(&format!(
                 "shard {}/{} ({} runs): {}\n",
                 part.shard.index,
@@ -409,7 +421,9 @@ pub fn run_and_write(
             let compare_runs = plan
                 .keep_first
                 .then_some((plan.base, first_runs.as_slice()));
-            write_study(folder, &study, &plan.options, compare_runs, output)
+            let written = write_study(folder, &study, &plan.options, compare_runs, output);
+            stats();
+            written
         }
     }
 }
