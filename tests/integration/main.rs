@@ -24,6 +24,8 @@ mod output_safety;
 mod policies;
 mod properties;
 mod queueing;
+mod robustness;
 mod scenario_library;
 mod scenarios;
+mod signals;
 mod study;
