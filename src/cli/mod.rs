@@ -13,6 +13,7 @@ mod replay;
 mod run;
 mod schedule;
 mod schema;
+mod signals;
 mod study;
 mod sweep;
 mod trace;
@@ -75,14 +76,18 @@ enum Command {
     Man(man::ManArgs),
 }
 
+/// What a stopped run says on stderr.
+const INTERRUPTED: &str = "interrupted: the run was stopped and nothing was written";
+
 /// An error on its way to the user, with the exit code it deserves.
 pub enum CliError {
     /// Bad input (scenario, arguments): exit code 2.
     Input(miette::Report),
     /// The run failed (internal error, output could not be written): exit code 1.
     Failed(anyhow::Error),
-    /// Stopped by Ctrl-C: exit code 130, as shells report SIGINT.
-    Interrupted,
+    /// Stopped by a signal (SIGINT, SIGTERM, SIGHUP): exit code 128 + its number (130, 143,
+    /// 129), as shells report it.
+    Interrupted(i32),
 }
 
 impl CliError {
@@ -97,9 +102,9 @@ impl CliError {
                 eprintln!("error: {error:#}");
                 ExitCode::from(1)
             }
-            CliError::Interrupted => {
-                eprintln!("interrupted: the run was stopped and nothing was written");
-                ExitCode::from(130)
+            CliError::Interrupted(signal) => {
+                eprintln!("{INTERRUPTED}");
+                ExitCode::from(signals::exit_code(signal))
             }
         }
     }
@@ -127,6 +132,7 @@ pub fn install_error_printer() {
 
 /// Parses the command line and runs the subcommand.
 pub fn main() -> Result<(), CliError> {
+    signals::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -150,6 +156,13 @@ pub fn main() -> Result<(), CliError> {
         Command::Schema(args) => schema::schema(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => man::man(args),
+    }
+}
+
+/// Prints the scenario's warnings (valid settings that are probably not meant) on stderr.
+pub fn print_warnings(scenario: &mailsim::scenario::Scenario) {
+    for warning in scenario.warnings() {
+        eprintln!("warning: {}: {warning}", scenario.origin());
     }
 }
 

@@ -51,6 +51,65 @@ impl serde::Serialize for SimDuration {
     }
 }
 
+/// A deadline of the `delivered_by` figures: a positive span, kept with the text it was written
+/// as (so `"24h"` is reported as `24h`, not `1d`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    label: String,
+    within: SimDuration,
+}
+
+impl Deadline {
+    /// Parses a positive duration such as `"5m"` or `"24h"`.
+    pub fn parse(text: &str) -> Result<Deadline, String> {
+        let within = parse_duration(text)?;
+        if within == SimDuration::ZERO {
+            return Err(format!(
+                "a deadline of `{}` is zero: write a positive duration such as \"1h\"",
+                text.trim()
+            ));
+        }
+        Ok(Deadline {
+            label: text.trim().to_string(),
+            within,
+        })
+    }
+
+    /// The deadlines when a scenario names none: 5 minutes, 1, 4 and 24 hours.
+    pub fn defaults() -> Vec<Deadline> {
+        ["5m", "1h", "4h", "24h"]
+            .into_iter()
+            .map(|text| Deadline::parse(text).expect("the default deadlines are valid"))
+            .collect()
+    }
+
+    /// The deadline as written, e.g. `24h`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The span.
+    pub fn within(&self) -> SimDuration {
+        self.within
+    }
+}
+
+impl<'de> Deserialize<'de> for Deadline {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Deadline::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Deadline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.label)
+    }
+}
+
+/// The largest rate a scenario may give, per second: a billion.
+const MAX_RATE_PER_SECOND: f64 = 1e9;
+
 /// A rate of events, stored per second.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rate {
@@ -104,7 +163,13 @@ impl FromStr for Rate {
                 ));
             }
         };
-        Ok(Rate::per_second(count / seconds))
+        let per_second = count / seconds;
+        if per_second > MAX_RATE_PER_SECOND {
+            return Err(format!(
+                "invalid rate `{text}`: more than {MAX_RATE_PER_SECOND}/s (a billion a second), which no mail system comes near"
+            ));
+        }
+        Ok(Rate::per_second(per_second))
     }
 }
 
@@ -210,6 +275,22 @@ impl schemars::JsonSchema for SimDuration {
     }
 }
 
+/// A deadline is written like a duration.
+impl schemars::JsonSchema for Deadline {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Deadline".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = SimDuration::json_schema(generator);
+        schema.insert(
+            "description".into(),
+            "A positive duration, e.g. \"5m\", \"1h\", \"24h\".".into(),
+        );
+        schema
+    }
+}
+
 /// Scenario files write a rate as `count/unit`; the schema says so.
 impl schemars::JsonSchema for Rate {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -265,6 +346,20 @@ mod tests {
     }
 
     #[test]
+    fn deadlines_keep_their_text_and_must_be_positive() {
+        let deadline = Deadline::parse(" 24h ").unwrap();
+        assert_eq!(deadline.label(), "24h");
+        assert_eq!(deadline.within(), SimDuration::from_hours(24));
+        let labels: Vec<String> = Deadline::defaults()
+            .iter()
+            .map(|d| d.label().to_string())
+            .collect();
+        assert_eq!(labels, ["5m", "1h", "4h", "24h"]);
+        assert!(Deadline::parse("0s").unwrap_err().contains("zero"));
+        assert!(Deadline::parse("soon").is_err());
+    }
+
+    #[test]
     fn rates_parse_per_unit() {
         let rate: Rate = "600/h".parse().unwrap();
         assert!((rate.as_per_second() - 600.0 / 3600.0).abs() < 1e-12);
@@ -277,7 +372,16 @@ mod tests {
             assert_eq!(rate.exact_text(), exact);
             assert_eq!(rate.exact_text().parse::<Rate>().unwrap(), rate);
         }
-        for bad in ["600", "x/h", "10/week", "-1/s", "NaN/s", "inf/s"] {
+        for bad in [
+            "600",
+            "x/h",
+            "10/week",
+            "-1/s",
+            "NaN/s",
+            "inf/s",
+            "1e308/s",
+            "1000000001/s",
+        ] {
             assert!(bad.parse::<Rate>().is_err(), "{bad} should be rejected");
         }
     }

@@ -22,8 +22,8 @@ pub mod trace;
 
 pub use charts::ChartError;
 pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};
-pub use figures::{Figure, summary_figures};
-pub use folder::{OutputError, RunFolder};
+pub use figures::{Figure, summary_figures, unfinished_warning};
+pub use folder::{OutputError, RunFolder, StagedFile, remove_unfinished};
 pub use html::{escape, report_html};
 pub use json::{SUMMARY_SCHEMA_VERSION, summary_json, summary_json_schema};
 pub use markdown::summary_markdown;

@@ -13,13 +13,11 @@ use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
 impl Scenario {
-    /// Reads, parses and validates a scenario file, in the format its extension names
-    /// ([`Format::of_path`]: `.json`, `.toml`, `.yaml`/`.yml`, else RON).
+    /// Reads (at most [`super::MAX_SCENARIO_BYTES`]), parses and validates a scenario file, in
+    /// the format its extension names ([`Format::of_path`]: `.json`, `.toml`, `.yaml`/`.yml`,
+    /// else RON).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = super::read_text(path)?;
         Scenario::parse_as(&path.display().to_string(), &text, Format::of_path(path))
     }
 

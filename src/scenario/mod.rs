@@ -9,6 +9,7 @@
 //! Running scenarios is the model's business, running many of them the study's.
 
 mod access;
+mod checks;
 pub mod edit;
 mod error;
 mod format;
@@ -19,6 +20,7 @@ mod validate;
 
 use std::path::Path;
 
+pub use checks::{MAX_SCENARIO_BYTES, fingerprint_of, read_text};
 pub use error::{ScenarioError, SyntaxError};
 pub use format::{Format, convert};
 pub use resolved::{
