@@ -80,3 +80,93 @@ fn clock_mistakes_are_reported_at_their_line_and_column() {
     assert_eq!(at.0, 7, "{message}");
     assert!(!message.contains("no start"), "{message}");
 }
+
+/// Every file of a run of scenario text, by name.
+fn files(text: &str) -> std::collections::BTreeMap<String, String> {
+    use mailsim::report::{ReportOptions, render_run};
+    let scenario = scenario(text);
+    let output = mailsim::model::simulate(&scenario, 0).expect("runs");
+    render_run(&scenario, &output, ReportOptions::default())
+        .expect("renders")
+        .into_iter()
+        .map(|(name, bytes)| (name, String::from_utf8(bytes).expect("text")))
+        .collect()
+}
+
+/// The event log of a run of scenario text.
+fn event_log(text: &str) -> String {
+    use mailsim::report::trace::{EventLog, MessageFilter};
+    let scenario = scenario(text);
+    let mut bytes = Vec::new();
+    let mut log = EventLog::new(&scenario, MessageFilter::default(), &mut bytes);
+    let control = mailsim::model::RunControl::default();
+    mailsim::model::simulate_observed(&scenario, 0, control, &mut log).expect("runs");
+    log.finish().expect("written to memory");
+    String::from_utf8(bytes).expect("JSON text")
+}
+
+#[test]
+fn clock_columns_and_labels_appear_only_with_a_start() {
+    let with = files(&one_message(MONDAY, "10:00"));
+    let without = files(&one_message(r#"horizon: "1d""#, "1h").replace("2026-11-30 12:00", "3h"));
+    // CSV: a `time` column beside `time_s`.
+    assert!(with["timeseries.csv"].starts_with("time_s,time,arrived_total,"));
+    assert!(with["timeseries.csv"].contains("\n3600,2026-11-30T10:00:00+01:00,1,"));
+    assert!(without["timeseries.csv"].starts_with("time_s,arrived_total,"));
+    let over_time = "deliverability-over-time.csv";
+    assert!(with[over_time].starts_with("time_s,time,scope,name,"));
+    assert!(without[over_time].starts_with("time_s,scope,name,"));
+    // summary.json names the start; the summaries show clock times.
+    assert!(with["summary.json"].contains(r#""start": "2026-11-30T09:00:00+01:00""#));
+    assert!(!without["summary.json"].contains(r#""start""#));
+    assert!(with["summary.md"].contains("3h, Mon 2026-11-30 12:00 +01:00: the last message left"));
+    assert!(without["summary.md"].contains("| 3h: the last message left"));
+    assert!(with["report.html"].contains("<dt>started</dt><dd>2026-11-30T09:00:00+01:00</dd>"));
+    assert!(!without["report.html"].contains("<dt>started</dt>"));
+    // Chart axes: clock times on the start's day, or the time since the start.
+    let queue = &with["queue-depth.svg"];
+    assert!(
+        queue.contains("clock time (UTC+01:00, simulated)"),
+        "axis title"
+    );
+    assert!(
+        queue.contains("\n10:00\n") && queue.contains("\n12:00\n"),
+        "tick labels"
+    );
+    assert!(without["queue-depth.svg"].contains("time since the start (simulated)"));
+}
+
+#[test]
+fn the_terminal_summary_trace_and_event_log_show_clock_times() {
+    let text = one_message(MONDAY, "10:00");
+    let summary = run(&text).summary;
+    let table = mailsim::report::summary_table(&summary);
+    assert!(
+        table.contains("  started Mon 2026-11-30 09:00 (clock times below are at UTC+01:00)\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("  all mail done at               3h  Mon 12:00\n"),
+        "{table}"
+    );
+    let scenario = scenario(&text);
+    let mut journey = mailsim::report::trace::Journey::new(1);
+    mailsim::model::simulate_observed(&scenario, 0, Default::default(), &mut journey).unwrap();
+    let trace = mailsim::report::trace::journey_text(&scenario, &journey);
+    assert!(
+        trace.contains("   1:00:00.000  Mon 10:00     arrived in the sender's queue\n"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("retries at 1:10:00.000 (Mon 10:10)"),
+        "{trace}"
+    );
+    let log = event_log(&text);
+    let first = log.lines().next().expect("a line");
+    assert!(
+        first.starts_with(r#"{"time_s":3600.0,"time":"2026-11-30T10:00:00+01:00","#),
+        "{first}"
+    );
+    let plain = event_log(&one_message(r#"horizon: "1d""#, "1h").replace("2026-11-30 12:00", "3h"));
+    assert!(!plain.contains(r#""time":"#) && plain.starts_with(r#"{"time_s":3600.0,"message""#));
+}
