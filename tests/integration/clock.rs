@@ -170,3 +170,42 @@ fn the_terminal_summary_trace_and_event_log_show_clock_times() {
     let plain = event_log(&one_message(r#"horizon: "1d""#, "1h").replace("2026-11-30 12:00", "3h"));
     assert!(!plain.contains(r#""time":"#) && plain.starts_with(r#"{"time_s":3600.0,"message""#));
 }
+
+#[test]
+fn the_monday_campaign_runs_on_the_clock_as_its_comment_says() {
+    let scenario = mailsim::scenario::load(std::path::Path::new("scenarios/monday-campaign.ron"))
+        .expect("valid");
+    let clock = scenario.clock().expect("a start");
+    assert_eq!(clock.to_string(), "2026-11-30T09:00:00+01:00");
+    let output = mailsim::model::simulate(&scenario, 0).expect("runs");
+    let summary = &output.summary;
+    // All mail done at 14:20, well after the 2.5 hours the throttle alone would need.
+    let done = summary.all_done_s.expect("all done");
+    let at = mailsim::engine::SimTime((done * 1000.0) as u64);
+    assert_eq!(clock.time_of_day(at), "14:20:04");
+    let share = |deadline: &str| {
+        summary
+            .delivered_by
+            .iter()
+            .find(|b| b.deadline == deadline)
+            .and_then(|b| b.share)
+            .expect("a share")
+    };
+    assert!((0.44..0.47).contains(&share("1h")), "{}", share("1h"));
+    assert!((0.94..0.96).contains(&share("4h")), "{}", share("4h"));
+    // Nothing is delivered during the 421 half hour (11:00 to 11:30, 2h to 2h30; from the
+    // first sample inside it), and deliveries resume after it.
+    let delivered_at = |minutes: u64| {
+        output
+            .samples
+            .iter()
+            .find(|s| s.time.as_millis() == minutes * 60_000)
+            .expect("a sample on the 5-minute grid")
+            .delivered
+    };
+    assert_eq!(delivered_at(125), delivered_at(150));
+    assert!(
+        delivered_at(180) > delivered_at(150),
+        "deliveries resume after 11:30"
+    );
+}

@@ -3,9 +3,9 @@
 //! the start while the file is parsed, so a bad or too early clock time is reported at its own
 //! line and column.
 //!
-//! The start is known before the rest of the file is read ([`peek_start`] reads only
+//! The start is known before the rest of the file is read (`peek_start` reads only
 //! `run.start`), and lent to the instant fields for the duration of one parse
-//! ([`with_start`]); serde offers no other way to pass context to a field's deserializer.
+//! (`with_start`); serde offers no other way to pass context to a field's deserializer.
 
 use std::cell::Cell;
 
