@@ -2,8 +2,10 @@
 //! glues the library together; the simulation itself is in the library.
 
 mod compare;
+mod completions;
 mod import;
 mod limits;
+mod man;
 mod merge;
 mod policies;
 mod replay;
@@ -14,6 +16,7 @@ mod study;
 mod sweep;
 mod trace;
 mod validate;
+mod version;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -23,7 +26,7 @@ use clap::{Parser, Subcommand};
 
 /// Simulate how email senders defer and retry when receivers throttle, fail or reject mail.
 #[derive(Debug, Parser)]
-#[command(name = "mailsim", version, about, long_about = None)]
+#[command(name = "mailsim", version = version::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,6 +64,10 @@ enum Command {
     /// Print the scenario text of the retry policy in a real MTA's configuration (Postfix
     /// main.cf, Exim configuration, KumoMTA shaping.toml / queues.toml).
     Import(import::ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) on stdout, or write one per subcommand with --out-dir.
+    Man(man::ManArgs),
 }
 
 /// What a stopped run says on stderr.
@@ -139,6 +146,8 @@ pub fn main() -> Result<(), CliError> {
         Command::Trace(args) => trace::trace(args),
         Command::Replay(args) => replay::replay(args),
         Command::Import(args) => import::import(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => man::man(args),
     }
 }
 
