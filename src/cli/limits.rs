@@ -152,8 +152,10 @@ pub fn print_stats(events: Option<u64>, elapsed: std::time::Duration, estimate: 
         ),
         None => format!("the runs took {seconds:.3} s"),
     };
-    let peak = mailsim::metrics::peak_rss_bytes()
-        .map_or_else(|| "unavailable".to_string(), |bytes| human_bytes(bytes as f64));
+    let peak = mailsim::metrics::peak_rss_bytes().map_or_else(
+        || "unavailable".to_string(),
+        |bytes| human_bytes(bytes as f64),
+    );
     eprintln!(
         "stats: {work}, peak memory (RSS) {peak}, estimated {}",
         human_bytes(estimate.peak_bytes)
