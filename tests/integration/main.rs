@@ -17,7 +17,6 @@ mod cli_policies;
 mod cli_trace;
 mod clock;
 mod determinism;
-mod estimate;
 mod fuzz;
 mod golden;
 mod incidents;
