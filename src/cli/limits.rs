@@ -49,10 +49,6 @@ fn address_space_room() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmSize:"))?;
     let mapped: u64 = line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024;
-    // `rlim_t` is u64 on 64-bit Linux (where clippy calls this conversion useless) but not on
-    // every Unix.
-    #[allow(clippy::useless_conversion)]
-    let limit = u64::try_from(limit).ok()?;
     Some(limit.saturating_sub(mapped))
 }
 

@@ -41,8 +41,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE.om")]
     metrics: Option<PathBuf>,
     /// With --metrics: the wall-clock time of simulated time 0, e.g. 2026-11-30T09:00:00Z;
-    /// each sample is stamped with it plus its simulated time. Default: the Unix epoch
-    /// (1970-01-01T00:00:00Z), since scenarios do not yet say when they start.
+    /// each sample is stamped with it plus its simulated time. Default: the scenario's
+    /// run.start, else the Unix epoch (1970-01-01T00:00:00Z).
     #[arg(long, value_name = "TIME", requires = "metrics")]
     metrics_start: Option<String>,
 }

@@ -63,7 +63,7 @@ pub fn render_run(
         (&output.summary, &output.samples, &output.deliverability);
     let texts = [
         ("summary.json", summary_json(summary)),
-        ("timeseries.csv", timeseries_csv(samples)),
+        ("timeseries.csv", timeseries_csv(samples, scenario.clock())),
         (
             "deliverability.csv",
             deliverability_csv(scenario, deliverability),

@@ -16,13 +16,10 @@ use crate::metrics::Sample;
 use crate::scenario::Scenario;
 
 /// When the scenario's simulated time 0 is on the wall clock, in milliseconds since the Unix
-/// epoch, if the scenario says.
-///
-/// Hook: scenario files do not yet have a clock start (a `run.start` setting is planned). Until
-/// they do this returns `None`, and the timestamps count from the Unix epoch (1970-01-01T00:00:00Z)
-/// unless `mailsim run --metrics-start` gives a start. When `run.start` lands, return it here.
-pub fn clock_start_unix_ms(_scenario: &Scenario) -> Option<u64> {
-    None
+/// epoch: its `run.start`, if it has one. Without it (and without `mailsim run
+/// --metrics-start`) the timestamps count from the Unix epoch (1970-01-01T00:00:00Z).
+pub fn clock_start_unix_ms(scenario: &Scenario) -> Option<u64> {
+    scenario.clock().and_then(|clock| clock.unix_millis())
 }
 
 /// What each column measures, for the `# HELP` lines.

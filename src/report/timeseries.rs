@@ -1,12 +1,13 @@
 //! `timeseries.csv`: one row per sample instant. Columns ending in `_total` are cumulative since
-//! the start; the others are gauges at that instant. After `time_s` and the count and gauge
+//! the start; the others are gauges at that instant. After `time_s` (and `time`, RFC 3339, for
+//! a run with a start) and the count and gauge
 //! columns ([`COLUMNS`]) come the deferrals by enhanced status code, one
 //! `deferrals_<code>_total` column per temporary code the model can produce
 //! ([`deferral_codes`]), whether or not the run saw it. The code's dots become underscores
 //! (`deferrals_4_7_500_total` for 4.7.500), so that every column name is a plain identifier a
 //! dataframe or SQL query can use without quoting ([`code_column`]).
 
-use crate::domain::{Reply, ReplyClass};
+use crate::domain::{Clock, Reply, ReplyClass};
 use crate::metrics::Sample;
 
 /// A column's value in a sample.
@@ -49,11 +50,13 @@ pub fn code_column(code: &str) -> String {
     format!("deferrals_{}_total", code.replace('.', "_"))
 }
 
-/// The time series as CSV text.
-pub fn timeseries_csv(samples: &[Sample]) -> String {
+/// The time series as CSV text; with the clock of a run that has a start, a `time` column
+/// (RFC 3339) follows `time_s`.
+pub fn timeseries_csv(samples: &[Sample], clock: Option<&Clock>) -> String {
     let codes = deferral_codes();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = std::iter::once("time_s".to_string())
+        .chain(clock.map(|_| "time".to_string()))
         .chain(COLUMNS.iter().map(|(name, _)| name.to_string()))
         .chain(codes.iter().map(|(code, _)| code_column(code)));
     writer.write_record(header).expect("writing to memory");
@@ -66,6 +69,7 @@ pub fn timeseries_csv(samples: &[Sample]) -> String {
             count.to_string()
         });
         let record = std::iter::once(s.time.as_secs_f64().to_string())
+            .chain(clock.map(|c| c.rfc3339(s.time)))
             .chain(COLUMNS.iter().map(|(_, value)| value(s).to_string()))
             .chain(by_code);
         writer.write_record(record).expect("writing to memory");
@@ -93,7 +97,7 @@ mod tests {
             },
             ..Sample::default()
         };
-        let csv = timeseries_csv(&[sample]);
+        let csv = timeseries_csv(&[sample], None);
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
         let row: Vec<&str> = lines.next().expect("a row").split(',').collect();

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::resolved::{Receiver, RunSettings, Scenario, Sender};
 use super::{Format, ScenarioError};
+use crate::domain::Clock;
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
@@ -45,6 +46,11 @@ impl Scenario {
     /// Run settings.
     pub fn run(&self) -> &RunSettings {
         &self.run
+    }
+
+    /// The clock of a run with a `run.start`, to show instants as clock times.
+    pub fn clock(&self) -> Option<&Clock> {
+        self.run.start.as_ref()
     }
 
     /// Senders, in file order.

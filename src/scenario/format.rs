@@ -13,7 +13,7 @@
 use std::fmt;
 use std::path::Path;
 
-use super::raw::RawScenario;
+use super::raw::{RawScenario, instant};
 use super::{Scenario, ScenarioError, validate};
 
 /// A scenario file format.
@@ -96,11 +96,37 @@ pub(crate) fn parse_raw(
     text: &str,
     format: Format,
 ) -> Result<RawScenario, ScenarioError> {
+    // Clock times are read against run.start, wherever it stands in the file: read the start
+    // alone first, then lend it to the instant fields for the parse (raw::instant).
+    if format == Format::Ron {
+        let options = ron::Options::default().with_default_extension(ron_extensions());
+        let start = instant::peek_start(&options, text);
+        let (parsed, clock_without_start) =
+            instant::with_start(start.as_ref().ok().copied().flatten(), || {
+                options.from_str::<RawScenario>(text)
+            });
+        return parsed.map_err(|error| {
+            // A clock time seemed to lack a start because the start could not be read: say why.
+            let error = match &start {
+                Err(unreadable) if clock_without_start => unreadable,
+                _ => &error,
+            };
+            ScenarioError::from_ron(origin, text, error)
+        });
+    }
+    let start = match format {
+        Format::Json => serde_json::from_str::<instant::StartOnly>(text).ok(),
+        Format::Toml => toml::from_str::<instant::StartOnly>(text).ok(),
+        _ => serde_norway::from_str::<instant::StartOnly>(text).ok(),
+    }
+    .and_then(instant::StartOnly::start);
+    instant::with_start(start, || parse_other(origin, text, format)).0
+}
+
+/// Parses JSON, TOML or YAML scenario text (with run.start already lent to the instants).
+fn parse_other(origin: &str, text: &str, format: Format) -> Result<RawScenario, ScenarioError> {
     match format {
-        Format::Ron => ron::Options::default()
-            .with_default_extension(ron_extensions())
-            .from_str(text)
-            .map_err(|error| ScenarioError::from_ron(origin, text, &error)),
+        Format::Ron => unreachable!("RON is parsed by parse_raw"),
         Format::Json => serde_json::from_str(text).map_err(|error| {
             // serde_json counts columns in bytes, and points just past the offending token.
             let line_start = super::error::offset_of(text, error.line().max(1), 1);

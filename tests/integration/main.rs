@@ -15,6 +15,7 @@ mod charts;
 mod cli_install;
 mod cli_policies;
 mod cli_trace;
+mod clock;
 mod cluster;
 mod determinism;
 mod formats;

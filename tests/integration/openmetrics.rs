@@ -23,7 +23,7 @@ fn fope_outage() -> (String, String) {
     let output = simulate(&scenario, 0).expect("runs");
     (
         openmetrics(&scenario, &output.samples, START_MS),
-        timeseries_csv(&output.samples),
+        timeseries_csv(&output.samples, scenario.clock()),
     )
 }
 

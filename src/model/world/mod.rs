@@ -182,6 +182,7 @@ impl<'a> World<'a> {
             scenario_file: scenario.origin.clone(),
             seed: scenario.run.seed,
             replication: self.replication,
+            start: scenario.run.start,
         };
         Ok(self.journal.into_output(meta, end, self.events))
     }

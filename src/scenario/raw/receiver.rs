@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::instant;
 use super::unique_keys;
 use crate::domain::{DnsKind, OutageKind, Rate, Reputation, Share};
 use crate::engine::SimDuration;
@@ -119,8 +120,12 @@ pub struct RawIncident {
     /// A short label for charts and traces, e.g. "anti-spam rule change".
     pub name: String,
     /// When the rule change takes effect.
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub start: SimDuration,
     /// When the final fix (the reversion) is deployed.
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub end: SimDuration,
     /// The affected IPs by address. Give `ips` or `fraction`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -149,6 +154,8 @@ pub struct RawIncident {
 #[serde(deny_unknown_fields)]
 pub struct RawFix {
     /// When it is deployed.
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub at: SimDuration,
     /// The deferral probability from then on.
     pub deferral: Share,
@@ -159,6 +166,8 @@ pub struct RawFix {
 #[serde(deny_unknown_fields)]
 pub struct RawAllowList {
     /// When they are added.
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub at: SimDuration,
     /// Their addresses.
     pub ips: Vec<String>,
@@ -169,8 +178,12 @@ pub struct RawAllowList {
 #[serde(deny_unknown_fields)]
 pub struct RawDnsTrouble {
     /// Start of the window.
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub start: SimDuration,
     /// End of the window (exclusive).
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub end: SimDuration,
     /// What fails.
     pub kind: DnsKind,
@@ -189,10 +202,16 @@ pub struct RawBan {
     /// The banned address.
     pub ip: String,
     /// When the ban starts. Default `0s`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub from: SimDuration,
     /// When the IP is delisted. Default: never.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "instant::optional_at",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(schema_with = "instant::json_schema")]
     pub delisted: Option<SimDuration>,
 }
 
@@ -233,8 +252,12 @@ pub struct RawThrottle {
 #[serde(deny_unknown_fields)]
 pub struct RawOutage {
     /// Start of the window.
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub start: SimDuration,
     /// End of the window (exclusive).
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub end: SimDuration,
     /// What senders see.
     pub kind: OutageKind,
