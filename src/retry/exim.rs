@@ -47,6 +47,9 @@ pub struct EximParams {
     /// The queue runner's period (`exim -q<interval>`); unset: retry at the retry time.
     /// Default: unset.
     pub queue_interval: Option<SimDuration>,
+    /// When the first queue run starts (the daemon starts one at start-up, then one every
+    /// `queue_interval`). Default `0s`.
+    pub queue_run_start: SimDuration,
     /// Age of the delay warning. Default `24h`.
     pub delay_warning: SimDuration,
 }
@@ -59,6 +62,7 @@ impl Default for EximParams {
             retry_data_expire: SimDuration::from_days(7),
             delay_after_cutoff: true,
             queue_interval: None,
+            queue_run_start: SimDuration::ZERO,
             delay_warning: SimDuration::from_hours(24),
         }
     }
@@ -127,7 +131,8 @@ impl PolicyParams for EximParams {
             self.delay_after_cutoff,
             self.queue_interval
                 .map_or("off (retry at the retry time)".into(), |q| format!(
-                    "every {q}"
+                    "every {q} from {}",
+                    self.queue_run_start
                 )),
             self.delay_warning
         )
@@ -231,17 +236,17 @@ impl Exim {
     /// after it; always after `now`.
     fn run_at(&self, next_s: u64, now: SimTime) -> SimTime {
         let at = SimTime(next_s * 1000);
-        let at = match self.params.queue_interval {
-            Some(q) => SimTime(at.as_millis().div_ceil(q.as_millis()) * q.as_millis()),
-            None => at,
-        };
-        if at > now {
-            at
-        } else {
-            match self.params.queue_interval {
-                Some(q) => SimTime((now.as_millis() / q.as_millis() + 1) * q.as_millis()),
-                None => now,
+        match self.params.queue_interval {
+            Some(interval) => {
+                let (first, q) = (
+                    self.params.queue_run_start.as_millis(),
+                    interval.as_millis(),
+                );
+                // The first run at or after `at`, and after `now`.
+                let from = at.as_millis().max(now.as_millis() + 1);
+                SimTime(first + from.saturating_sub(first).div_ceil(q) * q)
             }
+            None => at.max(now),
         }
     }
 

@@ -14,6 +14,7 @@ mod bad_input;
 mod charts;
 mod cli_policies;
 mod cli_trace;
+mod conformance;
 mod determinism;
 mod fuzz;
 mod golden;
