@@ -25,8 +25,8 @@ use serde::Deserialize;
 pub use rules::{EximRule, EximRules, RuleKind};
 
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
-    SpecProblem,
+    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, QueueRunner,
+    RetryPolicy, SpecProblem,
 };
 use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
@@ -306,29 +306,35 @@ impl RetryPolicy for Exim {
         }
     }
 
-    fn admit(&mut self, pending: &Pending, _state: &mut MessageRetryState) -> Admission {
-        let Some(Some(host)) = self.hosts.get(pending.destination).copied() else {
-            return Admission::Proceed;
-        };
+    fn admit(&mut self, pending: &Pending, state: &mut MessageRetryState) -> Admission {
         let now = pending.now.as_millis() / 1000;
         let arrival = pending.arrival.as_millis() / 1000;
-        if now >= host.next_try {
-            return Admission::Proceed;
-        }
-        if host.expired {
-            // Past the final cutoff and before the host's retry time.
-            return if self.params.delay_after_cutoff || host.last_try >= arrival {
-                Admission::Expire
-            } else {
-                Admission::Proceed
-            };
-        }
         let last_cutoff = self.params.rules.0.last().map_or(0, |r| r.cutoff_s);
-        if now - arrival > last_cutoff {
-            // Older than every cutoff: one attempt now, timed out if it fails.
-            return Admission::Proceed;
+        // On the queue longer than every cutoff: one attempt now, timed out if it fails
+        // (`retry_ultimate_address_timeout()` in retry.c).
+        let overdue = now - arrival > last_cutoff;
+        if let Some(Some(host)) = self.hosts.get(pending.destination).copied()
+            && now < host.next_try
+        {
+            if host.expired {
+                // Past the final cutoff and before the host's retry time.
+                return if self.params.delay_after_cutoff || host.last_try >= arrival {
+                    Admission::Expire
+                } else {
+                    Admission::Proceed
+                };
+            }
+            if !overdue {
+                // "retry time not reached for any host"
+                return Admission::Hold(self.run_at(host.next_try, pending.now));
+            }
         }
-        Admission::Hold(self.run_at(host.next_try, pending.now))
+        if state.1 > 0 && now < state.1 - 1 && !overdue {
+            // The message's own key (its address, or host and message): "retry time not
+            // reached" (deliver.c). Only a queue runner comes back before its retry time.
+            return Admission::Hold(self.run_at(state.1 - 1, pending.now));
+        }
+        Admission::Proceed
     }
 
     fn on_attempt_end(&mut self, destination: usize, reply: Reply, _now: SimTime, _others: u32) {
@@ -338,6 +344,13 @@ impl RetryPolicy for Exim {
                 *host = None;
             }
         }
+    }
+
+    fn queue_runner(&self) -> Option<QueueRunner> {
+        self.params.queue_interval.map(|interval| QueueRunner {
+            first: SimTime(self.params.queue_run_start.as_millis()),
+            interval,
+        })
     }
 
     fn uses_destination_hooks(&self) -> bool {

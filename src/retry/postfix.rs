@@ -20,10 +20,12 @@
 //! `default_destination_rate_delay`.
 
 mod feedback;
+mod scan;
 
 use serde::Deserialize;
 
 pub use feedback::{Feedback, FeedbackPer};
+use scan::ScanTimer;
 
 use super::{
     Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
@@ -118,10 +120,7 @@ impl PolicyParams for PostfixParams {
     }
 
     fn build(&self) -> Box<dyn RetryPolicy> {
-        Box::new(Postfix {
-            params: *self,
-            destinations: Vec::new(),
-        })
+        Box::new(Postfix::new(*self))
     }
 
     fn describe(&self) -> String {
@@ -153,10 +152,12 @@ impl PolicyParams for PostfixParams {
     }
 }
 
-/// The Postfix policy: the parameters and each destination's concurrency state.
+/// The Postfix policy: the parameters, the deferred-queue scan timer and each destination's
+/// concurrency state.
 #[derive(Clone, Debug)]
 pub struct Postfix {
     params: PostfixParams,
+    scan: ScanTimer,
     destinations: Vec<QueueState>,
 }
 
@@ -172,6 +173,15 @@ struct QueueState {
 }
 
 impl Postfix {
+    /// The policy with `params`, its queue manager started at time zero.
+    pub fn new(params: PostfixParams) -> Postfix {
+        Postfix {
+            params,
+            scan: ScanTimer::new(params.queue_run_delay),
+            destinations: Vec::new(),
+        }
+    }
+
     /// The destination's state, created on first use and revived if its dead timer has fired.
     fn queue(&mut self, destination: usize, now: SimTime) -> &mut QueueState {
         if destination >= self.destinations.len() {
@@ -229,9 +239,10 @@ impl RetryPolicy for Postfix {
     fn on_failure(
         &mut self,
         failure: &Failure,
-        _state: &mut MessageRetryState,
+        state: &mut MessageRetryState,
         _rng: &mut RandomStream,
     ) -> Decision {
+        self.scan.advance(failure.now, true);
         let p = &self.params;
         let now_s = failure.now.as_millis() / 1000;
         let create_s = failure.arrival.as_millis() / 1000;
@@ -241,25 +252,45 @@ impl RetryPolicy for Postfix {
         let delay = (now_s - create_s)
             .min(p.maximal_backoff_time.as_millis() / 1000)
             .max(p.minimal_backoff_time.as_millis() / 1000);
+        // The queue file's mtime and when it went to the deferred queue, kept in the message
+        // (+1, so that zero means "not deferred yet").
         let mtime = now_s + delay;
-        // The first scan (on the grid from t = 0) after now that picks the file up
-        // (mtime <= scan + 1).
-        let period = p.queue_run_delay.as_millis() / 1000;
-        let mut scan = mtime.saturating_sub(1).div_ceil(period) * period;
-        while scan * 1000 <= failure.now.as_millis() {
-            scan += period;
-        }
-        Decision::RetryAt(SimTime(scan * 1000))
+        *state = MessageRetryState(mtime + 1, failure.now.as_millis() + 1);
+        Decision::RetryAt(self.scan.next_pickup(mtime, failure.now))
     }
 
-    fn admit(&mut self, pending: &Pending, _state: &mut MessageRetryState) -> Admission {
+    fn admit(&mut self, pending: &Pending, state: &mut MessageRetryState) -> Admission {
+        if state.0 > 0 {
+            // A deferred message: it moves to the active queue only with a scan.
+            self.scan.advance(pending.now, false);
+            let (mtime, deferred_at) = (state.0 - 1, SimTime(state.1 - 1));
+            if !self.scan.picked_up(mtime, deferred_at) {
+                return Admission::Hold(self.scan.next_pickup(mtime, pending.now));
+            }
+        } else {
+            // New mail wakes the queue manager.
+            self.scan.advance(pending.now, true);
+        }
         match self.queue(pending.destination, pending.now).dead {
             Some((_, reason)) => Admission::Defer(reason),
             None => Admission::Proceed,
         }
     }
 
+    /// `qmgr_entry_done()`: an in-core queue with nothing to do and nothing in progress is
+    /// discarded unless the destination is dead, so the next message starts a fresh window.
+    fn on_destination_idle(&mut self, destination: usize, now: SimTime) {
+        let fresh = self.fresh();
+        if let Some(queue) = self.destinations.get_mut(destination)
+            && queue.dead.is_none_or(|(until, _)| now >= until)
+        {
+            *queue = fresh;
+        }
+    }
+
     fn on_attempt_end(&mut self, destination: usize, reply: Reply, now: SimTime, others_busy: u32) {
+        // A delivery agent's report wakes the queue manager.
+        self.scan.advance(now, true);
         let p = self.params;
         let queue = self.queue(destination, now);
         let busy = others_busy + 1; // busy_refcount still counts the delivery being reported
@@ -377,10 +408,7 @@ mod tests {
 
     #[test]
     fn site_failures_shrink_the_window_then_kill_the_destination() {
-        let mut policy = Postfix {
-            params: PostfixParams::default(),
-            destinations: Vec::new(),
-        };
+        let mut policy = Postfix::new(PostfixParams::default());
         let t = SimTime(1000);
         // Feedback 1, window 5: first failure → 3 (cohorts 0.2), second → 2 (0.533), third →
         // cohorts 1.033 ≥ 1: dead.
@@ -420,10 +448,7 @@ mod tests {
             .unwrap(),
             ..PostfixParams::default()
         };
-        let mut policy = Postfix {
-            params,
-            destinations: Vec::new(),
-        };
+        let mut policy = Postfix::new(params);
         let t = SimTime::ZERO;
         let mut windows = vec![];
         for _ in 0..4 {
@@ -438,10 +463,7 @@ mod tests {
 
     #[test]
     fn recipient_and_message_level_4xx_never_shrink_the_window() {
-        let mut policy = Postfix {
-            params: PostfixParams::default(),
-            destinations: Vec::new(),
-        };
+        let mut policy = Postfix::new(PostfixParams::default());
         for _ in 0..50 {
             policy.on_attempt_end(0, Reply::ServerBusy, SimTime::ZERO, 9);
             policy.on_attempt_end(0, Reply::IpReputation, SimTime::ZERO, 9);
