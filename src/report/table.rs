@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::engine::SimDuration;
 use crate::metrics::Summary;
 
-use super::figures::{human_duration, peaks, tallies};
+use super::figures::{human_duration, peaks, percent, tallies, unfinished_warning};
 
 /// Writes one aligned line: label, value, and a note.
 fn row(out: &mut String, label: &str, value: String, note: String) {
@@ -22,6 +22,10 @@ pub fn summary_table(summary: &Summary) -> String {
         "{} · seed {} · replication {}",
         meta.scenario, meta.seed, meta.replication
     );
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "  !!! {warning}");
+    }
+    completion_rows(&mut out, summary);
     if let Some(warmup) = summary.warmup_s {
         let _ = writeln!(
             out,
@@ -47,8 +51,15 @@ pub fn summary_table(summary: &Summary) -> String {
             String::new(),
         );
     }
-    let drained = summary.drain_time_s.map_or("—".into(), human_duration);
-    row(&mut out, "retry queue drained", drained, String::new());
+    let emptied = summary
+        .retry_queue_empty_s
+        .map_or("—".into(), human_duration);
+    row(
+        &mut out,
+        "retry queue empty",
+        emptied,
+        "last emptied".into(),
+    );
     let ended = human_duration(summary.end_time_s);
     row(&mut out, "run ended at", ended, String::new());
     row(
@@ -58,6 +69,29 @@ pub fn summary_table(summary: &Summary) -> String {
         String::new(),
     );
     out
+}
+
+/// When all mail was done, and the share of arrived messages delivered within each deadline.
+fn completion_rows(out: &mut String, s: &Summary) {
+    match s.all_done_s {
+        Some(t) => row(out, "all mail done at", human_duration(t), String::new()),
+        None => row(
+            out,
+            "all mail done at",
+            "—".into(),
+            format!("not by the end: {} still queued", s.queued_at_end),
+        ),
+    }
+    for by in &s.delivered_by {
+        let share = by.share.map_or_else(|| "—".into(), percent);
+        let note = format!("{} messages", by.delivered);
+        row(
+            out,
+            &format!("delivered within {}", by.deadline),
+            share,
+            note,
+        );
+    }
 }
 
 /// Where the arrived messages went (with their shares), the attempts and the deferrals by
@@ -125,6 +159,8 @@ mod tests {
                 seed: 1,
                 replication: 0,
             },
+            all_done_s: None,
+            delivered_by: Vec::new(),
             arrived: 4,
             delivered: 3,
             bounced: 1,
@@ -138,7 +174,7 @@ mod tests {
             latency_s: None,
             peak_queue: 7,
             peak_waiting_connection: 8,
-            drain_time_s: None,
+            retry_queue_empty_s: None,
             attempts_per_message: Default::default(),
             little: LittleSummary {
                 mean_queued: 0.0,

@@ -184,11 +184,12 @@ fn assert_counts_in_table(path: &Path, table: &str, json: &serde_json::Value) {
     }
 }
 
-/// Every real number of summary.json (end, drain and latency times, Little's law terms) is a
+/// Every real number of summary.json (end, all-done, retry-queue and latency times, Little's law terms) is a
 /// value cell, to three decimals.
 fn assert_decimals_in_table(path: &Path, table: &str, json: &serde_json::Value) {
     let mut seconds = vec![json["end_time_s"].as_f64().unwrap()];
-    seconds.extend(json["drain_time_s"].as_f64());
+    seconds.extend(json["retry_queue_empty_s"].as_f64());
+    seconds.extend(json["all_done_s"].as_f64());
     if let Some(latency) = json["latency_s"].as_object() {
         seconds.extend(latency.values().map(|v| v.as_f64().unwrap()));
     }
