@@ -42,7 +42,10 @@ Connections, the machine's speed under the recording's load (from sink.jsonl / a
            time between consecutive RCPTs on one connection.
   Exim     every delivery process opens its own connection (unlimited per destination, one
            message each); the queue runner handles one message at a time, so transaction_time =
-           median time between consecutive connected tries within a logged queue run.
+           median time between consecutive connected tries within a logged queue run; and the
+           policy's queue_run_bounce_time = the median time from a message's expiry ("retry
+           timeout exceeded") to the runner's next try, less the median from a deferred try to
+           the next: the time Exim spends writing the bounce before the runner goes on.
   connect_timeout = the recorded smtp_connect_timeout / transport connect_timeout (5s).
 """
 
@@ -155,15 +158,26 @@ def queue_runs(events):
 
 
 def exim_speed(rec, events):
-    """transaction_time in ms: median gap between consecutive connected tries in a queue run."""
+    """(transaction_time, bounce_time) in ms from the queue runs: the median gap between
+    consecutive connected tries, and how much longer the gap from an expiry to the runner's next
+    try is than the gap from a deferred try to the next (0 when nothing expired)."""
     rows = sorted(read_csv(os.path.join(rec, "attempts.csv")), key=lambda r: int(r["t_ms"]))
-    gaps = []
+    tries, after_defer, after_expiry = [], [], []
     for start, end in queue_runs(events):
         inside = [r for r in rows if start <= int(r["t_ms"]) <= end]
         for a, b in zip(inside, inside[1:]):
+            gap = int(b["t_ms"]) - int(a["t_ms"])
             if a["tcp"] == "1" and b["tcp"] == "1":
-                gaps.append(int(b["t_ms"]) - int(a["t_ms"]))
-    return median_ms(gaps, "consecutive tries in a queue run", rec)
+                tries.append(gap)
+            if b["tcp"] == "1" and a["kind"] == "deferred":
+                after_defer.append(gap)
+            if b["tcp"] == "1" and a["kind"] == "expired":
+                after_expiry.append(gap)
+    transaction = median_ms(tries, "consecutive tries in a queue run", rec)
+    if not after_expiry:
+        return transaction, 0
+    bounce = median_ms(after_expiry, "", rec) - median_ms(after_defer, "deferred tries", rec)
+    return transaction, max(bounce, 0)
 
 
 def receiver(experiment, sink_offset_ms):
@@ -257,15 +271,19 @@ def derive(mta, exp):
         header.append(f"time zero: {t0} ms (Unix), the second of `{line}`")
         rules, queue, after_cutoff, _ = exim_config(rec)
         first_run = min(int(r["t_ms"]) for r in events if r["event"] == "queue_run_start") - t0
-        transaction = exim_speed(rec, events)
+        transaction, bounce = exim_speed(rec, events)
         connections = (f'per_destination: "unlimited", messages_per_connection: 1, '
                        f'transaction_time: Fixed({ms(transaction)}), connect_timeout: "5s"')
         header.append(f"transaction_time {transaction} ms: median time between consecutive "
                       f"connected tries within a queue run (attempts.csv, mta_events.csv)")
+        header.append(f"queue_run_bounce_time {bounce} ms: median time from an expiry to the "
+                      f"runner's next try, less the median from a deferred try to the next"
+                      + ("" if bounce else " (nothing expired in this recording)"))
         policy = (f'Exim(rules: "{rules}", retry_interval_max: "{values["retry_interval_max"]}", '
                   f'retry_data_expire: "{values["retry_data_expire"]}", '
                   f"delay_after_cutoff: {'true' if after_cutoff else 'false'}, "
                   f'queue_interval: Some("{queue}"), queue_run_start: {ms(first_run)}, '
+                  f"queue_run_bounce_time: {ms(bounce)}, "
                   f'delay_warning: "{values["delay_warning"]}")')
         header.append(f"policy: retry rule `{rules}`, daemon -q{queue}, first queue run at "
                       f"{first_run} ms (mta_events.csv)")

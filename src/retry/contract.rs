@@ -91,6 +91,9 @@ pub struct QueueRunner {
     pub first: SimTime,
     /// From one run's start to the next.
     pub interval: SimDuration,
+    /// How long a run waits after a message expires before it takes the next (the bounce is
+    /// written meanwhile).
+    pub bounce_time: SimDuration,
 }
 
 /// A retry policy. One instance serves one sender for a whole run, so it may keep

@@ -50,6 +50,10 @@ pub struct EximParams {
     /// When the first queue run starts (the daemon starts one at start-up, then one every
     /// `queue_interval`). Default `0s`.
     pub queue_run_start: SimDuration,
+    /// How long a queue run waits after a message times out while its bounce is written (Exim
+    /// generates the non-delivery report in the delivery process, before the runner takes the
+    /// next message). A property of the machine, not an Exim option. Default `0s`.
+    pub queue_run_bounce_time: SimDuration,
     /// Age of the delay warning. Default `24h`.
     pub delay_warning: SimDuration,
 }
@@ -63,6 +67,7 @@ impl Default for EximParams {
             delay_after_cutoff: true,
             queue_interval: None,
             queue_run_start: SimDuration::ZERO,
+            queue_run_bounce_time: SimDuration::ZERO,
             delay_warning: SimDuration::from_hours(24),
         }
     }
@@ -350,6 +355,7 @@ impl RetryPolicy for Exim {
         self.params.queue_interval.map(|interval| QueueRunner {
             first: SimTime(self.params.queue_run_start.as_millis()),
             interval,
+            bounce_time: self.params.queue_run_bounce_time,
         })
     }
 

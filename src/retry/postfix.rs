@@ -324,7 +324,11 @@ impl RetryPolicy for Postfix {
         queue.fail_cohorts += 1.0 / f64::from(queue.window.max(1));
         let limit = p.default_destination_concurrency_failed_cohort_limit;
         if limit > 0 && queue.fail_cohorts >= f64::from(limit) {
-            queue.dead = Some((now + p.minimal_backoff_time, reply));
+            // The unthrottle timer, whole seconds like every qmgr timer (`events.c`). When it is
+            // due in the same second as a deferred-queue scan, both go off in the same pass of
+            // the event loop and the scan's files are fed after it: they find the queue alive.
+            let due_s = now.as_millis() / 1000 + p.minimal_backoff_time.as_millis() / 1000;
+            queue.dead = Some((SimTime(due_s * 1000), reply));
             return;
         }
         let fb = p

@@ -71,21 +71,23 @@ impl World<'_> {
                 .policy
                 .on_attempt_end(receiver, reply, self.now, others);
         }
-        match reply.class() {
+        let expired = match reply.class() {
             ReplyClass::Accepted => {
                 self.journal.delivered(self.now, message, &msg);
                 self.senders[sender].policy.on_delivery(receiver, self.now);
                 self.release(message);
+                false
             }
             ReplyClass::Permanent => {
                 self.journal.bounced(self.now, message, &msg);
                 self.release(message);
+                false
             }
             ReplyClass::Temporary => self.deferred(message, sender, receiver, reply),
-        }
+        };
         self.continue_connection(destination, ip, uses, reply);
         if in_run {
-            self.run_next(sender);
+            self.run_goes_on(sender, expired);
         }
     }
 }

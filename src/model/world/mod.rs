@@ -74,6 +74,8 @@ enum Event {
     QueueAlertCheck { sender: u16 },
     /// A sender's queue runner starts a run.
     QueueRun { sender: u16 },
+    /// A sender's queue run goes on to its next message (after writing a bounce).
+    RunNext { sender: u16 },
 }
 
 /// One queued message. Compact: the slab holds one per message in the queue.
@@ -280,6 +282,7 @@ impl<'a> World<'a> {
             } => self.attempt_done(message, usize::from(ip), uses, reply),
             Event::QueueAlertCheck { sender } => self.queue_alert_check(usize::from(sender)),
             Event::QueueRun { sender } => self.queue_run(usize::from(sender)),
+            Event::RunNext { sender } => self.run_next(usize::from(sender)),
         }
     }
 

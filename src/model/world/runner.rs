@@ -4,8 +4,9 @@
 //! handles them one at a time, as Exim's queue runner process does (`queue.c`: it forks a
 //! delivery process per message and waits for it). A message the policy holds is skipped ("retry
 //! time not reached") and goes back to the spool at once; an admitted message's attempt ends
-//! before the next message is taken. A run still going when the next is due takes the new
-//! run's messages after its own.
+//! before the next message is taken, and if the message expired, the run waits while its
+//! bounce is written (the policy's bounce time). A run still going when the next is due takes
+//! the new run's messages after its own.
 //!
 //! Not modelled: the time a run spends on a skipped message (a few milliseconds in the
 //! conformance recordings), and parallel runners (Exim starts one per interval up to
@@ -13,7 +14,7 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::RandomStream;
+use crate::engine::{RandomStream, SimDuration};
 use crate::retry::QueueRunner;
 
 use super::{Event, World};
@@ -86,6 +87,21 @@ impl World<'_> {
             },
         );
         if idle {
+            self.run_next(sender);
+        }
+    }
+
+    /// The attempt the run waited for has ended: it takes the next message, at once or, when
+    /// the message expired, once its bounce is written.
+    pub(super) fn run_goes_on(&mut self, sender: usize, expired: bool) {
+        let bounce_time = self.senders[sender]
+            .runner
+            .as_ref()
+            .map_or(SimDuration::ZERO, |runner| runner.spec.bounce_time);
+        if expired && bounce_time > SimDuration::ZERO {
+            let sender = sender as u16;
+            self.schedule(self.now + bounce_time, Event::RunNext { sender });
+        } else {
             self.run_next(sender);
         }
     }

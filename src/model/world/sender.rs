@@ -77,7 +77,9 @@ impl World<'_> {
         let policy = self.senders[sender].policy.as_mut();
         match admission::admit(policy, &pending, &mut msg.retry_state, &mut msg.reserved) {
             Verdict::Proceed => return true,
-            Verdict::Defer(reply) => self.deferred(message, sender, receiver, reply),
+            Verdict::Defer(reply) => {
+                self.deferred(message, sender, receiver, reply);
+            }
             Verdict::WaitUntil(at) => self.wait_until(message, sender, at),
             Verdict::Expire => {
                 self.journal.expired(self.now, message, msg);
@@ -114,7 +116,14 @@ impl World<'_> {
     }
 
     /// `message` failed temporarily with `reply`: the policy retries it later or gives up.
-    pub(super) fn deferred(&mut self, message: u32, sender: usize, receiver: usize, reply: Reply) {
+    /// Returns whether it gave up (the message expired).
+    pub(super) fn deferred(
+        &mut self,
+        message: u32,
+        sender: usize,
+        receiver: usize,
+        reply: Reply,
+    ) -> bool {
         self.journal.temporary_failure(reply);
         let msg = &mut self.messages[message as usize];
         let failure = Failure {
@@ -133,6 +142,7 @@ impl World<'_> {
             Decision::GiveUp => {
                 self.journal.expired(self.now, message, msg);
                 self.release(message);
+                return true;
             }
             Decision::RetryAt(at) => {
                 let retry_at = at.max(self.now);
@@ -145,6 +155,7 @@ impl World<'_> {
                 }
             }
         }
+        false
     }
 
     /// Sends a delay notice for `message` if its `age` at a failure calls for one (the sender's

@@ -295,6 +295,12 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
         "\"0s\"",
         "default: the first queue run at the start (the daemon's start is not in this file)",
     );
+    text.field(
+        1,
+        "queue_run_bounce_time",
+        "\"0s\"",
+        "default (the machine's time to write a bounce is not in a configuration)",
+    );
     delay_warning_field(&reading, &mut text)?;
     leftovers(&reading, &retry, chosen, &mut text);
     text.code(0, ")", None);
