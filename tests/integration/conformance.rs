@@ -37,16 +37,78 @@ const RECORDINGS: [(&str, &str); 10] = [
 /// mailsim's figures are the mean over seeds 1 to this.
 const SEEDS: u64 = 20;
 
-/// A figure mailsim does not bring within tolerance, and why.
-struct KnownGap {
+/// Figures of one recording that mailsim does not bring within tolerance, and why.
+pub struct KnownGap {
     mta: &'static str,
     experiment: &'static str,
-    figure: &'static str,
+    figures: &'static [&'static str],
     reason: &'static str,
 }
 
-/// The known gaps (each also shown in the README's table with its numbers).
-const KNOWN_GAPS: &[KnownGap] = &[];
+/// The five latency figures of a run with random deferrals, and its waves.
+const RANDOM_FIGURES: &[&str] = &[
+    "latency mean",
+    "latency p90",
+    "latency max",
+    "retry waves (start, retries)",
+];
+
+const RANDOM_REASON: &str = "The sink's 30 % deferrals are random: the real run is one draw \
+(the sink's seed 5), mailsim's figure is the mean of 20 others, and the real value lies within \
+the range of mailsim's seeds shown in the table; the tolerance is narrower than one run's \
+spread. The waves test counts waves of at least 10 retries (5 % of 200 messages), and these \
+runs' waves hold 10 to 15, so which of them count is chance.";
+
+/// The known gaps, shown in the README under the table with their reasons.
+pub const KNOWN_GAPS: &[KnownGap] = &[
+    KnownGap {
+        mta: "postfix",
+        experiment: "e1-rcpt451-2m",
+        figures: &[
+            "tries",
+            "latency mean",
+            "latency p50",
+            "tries per message",
+            "retry waves (start, retries)",
+        ],
+        reason: "The real scan due at 90 s went off at the very end of second 90 (its \
+sub-second phase came from the wave before, which ended at 60.99 s) and, with the queue \
+manager's processing time on a loaded machine, re-armed its timer from second 91: the next scan \
+ran at 121.05 s, just after the sink recovered (121.16 s for the first delivery), and 74 of its \
+89 messages were delivered. mailsim keeps the scans' sub-second phase but not the queue \
+manager's processing time: its scan ran at 120.0 s, before the recovery, and those messages \
+waited for the scan at 240 s. The real run was a tenth of a second from the same outcome.",
+    },
+    KnownGap {
+        mta: "postfix",
+        experiment: "e2-bucket",
+        figures: &[
+            "delivered",
+            "latency p50",
+            "tries per message",
+            "retry waves (start, retries)",
+        ],
+        reason: "The real queue manager spent about 3.6 ms per message of a scan and 7 ms more \
+per expired message (handing it to the bounce service), one message at a time: the scan at \
+240 s lasted 3.1 s, the token bucket let 11 through, and most messages were tried in seconds \
+241 and 242, where they were 240 s old and expired. mailsim's queue manager takes no time: \
+its wave lasts under a second from 240.3 s, 7 get through, and the messages tried in second \
+240 are a second short of the lifetime and come back at 360 s. The same per-message time \
+decides how many first tries end in time for the 30 s scan (163 real, 110 in mailsim).",
+    },
+    KnownGap {
+        mta: "postfix",
+        experiment: "e5-random30-10m",
+        figures: RANDOM_FIGURES,
+        reason: RANDOM_REASON,
+    },
+    KnownGap {
+        mta: "exim",
+        experiment: "e5-random30-10m",
+        figures: RANDOM_FIGURES,
+        reason: RANDOM_REASON,
+    },
+];
 
 /// One recording against its scenario.
 pub struct Comparison {
@@ -56,12 +118,11 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// The reason, if `figure` of this run is a known gap.
-    fn known_gap(&self, figure: &str) -> Option<&'static str> {
-        KNOWN_GAPS
-            .iter()
-            .find(|g| g.mta == self.mta && g.experiment == self.experiment && g.figure == figure)
-            .map(|g| g.reason)
+    /// Whether `figure` of this run is a known gap.
+    fn known_gap(&self, figure: &str) -> bool {
+        KNOWN_GAPS.iter().any(|g| {
+            g.mta == self.mta && g.experiment == self.experiment && g.figures.contains(&figure)
+        })
     }
 }
 
@@ -125,13 +186,13 @@ fn check(mta: &str, experiment: &str) {
     let mut problems = Vec::new();
     for check in &comparison.checks {
         let gap = comparison.known_gap(check.figure);
-        if !check.within && gap.is_none() {
+        if !check.within && !gap {
             problems.push(format!(
                 "{}: real {}, mailsim {} ({}), outside tolerance",
                 check.figure, check.real, check.mailsim, check.difference
             ));
         }
-        if check.within && gap.is_some() {
+        if check.within && gap {
             problems.push(format!(
                 "{} is listed as a known gap but is within tolerance now: remove it from KNOWN_GAPS",
                 check.figure
@@ -170,16 +231,18 @@ conformance_test! {
 #[test]
 fn every_known_gap_names_a_compared_figure() {
     for gap in KNOWN_GAPS {
-        let found = comparisons().iter().any(|c| {
-            c.mta == gap.mta
-                && c.experiment == gap.experiment
-                && c.checks.iter().any(|check| check.figure == gap.figure)
-        });
-        assert!(
-            found,
-            "known gap {} {} {}: no such figure",
-            gap.mta, gap.experiment, gap.figure
-        );
+        for figure in gap.figures {
+            let found = comparisons().iter().any(|c| {
+                c.mta == gap.mta
+                    && c.experiment == gap.experiment
+                    && c.checks.iter().any(|check| check.figure == *figure)
+            });
+            assert!(
+                found,
+                "known gap {} {} {figure}: no such figure",
+                gap.mta, gap.experiment
+            );
+        }
     }
 }
 
@@ -203,20 +266,19 @@ fn the_real_figures_agree_with_the_recorded_summary() {
         let real = figures::of(&[journeys::recorded(&folder)]);
         let number = |field: &str| row[field].parse::<f64>().expect("a number");
         let what = format!("{} {}", row["mta"], row["experiment"]);
-        assert_eq!(real.delivered, number("delivered"), "{what} delivered");
-        assert_eq!(real.expired, number("expired"), "{what} expired");
-        assert_eq!(real.tries, number("tries"), "{what} tries");
+        assert_eq!(real.delivered.mean, number("delivered"), "{what} delivered");
+        assert_eq!(real.expired.mean, number("expired"), "{what} expired");
+        assert_eq!(real.tries.mean, number("tries"), "{what} tries");
+        let without = real.without_connection.mean;
         assert_eq!(
-            real.without_connection,
+            without,
             number("noconn_deferrals"),
-            "{what} no connection"
+            "{what} without a connection"
         );
         let latency = real.latency.expect("deliveries");
-        for (value, field) in
-            latency
-                .iter()
-                .zip(["lat_mean_s", "lat_p50_s", "lat_p90_s", "lat_max_s"])
-        {
+        let fields = ["lat_mean_s", "lat_p50_s", "lat_p90_s", "lat_max_s"];
+        for (value, field) in latency.iter().zip(fields) {
+            let value = value.mean;
             assert!(
                 (value - number(field)).abs() < 0.0005,
                 "{what} {field}: {value}"

@@ -29,49 +29,63 @@ pub struct Wave {
     pub size: f64,
 }
 
-/// The figures of one recording, or the mean over mailsim's seeds.
+/// A figure over the runs: the mean, and the lowest and highest run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    fn of(values: impl Iterator<Item = f64>) -> Option<Spread> {
+        let values: Vec<f64> = values.collect();
+        (!values.is_empty()).then(|| Spread {
+            mean: values.iter().sum::<f64>() / values.len() as f64,
+            min: values.iter().copied().fold(f64::INFINITY, f64::min),
+            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        })
+    }
+}
+
+/// The figures of one recording, or of mailsim's runs with every seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Figures {
     pub messages: usize,
-    pub delivered: f64,
-    pub expired: f64,
-    pub tries: f64,
-    pub without_connection: f64,
-    /// Mean, p50, p90 and max of the delivered messages' latencies, seconds.
-    pub latency: Option<[f64; 4]>,
-    /// Messages by their number of tries.
+    pub delivered: Spread,
+    pub expired: Spread,
+    pub tries: Spread,
+    pub without_connection: Spread,
+    /// Mean, p50, p90 and max of the delivered messages' latencies, seconds (over the runs
+    /// that delivered anything).
+    pub latency: Option<[Spread; 4]>,
+    /// Messages by their number of tries (mean over the runs).
     pub histogram: BTreeMap<u32, f64>,
     /// The big retry waves.
     pub waves: Vec<Wave>,
 }
 
-/// The figures of several runs of the same set-up (one for a recording): counts, latencies and
-/// the histogram are means over the runs; waves are found in the runs' retries pooled.
+/// The figures of several runs of the same set-up (one for a recording): each figure's mean
+/// and range over the runs; the histogram's mean; waves found in the runs' retries pooled.
 pub fn of(runs: &[Vec<Journey>]) -> Figures {
     let n = runs.len() as f64;
     let messages = runs[0].len();
-    let mean =
-        |f: &dyn Fn(&Journey) -> f64| -> f64 { runs.iter().flatten().map(f).sum::<f64>() / n };
+    let per_run = |f: &dyn Fn(&Journey) -> f64| -> Spread {
+        Spread::of(runs.iter().map(|run| run.iter().map(f).sum::<f64>())).expect("runs")
+    };
     let mut histogram = BTreeMap::new();
     for journey in runs.iter().flatten() {
         *histogram.entry(journey.tries()).or_insert(0.0) += 1.0 / n;
     }
     let latencies: Vec<[f64; 4]> = runs.iter().filter_map(|run| latency(run)).collect();
-    let latency = (!latencies.is_empty()).then(|| {
-        let mut sum = [0.0; 4];
-        for l in &latencies {
-            for (s, v) in sum.iter_mut().zip(l) {
-                *s += v;
-            }
-        }
-        sum.map(|s| s / latencies.len() as f64)
-    });
+    let latency = (!latencies.is_empty())
+        .then(|| [0, 1, 2, 3].map(|i| Spread::of(latencies.iter().map(|l| l[i])).expect("runs")));
     Figures {
         messages,
-        delivered: mean(&|j| f64::from(matches!(j.outcome, Outcome::Delivered(_)))),
-        expired: mean(&|j| f64::from(j.outcome == Outcome::Expired)),
-        tries: mean(&|j| f64::from(j.tries())),
-        without_connection: mean(&|j| {
+        delivered: per_run(&|j| f64::from(matches!(j.outcome, Outcome::Delivered(_)))),
+        expired: per_run(&|j| f64::from(j.outcome == Outcome::Expired)),
+        tries: per_run(&|j| f64::from(j.tries())),
+        without_connection: per_run(&|j| {
             j.events
                 .iter()
                 .filter(|(_, e)| e.without_connection())
@@ -143,23 +157,23 @@ pub struct Check {
 /// Every figure of `mailsim` against `real`.
 pub fn compare(real: &Figures, mailsim: &Figures) -> Vec<Check> {
     let mut checks = vec![
-        count("delivered", real.delivered, mailsim.delivered),
-        count("expired", real.expired, mailsim.expired),
-        count("tries", real.tries, mailsim.tries),
+        count("delivered", real.delivered.mean, mailsim.delivered),
+        count("expired", real.expired.mean, mailsim.expired),
+        count("tries", real.tries.mean, mailsim.tries),
         count(
             "deferrals without a connection",
-            real.without_connection,
+            real.without_connection.mean,
             mailsim.without_connection,
         ),
     ];
     let names = ["latency mean", "latency p50", "latency p90", "latency max"];
     for (i, name) in names.into_iter().enumerate() {
         checks.push(match (real.latency, mailsim.latency) {
-            (Some(r), Some(m)) => seconds(name, r[i], m[i]),
+            (Some(r), Some(m)) => seconds(name, r[i].mean, m[i]),
             (r, m) => Check {
                 figure: name,
-                real: r.map_or("none delivered".into(), |r| format!("{:.1} s", r[i])),
-                mailsim: m.map_or("none delivered".into(), |m| format!("{:.1} s", m[i])),
+                real: r.map_or("none delivered".into(), |r| format!("{:.1} s", r[i].mean)),
+                mailsim: m.map_or("none delivered".into(), |m| format!("{:.1} s", m[i].mean)),
                 difference: "—".into(),
                 within: r.is_none() && m.is_none(),
             },
@@ -183,23 +197,35 @@ fn relative(real: f64, difference: f64) -> String {
     }
 }
 
-fn count(figure: &'static str, real: f64, mailsim: f64) -> Check {
-    let difference = mailsim - real;
+/// mailsim's mean, with the range over the seeds when they differ.
+fn spread_text(spread: Spread, unit: &str) -> String {
+    if spread.max - spread.min < 0.05 {
+        format!("{:.1}{unit}", spread.mean)
+    } else {
+        format!(
+            "{:.1}{unit} (seeds {:.1}–{:.1})",
+            spread.mean, spread.min, spread.max
+        )
+    }
+}
+
+fn count(figure: &'static str, real: f64, mailsim: Spread) -> Check {
+    let difference = mailsim.mean - real;
     Check {
         figure,
         real: format!("{real:.0}"),
-        mailsim: format!("{mailsim:.1}"),
+        mailsim: spread_text(mailsim, ""),
         difference: format!("{}{}", signed(difference, 1), relative(real, difference)),
         within: difference.abs() <= (RELATIVE * real).max(COUNT_FLOOR),
     }
 }
 
-fn seconds(figure: &'static str, real: f64, mailsim: f64) -> Check {
-    let difference = mailsim - real;
+fn seconds(figure: &'static str, real: f64, mailsim: Spread) -> Check {
+    let difference = mailsim.mean - real;
     Check {
         figure,
         real: format!("{real:.1} s"),
-        mailsim: format!("{mailsim:.1} s"),
+        mailsim: spread_text(mailsim, " s"),
         difference: format!("{} s{}", signed(difference, 1), relative(real, difference)),
         within: difference.abs() <= (RELATIVE * real).max(LATENCY_FLOOR_S),
     }
