@@ -7,7 +7,7 @@
 //! and by the terminal table alike, so a count added to [`Summary`] and to one of those lists
 //! shows in `summary.md`, `report.html` and on the terminal.
 
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
 
 /// One row: what, the exact value (as in `summary.json`), and a human reading or share.
@@ -86,6 +86,23 @@ pub fn seconds(value: f64) -> String {
     format!("{value:.3}")
 }
 
+/// An instant of the run (seconds since the start) as a human duration, with its clock time
+/// when the run has a start: `4h10m`, or `4h10m, Mon 2026-11-30 13:10 +01:00`.
+pub(super) fn human_instant(s: &Summary, seconds: f64) -> String {
+    let offset = human_duration(seconds);
+    match &s.meta.start {
+        Some(clock) => {
+            let at = SimTime(SimDuration::from_secs_f64(seconds).as_millis());
+            format!(
+                "{offset}, {} {}",
+                clock.date_and_time(at),
+                clock.offset_text()
+            )
+        }
+        None => offset,
+    }
+}
+
 /// Seconds as a human duration, e.g. `1h2m3s` (milliseconds kept under a minute).
 pub(super) fn human_duration(seconds: f64) -> String {
     let duration = SimDuration::from_secs_f64(seconds);
@@ -124,7 +141,7 @@ pub(super) fn completion_figures(s: &Summary) -> Vec<Figure> {
             seconds(t),
             format!(
                 "{}: the last message left the queue (delivered, bounced or expired)",
-                human_duration(t)
+                human_instant(s, t)
             ),
         ),
         None => Figure::new(
@@ -147,7 +164,18 @@ pub(super) fn completion_figures(s: &Summary) -> Vec<Figure> {
 
 /// The rows of the summary table, in reading order.
 pub fn summary_figures(s: &Summary) -> Vec<Figure> {
-    let mut rows = completion_figures(s);
+    let mut rows = Vec::new();
+    if let Some(clock) = &s.meta.start {
+        rows.push(Figure::new(
+            "run started at",
+            clock.to_string(),
+            format!(
+                "clock times below are at UTC{}; times in seconds count from here",
+                clock.offset_text()
+            ),
+        ));
+    }
+    rows.extend(completion_figures(s));
     if let Some(warmup) = s.warmup_s {
         rows.push(Figure::new(
             "warm-up (s)",
@@ -166,7 +194,7 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
             seconds(t),
             format!(
                 "{}: no message waited for a retry from then on (mail may still have waited for a connection)",
-                human_duration(t)
+                human_instant(s, t)
             ),
         ),
         None => Figure::new(
@@ -179,7 +207,7 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     rows.push(Figure::new(
         "run ended at (s)",
         seconds(s.end_time_s),
-        human_duration(s.end_time_s),
+        human_instant(s, s.end_time_s),
     ));
     rows.push(Figure::new(
         "events",

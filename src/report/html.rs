@@ -81,13 +81,16 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
         out,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#scenario\">Scenario</a><a href=\"summary.json\">summary.json</a><a href=\"summary.md\">summary.md</a><a href=\"timeseries.csv\">timeseries.csv</a></nav>"
     );
-    let pairs = [
+    let mut pairs = vec![
         ("tool", meta.tool.clone()),
         ("scenario", meta.scenario.clone()),
         ("scenario file", meta.scenario_file.clone()),
         ("seed", meta.seed.to_string()),
         ("replication", meta.replication.to_string()),
     ];
+    if let Some(clock) = &meta.start {
+        pairs.push(("started", clock.to_string()));
+    }
     if let Some(warning) = unfinished_warning(summary) {
         let _ = writeln!(out, "<p class=\"warning\">⚠ {}</p>", escape(&warning));
     }

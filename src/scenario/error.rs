@@ -10,7 +10,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("could not read scenario file {path}: {source}")]
+    #[error("could not read scenario file {path}")]
     #[diagnostic(
         code(mailsim::scenario::read),
         help("check the path; scenarios/ has examples")
@@ -21,6 +21,19 @@ pub enum ScenarioError {
         /// Why reading failed.
         #[source]
         source: std::io::Error,
+    },
+
+    /// The file is larger than a scenario can be (a wrong path: a log, a device).
+    #[error("{path} is larger than {} MiB, the most a scenario file may be", limit >> 20)]
+    #[diagnostic(
+        code(mailsim::scenario::too_large),
+        help("a scenario is a few kilobytes of RON text: check the path")
+    )]
+    TooLarge {
+        /// The path given.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
     },
 
     /// The text is not valid RON, or a value has the wrong type or unit.

@@ -162,7 +162,7 @@ where
         .filter_map(|o| o.samples.last())
         .map(|s| s.time.as_secs_f64())
         .fold(0.0, f64::max);
-    let axis = TimeAxis::new(end_s);
+    let axis = TimeAxis::with_clock(end_s, view.scenario.clock());
     let windows = outages::windows(view.scenario, axis.end_s);
     let mut legend = policy_legend(view);
     legend.extend(outages::legend(&windows));
