@@ -49,7 +49,7 @@ fn address_space_room() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmSize:"))?;
     let mapped: u64 = line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024;
-    Some(u64::try_from(limit).ok()?.saturating_sub(mapped))
+    Some(limit.saturating_sub(mapped))
 }
 
 #[cfg(not(unix))]

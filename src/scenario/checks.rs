@@ -155,10 +155,7 @@ mod tests {
             r#"Fixed("1s")"#,
         );
         assert_eq!(offsets.warnings().len(), 1);
-        let postfix = with(
-            r#"Postfix(maximal_queue_lifetime: "1m", bounce_queue_lifetime: "1m")"#,
-            r#"Fixed("1s")"#,
-        );
+        let postfix = with(r#"Postfix(maximal_queue_lifetime: "1m")"#, r#"Fixed("1s")"#);
         assert_eq!(postfix.warnings().len(), 1, "{:?}", postfix.warnings());
         for fine in [
             r#"Fixed(interval: "20m")"#,

@@ -258,7 +258,8 @@ mod tests {
         assert!(error.message.contains("other scenario content"), "{error}");
         let mut elsewhere = part(2, 2, 1, vec![record(1, 2.0)]);
         elsewhere.meta.scenario_file = "/absolute/path/s.ron".into();
-        assert!(merge_shards(vec![part(1, 2, 1, vec![record(0, 1.0)]), elsewhere]).is_ok());
+        let first = part(1, 2, 1, vec![record(0, 1.0), record(2, 3.0)]);
+        assert!(merge_shards(vec![first, elsewhere]).is_ok());
         let mut old = part(1, 1, 1, vec![]);
         old.fingerprint.clear();
         assert!(

@@ -191,8 +191,8 @@ impl Estimate {
         self.peak_bytes.max(self.reserved_bytes)
     }
 
-    /// The events a run may take unless told otherwise: [`EVENTS_PER_MESSAGE`] per expected
-    /// message (each message tried thousands of times), at least [`MIN_EVENT_BUDGET`]. A run
+    /// The events a run may take unless told otherwise: `EVENTS_PER_MESSAGE` per expected
+    /// message (each message tried thousands of times), at least `MIN_EVENT_BUDGET`. A run
     /// past it is almost certainly a runaway: a retry, alert or outage interval of milliseconds.
     pub fn event_budget(&self) -> u64 {
         let budget = (self.messages * EVENTS_PER_MESSAGE).max(MIN_EVENT_BUDGET);
