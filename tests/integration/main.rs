@@ -17,6 +17,7 @@ mod cli_policies;
 mod cli_trace;
 mod clock;
 mod cluster;
+mod conformance;
 mod determinism;
 mod formats;
 mod fuzz;
