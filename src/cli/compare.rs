@@ -1,19 +1,19 @@
 //! `mailsim compare`: one scenario under several retry policies, with common random numbers
 //! (replication r has the same arrivals and recipients under every policy), paired differences
-//! against a baseline and a ranking.
+//! against a baseline and a ranking. The scenario is parsed once; each policy is swapped into
+//! it ([`mailsim::scenario::Scenario::with_policy`]).
 
 use std::path::PathBuf;
 
 use clap::Args;
-use mailsim::retry::find_policy;
-use mailsim::study::sweep::{field_text, set_field};
-use mailsim::study::{Cell, StudyKind, StudyOptions, check_metric};
+use mailsim::retry::{RetrySpec, find_policy};
+use mailsim::scenario::Scenario;
+use mailsim::scenario::edit::{EditError, FieldPath, field_text};
+use mailsim::study::{Cell, MetricList, Plan, StudyKind, StudyOptions};
 
+use super::CliError;
 use super::policies::unknown_policy;
-use super::study::{
-    OutputArgs, Plan, ReplicationArgs, apply_overrides, load_with_text, run_and_write,
-};
-use super::{CliError, limits};
+use super::study::{OutputArgs, ReplicationArgs, load_with_text, run_and_write};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -61,8 +61,9 @@ fn split_params(text: &str) -> Vec<(String, String)> {
     params
 }
 
-/// The scenario-file text of `--policy NAME[:K=V,...]`, checked.
-fn policy_text(given: &str) -> Result<String, CliError> {
+/// `--policy NAME[:K=V,...]`, checked: how a scenario file would write it (the label its
+/// results carry) and the policy itself.
+fn given_policy(given: &str) -> Result<(String, RetrySpec), CliError> {
     let (name, params) = given.split_once(':').unwrap_or((given, ""));
     let info = find_policy(name.trim()).ok_or_else(|| unknown_policy(name.trim()))?;
     let params = if params.trim().is_empty() {
@@ -70,7 +71,7 @@ fn policy_text(given: &str) -> Result<String, CliError> {
     } else {
         split_params(params)
     };
-    info.spec(&params).map_err(|message| {
+    let spec = info.spec(&params).map_err(|message| {
         CliError::Input(miette::miette!(
             help = format!(
                 "write --policy {}:name=value,…; `mailsim policies {}` lists its parameters",
@@ -79,31 +80,57 @@ fn policy_text(given: &str) -> Result<String, CliError> {
             "--policy `{given}`: {message}"
         ))
     })?;
-    Ok(info.spec_text(&params))
+    Ok((info.spec_text(&params), spec))
+}
+
+/// The scenario's own `policies` list: each one's name, its text as written in the file and the
+/// policy.
+fn listed_policies(text: &str, base: &Scenario) -> Result<Vec<Chosen>, CliError> {
+    let failed = |why: EditError| CliError::Failed(anyhow::anyhow!(why));
+    let mut chosen = Vec::new();
+    for (index, (name, spec)) in base.policies().iter().enumerate() {
+        let path = FieldPath::parse(&format!("policies[{index}].retry")).map_err(failed)?;
+        let written = field_text(text, &path).map_err(failed)?;
+        chosen.push(Chosen {
+            label: name.clone(),
+            written: written.to_string(),
+            spec: spec.clone(),
+        });
+    }
+    Ok(chosen)
+}
+
+/// A policy to compare.
+struct Chosen {
+    /// Its label: as given with --policy, or its name in the scenario's list.
+    label: String,
+    /// How a scenario file writes it (shown with the results).
+    written: String,
+    /// The policy.
+    spec: RetrySpec,
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
-    let warmup = args.replication.warmup.as_deref();
-    limits::check(&base, args.replication.allow_large)?;
-    check_metric(&args.rank_by).map_err(|why| {
+    let metrics = MetricList::new(&base.run().deadlines);
+    metrics.check(&args.rank_by).map_err(|why| {
         CliError::Input(miette::miette!(
             help = "e.g. --rank-by latency_s.p99",
             "--rank-by: {why}"
         ))
     })?;
-    // (label, policy text) from --policy, else from the scenario's `policies` list.
-    let mut chosen: Vec<(String, String)> = Vec::new();
+    let mut chosen: Vec<Chosen> = Vec::new();
     for given in &args.policies {
-        chosen.push((given.clone(), policy_text(given)?));
+        let (written, spec) = given_policy(given)?;
+        chosen.push(Chosen {
+            label: given.clone(),
+            written,
+            spec,
+        });
     }
     if chosen.is_empty() {
-        for (index, (name, _)) in base.policies().iter().enumerate() {
-            let spec = field_text(&text, &format!("policies[{index}].retry"))
-                .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
-            chosen.push((name.clone(), spec.to_string()));
-        }
+        chosen = listed_policies(&text, &base)?;
     }
     if chosen.is_empty() {
         return Err(CliError::Input(miette::miette!(
@@ -113,26 +140,19 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     }
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();
-    for (given, spec) in chosen {
-        let mut edited = text.clone();
-        for sender in 0..base.senders().len() {
-            edited = set_field(&edited, &format!("senders[{sender}].retry"), &spec)
-                .map_err(|why| CliError::Failed(anyhow::anyhow!(why)))?;
-        }
-        let mut scenario =
-            mailsim::scenario::parse(&format!("{origin} with policy {given}"), &edited)?;
-        apply_overrides(&mut scenario, args.replication.seed, warmup)?;
-        let mut label = given.clone();
+    for policy in chosen {
+        // The seed and warm-up overrides are already in `base`.
+        scenarios.push(base.with_policy(policy.spec)?);
+        let mut label = policy.label.clone();
         let mut copy = 2;
         while cells.iter().any(|c: &Cell| c.label == label) {
-            label = format!("{given} #{copy}");
+            label = format!("{} #{copy}", policy.label);
             copy += 1;
         }
         cells.push(Cell {
             label,
-            settings: vec![("policy".to_string(), spec)],
+            settings: vec![("policy".to_string(), policy.written)],
         });
-        scenarios.push(scenario);
     }
     let baseline = match &args.baseline {
         None => 0,

@@ -3,22 +3,22 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailsim::domain::parse_duration;
-use mailsim::model::{RunControl, RunOutput, SimError};
+use mailsim::model::{Estimate, RunControl, RunOutput};
 use mailsim::report::{self, OutputError, RunFolder};
-use mailsim::scenario::Scenario;
+use mailsim::scenario::{Format, Scenario};
 use mailsim::study::{
-    self, Cell, RunRecord, SHARD_FILE, Shard, ShardFile, Study, StudyError, StudyKind, StudyMeta,
-    StudyOptions, Workers, check_metric, metric_index,
+    self, Execution, MetricList, Outcome, Plan, Precision, PrecisionReport, Replications,
+    SHARD_FILE, Shard, Study, StudyError, StudyOptions, StudyProgress,
 };
 
-use super::{CliError, print_stdout};
+use super::limits::{self, Budget};
+use super::{CliError, print_stdout, signals};
 
 /// How to simulate: seed, replications, threads, warm-up and limits.
 #[derive(Debug, Args)]
@@ -52,6 +52,10 @@ pub struct ReplicationArgs {
     /// the scenario's `run.warmup`.
     #[arg(long, value_name = "DURATION")]
     pub warmup: Option<String>,
+    /// At the end, print the work done, its speed, the peak memory and the memory estimate on
+    /// stderr.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Where and how results are written.
@@ -79,12 +83,29 @@ fn input(message: String, help: &str) -> CliError {
     CliError::Input(miette::miette!(help = help.to_string(), "{message}"))
 }
 
-/// Checks `--run-id`.
+/// The longest `--run-id` (and scenario name in a shard file): with the staging folder's
+/// prefix and suffix it stays well under the 255 bytes a file name may have.
+pub const MAX_FOLDER_NAME: usize = 100;
+
+/// Whether `name` may name a result folder: letters, digits, `-` and `_`, not empty, at most
+/// [`MAX_FOLDER_NAME`] characters (so no path separators, dots, spaces or control characters).
+pub fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_FOLDER_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Checks `--run-id` (before anything runs).
 pub fn check_run_id(id: Option<&str>) -> Result<(), CliError> {
     match id {
-        Some(id) if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']) => Err(input(
-            format!("--run-id `{id}` cannot be used as a folder name"),
-            "use letters, digits, `-` and `_`",
+        Some(id) if !is_folder_name(id) => Err(input(
+            format!(
+                "--run-id `{}` cannot be used as a folder name",
+                id.escape_debug()
+            ),
+            &format!("use letters, digits, `-` and `_`, at most {MAX_FOLDER_NAME} characters"),
         )),
         _ => Ok(()),
     }
@@ -105,17 +126,22 @@ pub fn open_folder(
             "{} already holds an earlier run",
             path.display()
         )),
+        OutputError::NotAFolder(path) => CliError::Input(miette::miette!(
+            help = "choose another --run-id, or move the file away; --force only replaces a run folder",
+            "{} exists and is not a folder",
+            path.display()
+        )),
         other => CliError::Failed(anyhow::Error::new(other)),
     })
 }
 
-/// Writes `files` into `folder` and moves it into place, or removes it on any failure.
+/// Writes `files` into `folder` and moves it into place; on any failure the folder is dropped,
+/// which removes it.
 pub fn write_folder(folder: RunFolder, files: &[(String, Vec<u8>)]) -> Result<PathBuf, CliError> {
     for (name, contents) in files {
-        if let Err(error) = folder.write(name, contents) {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
+        folder
+            .write(name, contents)
+            .map_err(|error| CliError::Failed(error.into()))?;
     }
     folder
         .commit()
@@ -146,43 +172,70 @@ pub fn apply_overrides(
 }
 
 /// Reads a scenario file, returning its text and its validated scenario with `--seed` and
-/// `--warmup` applied (commands that edit the text re-parse it per configuration).
+/// `--warmup` applied (sweep writes its values into the text and parses each point; compare
+/// shows the scenario's own policies as the text writes them).
 pub fn load_with_text(
     path: &std::path::Path,
     replication: &ReplicationArgs,
 ) -> Result<(String, Scenario), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        CliError::from(mailsim::scenario::ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })
-    })?;
-    let mut base = mailsim::scenario::parse(&path.display().to_string(), &text)?;
+    let text = mailsim::scenario::read_text(path)?;
+    let origin = path.display().to_string();
+    let format = Format::of_path(path);
+    let mut base = Scenario::parse_as(&origin, &text, format)?;
     apply_overrides(&mut base, replication.seed, replication.warmup.as_deref())?;
+    super::print_warnings(&base);
+    // `--set` edits RON text, so a scenario written in another format is edited as RON.
+    let text = match format {
+        Format::Ron => text,
+        _ => mailsim::scenario::convert(&origin, &text, format, Format::Ron)?,
+    };
     Ok((text, base))
 }
 
-/// Parses `--shard K/N`.
-pub fn parse_shard(text: Option<&str>) -> Result<Option<Shard>, CliError> {
-    text.map(|t| {
-        Shard::parse(t).map_err(|why| {
-            input(
-                why,
-                "e.g. --shard 1/4 … --shard 4/4, then `mailsim merge` the four folders",
-            )
-        })
-    })
-    .transpose()
+/// Parses `--shard K/N`, or `--shard auto` (the part from the array-job runner's environment,
+/// the count from `--shards N` when the runner does not give it).
+pub fn parse_shard(text: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, CliError> {
+    let example = "e.g. --shard 1/4 … --shard 4/4, then `mailsim merge` the four folders; or --shard auto in a Slurm array, a Kubernetes indexed Job or GNU parallel";
+    match text {
+        None if shards.is_some() => Err(input(
+            "--shards N goes with --shard auto (it gives the number of parts when the runner does not)".to_string(),
+            example,
+        )),
+        None => Ok(None),
+        Some(text) if text.trim().eq_ignore_ascii_case("auto") => {
+            let (shard, from) = mailsim::study::shard_from_env(|name| std::env::var(name).ok(), shards)
+                .map_err(|why| input(why, example))?;
+            eprintln!("{from}");
+            Ok(Some(shard))
+        }
+        Some(text) => {
+            let shard = Shard::parse(text).map_err(|why| input(why, example))?;
+            match shards {
+                Some(count) if count != shard.count => Err(input(
+                    format!("--shards {count} disagrees with --shard {text}"),
+                    example,
+                )),
+                _ => Ok(Some(shard)),
+            }
+        }
+    }
 }
 
-/// Parses `--precision METRIC=FRACTION`.
-fn parse_precision(text: &str) -> Result<(usize, f64), CliError> {
+/// Parses `--precision METRIC=FRACTION` for a study with `metrics`; `max_replications` is
+/// `--max-replications`.
+fn parse_precision(
+    text: &str,
+    metrics: &MetricList,
+    max_replications: u32,
+) -> Result<Precision, CliError> {
     let help = "write --precision METRIC=FRACTION, e.g. --precision latency_s.mean=0.05 (half-width within 5% of the mean)";
     let (metric, fraction) = text
         .split_once('=')
         .ok_or_else(|| input(format!("--precision `{text}` has no `=`"), help))?;
     let metric = metric.trim();
-    check_metric(metric).map_err(|why| input(format!("--precision: {why}"), help))?;
+    metrics
+        .check(metric)
+        .map_err(|why| input(format!("--precision: {why}"), help))?;
     let fraction: f64 = fraction
         .trim()
         .parse()
@@ -197,33 +250,11 @@ fn parse_precision(text: &str) -> Result<(usize, f64), CliError> {
                 help,
             )
         })?;
-    Ok((metric_index(metric).unwrap_or(0), fraction))
-}
-
-/// A study ready to run: its configurations and how to run them.
-pub struct Plan<'a> {
-    /// What kind of study.
-    pub kind: StudyKind,
-    /// The scenario as given (name, seed, warm-up for the meta block).
-    pub base: &'a Scenario,
-    /// One scenario per configuration.
-    pub scenarios: Vec<Scenario>,
-    /// Their labels and settings.
-    pub cells: Vec<Cell>,
-    /// Reporting settings.
-    pub options: StudyOptions,
-    /// Keep replication 0 of each configuration whole (for overlaid charts).
-    pub keep_first: bool,
-}
-
-/// What a study run produced.
-pub struct Outcome {
-    /// The study, or `None` when only a shard was run.
-    pub study: Option<Study>,
-    /// Replication 0 of each configuration, if asked for.
-    pub first_runs: Vec<RunOutput>,
-    /// The shard file to write, when running a shard.
-    pub shard: Option<ShardFile>,
+    Ok(Precision {
+        metric: metrics.index(metric).unwrap_or(0),
+        fraction,
+        max_replications,
+    })
 }
 
 /// A progress bar on stderr counting to `total` (`unit` names what is counted), or a hidden
@@ -242,18 +273,46 @@ pub fn progress_bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Runs the plan (all of it, a shard of it, or until `--precision` is met).
-pub fn execute(
+/// One progress bar per round of a study's runs.
+struct RoundBars {
+    quiet: bool,
+    bar: Mutex<ProgressBar>,
+}
+
+impl RoundBars {
+    fn bar(&self) -> std::sync::MutexGuard<'_, ProgressBar> {
+        self.bar.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl StudyProgress for RoundBars {
+    fn round_started(&self, runs: u64) {
+        *self.bar() = progress_bar(runs, "runs", self.quiet);
+    }
+
+    fn run_finished(&self) {
+        self.bar().inc(1);
+    }
+
+    fn round_finished(&self) {
+        self.bar().finish_and_clear();
+    }
+}
+
+/// Checks the replication options and runs the plan (all of it, a shard of it, or until
+/// `--precision` is met) with a progress bar and Ctrl-C handling.
+fn execute(
     plan: &Plan,
     replication: &ReplicationArgs,
     output: &OutputArgs,
     shard: Option<Shard>,
     default_replications: u32,
-) -> Result<Outcome, CliError> {
+) -> Result<(Outcome, Estimate), CliError> {
+    let metrics = MetricList::new(&plan.base.run().deadlines);
     let precision = replication
         .precision
         .as_deref()
-        .map(parse_precision)
+        .map(|text| parse_precision(text, &metrics, replication.max_replications))
         .transpose()?;
     if precision.is_some() && shard.is_some() {
         return Err(input(
@@ -261,7 +320,7 @@ pub fn execute(
             "run the shards with a fixed --replications N",
         ));
     }
-    let mut count = replication.replications.unwrap_or(if precision.is_some() {
+    let count = replication.replications.unwrap_or(if precision.is_some() {
         5
     } else {
         default_replications
@@ -272,126 +331,74 @@ pub fn execute(
             "e.g. --replications 10",
         ));
     }
-    if precision.is_some() {
-        count = count.max(2).min(replication.max_replications.max(2));
-    }
+    let replications = match precision {
+        Some(goal) => Replications::UntilPrecise { start: count, goal },
+        None => Replications::Fixed { count, shard },
+    };
     let threads = replication
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if threads == 0 {
         return Err(input("--jobs must be at least 1".into(), "e.g. --jobs 2"));
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let handler_flag = Arc::clone(&cancel);
-    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
-    let labels: Vec<String> = plan.cells.iter().map(|c| c.label.clone()).collect();
-    let keep_first = plan.keep_first && shard.is_none();
-    let mut runs: Vec<RunRecord> = Vec::new();
-    let mut first_runs: Vec<Option<RunOutput>> = (0..plan.cells.len()).map(|_| None).collect();
-    let mut done = 0u32;
-    loop {
-        let per_cell = (count - done) as usize;
-        let planned = (0..plan.cells.len() * per_cell)
-            .filter(|&n| shard.is_none_or(|s| s.owns(n)))
-            .count();
-        let bar = progress_bar(planned as u64, "runs", output.quiet);
-        let tick = || bar.inc(1);
-        let workers = Workers {
-            threads,
-            shard,
-            control: RunControl {
-                cancel: Some(&cancel),
-                max_events: replication.max_events,
-                progress: None,
-            },
-            progress: &tick,
-        };
-        let reduce = |cell: usize, replication: u32, run: RunOutput| {
-            let record = RunRecord {
-                cell,
-                replication,
-                values: study::metric::all_values(&run.summary),
-            };
-            (record, (keep_first && replication == 0).then_some(run))
-        };
-        let results = study::run_cells(&plan.scenarios, &labels, done..count, workers, &reduce);
-        bar.finish_and_clear();
-        let results = results.map_err(|error| match error {
-            StudyError::Run {
-                source: SimError::Interrupted,
-                ..
-            } => CliError::Interrupted,
-            other => CliError::Failed(other.into()),
-        })?;
-        for (record, first) in results {
-            if let Some(first) = first {
-                first_runs[record.cell] = Some(first);
-            }
-            runs.push(record);
+    let per_cell = match replications {
+        Replications::UntilPrecise { .. } => count.max(replication.max_replications),
+        _ => count,
+    };
+    let runs = plan.cells.len() as u64 * u64::from(per_cell);
+    let estimates: Vec<Estimate> = plan.scenarios.iter().map(Estimate::of).collect();
+    let study_estimate = Estimate::of_study(&plan.scenarios, runs, threads, plan.keep_first);
+    limits::check_estimate(plan.base.name(), &study_estimate, replication.allow_large)?;
+    let budget = Budget::new(replication.max_events, &estimates);
+    let bars = RoundBars {
+        quiet: output.quiet,
+        bar: Mutex::new(ProgressBar::hidden()),
+    };
+    let execution = Execution {
+        replications,
+        threads,
+        control: RunControl {
+            cancel: Some(signals::cancel_flag()),
+            max_events: Some(budget.limit),
+            progress: None,
+        },
+        progress: &bars,
+    };
+    let outcome = match signals::cooperative(|| study::execute(plan, &execution)) {
+        None => return Err(signals::interrupted()),
+        Some(Err(StudyError::Run { label, source })) => {
+            return Err(budget.failure(source, Some(&label)));
         }
-        done = count;
-        let Some((metric, fraction)) = precision else {
-            break;
-        };
-        let meta = meta(plan, count);
-        let partial = Study::from_runs(meta, plan.cells.clone(), runs.clone())
-            .ok_or_else(|| CliError::Failed(anyhow::anyhow!("replications went missing")))?;
-        let widest = (0..plan.cells.len())
-            .filter_map(|c| partial.interval(c, metric)?.relative_half_width())
-            .fold(0.0, f64::max);
-        let name = study::METRICS[metric].0;
-        if widest <= fraction {
-            if !output.quiet {
-                eprintln!(
-                    "precision: the 95% half-width of {name} is within {:.2}% of its mean after {count} replications",
-                    widest * 100.0
-                );
-            }
-            break;
-        }
-        if count >= replication.max_replications {
-            eprintln!(
-                "precision: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {:.1}% of its mean (asked: {:.1}%)",
-                widest * 100.0,
-                fraction * 100.0
-            );
-            break;
-        }
-        count = (count * 2).min(replication.max_replications);
+        Some(Err(other)) => return Err(CliError::Failed(other.into())),
+        Some(Ok(outcome)) => outcome,
+    };
+    if let Outcome::Whole {
+        precision: Some(report),
+        ..
+    } = &outcome
+    {
+        tell_precision(report, metrics.name(report.goal.metric), output.quiet);
     }
-    let meta = meta(plan, count);
-    if let Some(shard) = shard {
-        return Ok(Outcome {
-            study: None,
-            first_runs: Vec::new(),
-            shard: Some(ShardFile {
-                shard,
-                meta,
-                cells: plan.cells.clone(),
-                options: plan.options.clone(),
-                runs,
-            }),
-        });
-    }
-    let study = Study::from_runs(meta, plan.cells.clone(), runs)
-        .ok_or_else(|| CliError::Failed(anyhow::anyhow!("replications went missing")))?;
-    Ok(Outcome {
-        study: Some(study),
-        first_runs: first_runs.into_iter().flatten().collect(),
-        shard: None,
-    })
+    Ok((outcome, study_estimate))
 }
 
-fn meta(plan: &Plan, replications: u32) -> StudyMeta {
-    StudyMeta {
-        tool: format!("mailsim {}", env!("CARGO_PKG_VERSION")),
-        kind: plan.kind,
-        scenario: plan.base.name().to_string(),
-        scenario_file: plan.base.origin().to_string(),
-        seed: plan.base.run().seed,
-        replications,
-        warmup_s: plan.base.run().warmup.as_secs_f64(),
-        confidence: study::stats::CONFIDENCE,
+/// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
+/// stopping short of it always is.
+fn tell_precision(report: &PrecisionReport, name: &str, quiet: bool) {
+    let count = report.replications;
+    if report.met {
+        if !quiet {
+            eprintln!(
+                "precision: the 95% half-width of {name} is within {:.2}% of its mean after {count} replications",
+                report.widest * 100.0
+            );
+        }
+    } else {
+        eprintln!(
+            "precision: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {:.1}% of its mean (asked: {:.1}%)",
+            report.widest * 100.0,
+            report.goal.fraction * 100.0
+        );
     }
 }
 
@@ -416,35 +423,39 @@ pub fn run_and_write(
         &folder_stem,
         output.force,
     )?;
-    let outcome = match execute(&plan, replication, output, shard, default_replications) {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            folder.abandon();
-            return Err(error);
+    let started = std::time::Instant::now();
+    let (outcome, estimate) = execute(&plan, replication, output, shard, default_replications)?;
+    let elapsed = started.elapsed();
+    let stats = || {
+        if replication.stats {
+            limits::print_stats(None, elapsed, &estimate);
         }
     };
-    if let Some(part) = outcome.shard {
-        let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
-        text.push('\n');
-        let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
-        return print_stdout(&format!(
-            "shard {}/{} ({} runs): {}\n",
-            part.shard.index,
-            part.shard.count,
-            part.runs.len(),
-            path.display()
-        ));
+    match outcome {
+        Outcome::Part(part) => {
+            let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
+            text.push('\n');
+            let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
+            stats();
+            print_stdout(&format!(
+                "shard {}/{} ({} runs): {}\n",
+                part.shard.index,
+                part.shard.count,
+                part.runs.len(),
+                path.display()
+            ))
+        }
+        Outcome::Whole {
+            study, first_runs, ..
+        } => {
+            let compare_runs = plan
+                .keep_first
+                .then_some((plan.base, first_runs.as_slice()));
+            let written = write_study(folder, &study, &plan.options, compare_runs, output);
+            stats();
+            written
+        }
     }
-    let Some(study) = outcome.study else {
-        folder.abandon();
-        return Err(CliError::Failed(anyhow::anyhow!(
-            "the study produced no result"
-        )));
-    };
-    let compare_runs = plan
-        .keep_first
-        .then_some((plan.base, outcome.first_runs.as_slice()));
-    write_study(folder, &study, &plan.options, compare_runs, output)
 }
 
 /// Renders a finished study into `folder`, prints its table and where it went.
@@ -455,13 +466,8 @@ pub fn write_study(
     compare_runs: Option<(&Scenario, &[RunOutput])>,
     output: &OutputArgs,
 ) -> Result<(), CliError> {
-    let files = match report::render_study(study, options, compare_runs, output.png) {
-        Ok(files) => files,
-        Err(error) => {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
-    };
+    let files = report::render_study(study, options, compare_runs, output.png)
+        .map_err(|error| CliError::Failed(error.into()))?;
     let path = write_folder(folder, &files)?;
     if !output.quiet {
         let summary = report::study_report(study, options);

@@ -1,10 +1,16 @@
 //! Streaming measurement of a run: counters, the latency histogram, gauges with their peaks and
 //! time integrals, and the time series sampled on a fixed grid. Nothing here keeps per-message
 //! records, so memory does not grow with the number of messages.
+//!
+//! The model tells the [`Recorder`] (here) what happens; at the end it hands over the
+//! [`Summary`] (`summary`), the [`TimeSeries`] of [`Sample`]s with its interval (`series`), the
+//! [`LatencyDistribution`] (`latency`) and the per-receiver and per-IP [`Deliverability`]
+//! counts (`deliverability`). How any of it is written is up to `report`.
 
 mod deliverability;
 mod latency;
 mod process;
+mod series;
 mod summary;
 
 use hdrhistogram::Histogram;
@@ -12,54 +18,11 @@ use hdrhistogram::Histogram;
 pub use deliverability::{Deliverability, Outcomes};
 pub use latency::{CdfPoint, LatencyBin, LatencyDistribution};
 pub use process::peak_rss_bytes;
-pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
+pub use series::{Sample, TimeSeries};
+pub use summary::{DeliveredBy, LatencySummary, LittleSummary, Meta, Summary};
 
-use crate::domain::Reply;
+use crate::domain::{Deadline, Reply};
 use crate::engine::{SimDuration, SimTime};
-
-/// One row of the time series: cumulative counts since the start, and gauges at that instant.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Sample {
-    /// The instant (state at the end of it: every event at or before it has happened).
-    pub time: SimTime,
-    /// Messages arrived so far.
-    pub arrived: u64,
-    /// Messages delivered so far.
-    pub delivered: u64,
-    /// Messages bounced (permanent failure) so far.
-    pub bounced: u64,
-    /// Messages expired (given up) so far.
-    pub expired: u64,
-    /// Delivery attempts so far.
-    pub attempts: u64,
-    /// Temporary failures so far.
-    pub deferrals: u64,
-    /// Delay warnings sent so far.
-    pub delay_warnings: u64,
-    /// Queue alerts raised so far.
-    pub queue_alerts: u64,
-    /// Messages waiting for their retry time.
-    pub waiting_retry: u64,
-    /// Messages waiting for a free connection.
-    pub waiting_connection: u64,
-    /// Messages in an SMTP attempt.
-    pub in_flight: u64,
-    /// Temporary failures so far, by reply, indexed like [`Reply::ALL`] (the entries of
-    /// replies that are not temporary stay zero).
-    pub deferrals_by_reply: [u64; Reply::ALL.len()],
-}
-
-impl Sample {
-    /// Messages still in the sender's queue, in any state.
-    pub fn queued(&self) -> u64 {
-        self.waiting_retry + self.waiting_connection + self.in_flight
-    }
-
-    /// Whether arrived = delivered + bounced + expired + still queued.
-    pub fn is_conserved(&self) -> bool {
-        self.arrived == self.delivered + self.bounced + self.expired + self.queued()
-    }
-}
 
 /// Collects everything a run reports, as the model tells it what happens.
 #[derive(Debug)]
@@ -67,13 +30,21 @@ pub struct Recorder {
     now: Sample,
     latency_ms: Histogram<u64>,
     latency_sum_ms: u128,
+    latency_min_ms: u64,
     latency_max_ms: u64,
     /// Deliveries counted in the latency figures (those that arrived after the warm-up).
     latency_count: u64,
     attempts_per_message: Vec<u64>,
     peak_waiting_retry: u64,
     peak_waiting_connection: u64,
-    drain_time: Option<SimTime>,
+    /// When the retry queue last became empty.
+    retry_queue_emptied: Option<SimTime>,
+    /// When the last message left the queue (delivered, bounced or expired).
+    last_departure: SimTime,
+    /// The deadlines of the `delivered_by` figures, shortest first.
+    deadlines: Vec<Deadline>,
+    /// Messages delivered within each deadline of their arrival (warm-up or not).
+    delivered_within: Vec<u64>,
     /// ∫ (messages in the queue) dt, in message-milliseconds, for Little's law.
     queued_area: u128,
     area_since: SimTime,
@@ -81,9 +52,8 @@ pub struct Recorder {
     departed: u64,
     /// Arrivals before this instant are left out of the steady-state figures (latency, Little).
     warmup: SimTime,
-    sample_every: SimDuration,
     next_sample: SimTime,
-    samples: Vec<Sample>,
+    series: TimeSeries,
     deliverability: Deliverability,
     broken_invariant: Option<String>,
 }
@@ -104,20 +74,23 @@ impl Recorder {
             latency_ms: Histogram::new_with_bounds(1, 86_400_000_000, 3)
                 .expect("bounds and precision are valid"),
             latency_sum_ms: 0,
+            latency_min_ms: u64::MAX,
             latency_max_ms: 0,
             latency_count: 0,
             attempts_per_message: Vec::new(),
             peak_waiting_retry: 0,
             peak_waiting_connection: 0,
-            drain_time: None,
+            retry_queue_emptied: None,
+            last_departure: SimTime::ZERO,
+            deadlines: Vec::new(),
+            delivered_within: Vec::new(),
             queued_area: 0,
             area_since: SimTime::ZERO,
             sojourn_sum_ms: 0,
             departed: 0,
             warmup,
-            sample_every,
             next_sample: SimTime::ZERO,
-            samples: Vec::new(),
+            series: TimeSeries::new(sample_every),
             deliverability: Deliverability::default(),
             broken_invariant: None,
         }
@@ -127,7 +100,7 @@ impl Recorder {
     pub fn advance_to(&mut self, time: SimTime) {
         while self.next_sample < time {
             self.take_sample(self.next_sample);
-            self.next_sample += self.sample_every;
+            self.next_sample += self.series.every();
         }
         self.accumulate_area(time);
     }
@@ -136,7 +109,7 @@ impl Recorder {
     pub fn finish(&mut self, end: SimTime) {
         self.advance_to(end);
         if self.next_sample == end {
-            self.next_sample += self.sample_every;
+            self.next_sample += self.series.every();
         }
         self.take_sample(end);
     }
@@ -153,7 +126,7 @@ impl Recorder {
                 sample.queued()
             ));
         }
-        self.samples.push(sample);
+        self.series.push(sample);
         self.deliverability.sample();
     }
 
@@ -172,6 +145,13 @@ impl Recorder {
         class: crate::domain::ReplyClass,
     ) {
         self.deliverability.record(receiver, ip, class);
+    }
+
+    /// Counts the messages delivered within each of `deadlines` of their arrival, for the
+    /// `delivered_by` figures of the summary.
+    pub fn track_deadlines(&mut self, deadlines: &[Deadline]) {
+        self.deadlines = deadlines.to_vec();
+        self.delivered_within = vec![0; deadlines.len()];
     }
 
     /// Takes the per-receiver and per-IP counts out of the recorder.
@@ -250,7 +230,7 @@ impl Recorder {
     pub fn retry_due(&mut self, now: SimTime) {
         self.now.waiting_retry = self.decrement(self.now.waiting_retry, "waiting_retry");
         if self.now.waiting_retry == 0 {
-            self.drain_time = Some(now);
+            self.retry_queue_emptied = Some(now);
         }
     }
 
@@ -268,13 +248,18 @@ impl Recorder {
     pub fn delivered(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
         self.now.delivered += 1;
         self.departed(now, arrival, attempts);
+        let latency = now - arrival;
+        for (deadline, count) in self.deadlines.iter().zip(&mut self.delivered_within) {
+            *count += u64::from(latency <= deadline.within());
+        }
         if arrival < self.warmup {
             return;
         }
-        let latency = (now - arrival).as_millis();
+        let latency = latency.as_millis();
         self.latency_count += 1;
         self.latency_ms.saturating_record(latency);
         self.latency_sum_ms += u128::from(latency);
+        self.latency_min_ms = self.latency_min_ms.min(latency);
         self.latency_max_ms = self.latency_max_ms.max(latency);
     }
 
@@ -291,6 +276,7 @@ impl Recorder {
     }
 
     fn departed(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
+        self.last_departure = self.last_departure.max(now);
         if arrival >= self.warmup {
             self.departed += 1;
             self.sojourn_sum_ms += u128::from((now - arrival).as_millis());
@@ -309,7 +295,14 @@ impl Recorder {
 
     /// The time series recorded so far.
     pub fn samples(&self) -> &[Sample] {
-        &self.samples
+        &self.series
+    }
+
+    /// Takes the time series, with its sampling interval, out of the recorder (at the end of
+    /// a run).
+    pub fn take_time_series(&mut self) -> TimeSeries {
+        let every = self.series.every();
+        std::mem::replace(&mut self.series, TimeSeries::new(every))
     }
 
     /// The latency distribution of delivered messages, for charts.
@@ -320,5 +313,43 @@ impl Recorder {
     /// Builds the summary of a finished run.
     pub fn summarize(&self, meta: Meta, end: SimTime, events: u64) -> Summary {
         summary::build(self, meta, end, events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_fall_on_the_grid_and_once_more_at_the_end() {
+        let mut recorder = Recorder::new(SimDuration::from_secs(60));
+        recorder.arrived();
+        recorder.wait_connection();
+        recorder.advance_to(SimTime(150_000));
+        recorder.finish(SimTime(150_000));
+        let series = recorder.take_time_series();
+        assert_eq!(series.every(), SimDuration::from_secs(60));
+        let times: Vec<u64> = series.iter().map(|s| s.time.as_millis()).collect();
+        assert_eq!(times, vec![0, 60_000, 120_000, 150_000]);
+        assert!(
+            series
+                .iter()
+                .all(|s| s.arrived == 1 && s.waiting_connection == 1)
+        );
+        // Taken out: the recorder keeps the interval and no samples.
+        assert!(recorder.samples().is_empty());
+        assert_eq!(recorder.take_time_series().every(), series.every());
+    }
+
+    #[test]
+    fn a_run_ending_on_a_grid_point_samples_it_once() {
+        let mut recorder = Recorder::new(SimDuration::from_secs(60));
+        recorder.finish(SimTime(120_000));
+        let times: Vec<u64> = recorder
+            .samples()
+            .iter()
+            .map(|s| s.time.as_millis())
+            .collect();
+        assert_eq!(times, vec![0, 60_000, 120_000]);
     }
 }

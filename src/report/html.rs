@@ -8,7 +8,7 @@ use crate::metrics::Summary;
 use crate::scenario::Scenario;
 
 use super::charts::{ChartFile, Format};
-use super::figures::summary_figures;
+use super::figures::{summary_figures, unfinished_warning};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -26,7 +26,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1060px;padding:0 1rem;color:#222;line-height:1.45}
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1060px;padding:0 1rem;color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .description{color:#444;font-size:1.05rem}
 table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
@@ -34,17 +34,41 @@ td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f6f6f6}dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.meta dt{color:#666}dl.meta dd{margin:0}
 figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;max-width:60rem}
 details{margin:.8rem 0}summary{cursor:pointer;font-weight:600}
+.warning{background:#fdecea;border:2px solid #c62828;color:#8e0000;padding:.7rem 1rem;font-weight:600}
 pre{background:#f6f6f6;padding:1rem;overflow-x:auto;font-size:.9rem}code{font-size:.92em}nav a{margin-right:.8rem}";
+
+/// Writes the start of a page: the head with `title` (HTML, already escaped) and the inline
+/// style sheet, then the opening `<body>`.
+pub(super) fn page_start(out: &mut String, title: &str) {
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>"
+    );
+}
+
+/// Writes the page's `meta` section: a heading and the (term, value) pairs, values escaped.
+pub(super) fn meta_section(out: &mut String, heading: &str, pairs: &[(&str, String)]) {
+    let _ = writeln!(
+        out,
+        "<section id=\"meta\">\n<h2>{heading}</h2>\n<dl class=\"meta\">"
+    );
+    for (term, value) in pairs {
+        let _ = writeln!(out, "<dt>{term}</dt><dd>{}</dd>", escape(value));
+    }
+    let _ = writeln!(out, "</dl>\n</section>");
+}
+
+/// Writes the end of a page.
+pub(super) fn page_end(out: &mut String) {
+    let _ = writeln!(out, "</body>\n</html>");
+}
 
 /// The report page. `charts` are the rendered chart files; the SVG of each chart is inlined.
 pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile]) -> String {
     let mut out = String::new();
     let meta = &summary.meta;
     let name = escape(&scenario.name);
-    let _ = writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{name} · mailsim report</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>"
-    );
+    page_start(&mut out, &format!("{name} · mailsim report"));
     let _ = writeln!(out, "<h1>{name}</h1>");
     if !scenario.description.trim().is_empty() {
         let _ = writeln!(
@@ -57,22 +81,33 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
         out,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#scenario\">Scenario</a><a href=\"summary.json\">summary.json</a><a href=\"summary.md\">summary.md</a><a href=\"timeseries.csv\">timeseries.csv</a></nav>"
     );
-
-    let _ = writeln!(
-        out,
-        "<section id=\"meta\">\n<h2>Run</h2>\n<dl class=\"meta\">"
-    );
-    for (term, value) in [
+    let mut pairs = vec![
         ("tool", meta.tool.clone()),
         ("scenario", meta.scenario.clone()),
         ("scenario file", meta.scenario_file.clone()),
         ("seed", meta.seed.to_string()),
         ("replication", meta.replication.to_string()),
-    ] {
-        let _ = writeln!(out, "<dt>{term}</dt><dd>{}</dd>", escape(&value));
+    ];
+    if let Some(clock) = &meta.start {
+        pairs.push(("started", clock.to_string()));
     }
-    let _ = writeln!(out, "</dl>\n</section>");
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "<p class=\"warning\">⚠ {}</p>", escape(&warning));
+    }
+    meta_section(&mut out, "Run", &pairs);
+    summary_section(&mut out, summary);
+    charts_section(&mut out, charts);
+    let _ = writeln!(
+        out,
+        "<section id=\"scenario\">\n<h2>Scenario as resolved</h2>\n<pre>{}</pre>\n</section>",
+        escape(&scenario.describe())
+    );
+    page_end(&mut out);
+    out
+}
 
+/// The summary figures, then the deferrals by reply line and the attempts per message.
+fn summary_section(out: &mut String, summary: &Summary) {
     let _ = writeln!(
         out,
         "<section id=\"summary\">\n<h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>figure</th><th>value</th><th></th></tr></thead>\n<tbody>"
@@ -115,7 +150,10 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
         let _ = writeln!(out, "</tbody>\n</table>\n</details>");
     }
     let _ = writeln!(out, "</section>");
+}
 
+/// Every SVG chart inline, in the order given, captioned with its title and how to read it.
+fn charts_section(out: &mut String, charts: &[ChartFile]) {
     let _ = writeln!(out, "<section id=\"charts\">\n<h2>Charts</h2>");
     for file in charts.iter().filter(|f| f.format == Format::Svg) {
         let id = file.chart.file_stem();
@@ -129,19 +167,23 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
         );
     }
     let _ = writeln!(out, "</section>");
-
-    let _ = writeln!(
-        out,
-        "<section id=\"scenario\">\n<h2>Scenario as resolved</h2>\n<pre>{}</pre>\n</section>",
-        escape(&scenario.describe())
-    );
-    let _ = writeln!(out, "</body>\n</html>");
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_open_with_their_title_and_close() {
+        let mut out = String::new();
+        page_start(&mut out, "a &amp; b");
+        meta_section(&mut out, "Run", &[("seed", "<1>".to_string())]);
+        page_end(&mut out);
+        assert!(out.starts_with("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"));
+        assert!(out.contains("<title>a &amp; b</title>\n<style>\n"));
+        assert!(out.contains("<h2>Run</h2>\n<dl class=\"meta\">\n<dt>seed</dt><dd>&lt;1&gt;</dd>\n</dl>\n</section>\n"));
+        assert!(out.ends_with("</body>\n</html>\n"));
+    }
 
     #[test]
     fn text_is_escaped() {

@@ -1,7 +1,11 @@
-//! Writing results: the terminal summary table, `summary.json`, `timeseries.csv`, the charts
-//! (SVG, optionally PNG), `summary.md`, `report.html`, and the run folder that holds them
-//! (written completely or not at all). [`render_run`] produces every file of a run; [`trace`]
-//! follows single messages.
+//! Writing results: one writer per format, each a function from the run's output to the
+//! file's text: the terminal summary table (`table`), `summary.json` (`json`),
+//! `timeseries.csv` (`timeseries`), `deliverability.csv` and its time series
+//! (`deliverability`), `summary.md` (`markdown`) and `report.html` (`html`), the last two from
+//! the same rows of figures (`figures`); the charts (`charts`, SVG and optionally PNG); and
+//! the run folder that holds them, written completely or not at all (`folder`).
+//! [`render_run`] produces every file of a run. Studies have their own writers in `study`
+//! ([`render_study`]); [`trace`] follows single messages. Nothing here runs a simulation.
 
 pub mod charts;
 mod deliverability;
@@ -10,6 +14,7 @@ mod folder;
 mod html;
 mod json;
 mod markdown;
+mod openmetrics;
 mod study;
 mod table;
 mod timeseries;
@@ -17,15 +22,16 @@ pub mod trace;
 
 pub use charts::ChartError;
 pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};
-pub use figures::{Figure, summary_figures};
-pub use folder::{OutputError, RunFolder};
+pub use figures::{Figure, summary_figures, unfinished_warning};
+pub use folder::{OutputError, RunFolder, StagedFile, remove_unfinished};
 pub use html::{escape, report_html};
-pub use json::summary_json;
+pub use json::{SUMMARY_SCHEMA_VERSION, summary_json, summary_json_schema};
 pub use markdown::summary_markdown;
+pub use openmetrics::{clock_start_unix_ms, openmetrics};
 pub use study::{
-    CellReport, MetricRow, StudyChart, StudyReport, Threshold, human, render_study, runs_csv,
-    study_csv, study_html, study_json, study_markdown, study_report, study_table, sweep_lines,
-    with_interval,
+    CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, human,
+    render_study, runs_csv, study_csv, study_html, study_json, study_markdown, study_report,
+    study_table, sweep_lines, with_interval,
 };
 pub use table::summary_table;
 pub use timeseries::{deferral_codes, timeseries_csv};
@@ -44,8 +50,8 @@ pub struct ReportOptions {
 pub const REPORT_HTML: &str = "report.html";
 
 /// Every file of a run folder, as (file name, contents): `summary.json`, `timeseries.csv`,
-/// `deliverability.csv`, `deliverability-over-time.csv`, `summary.md`, the charts and
-/// `report.html`.
+/// `deliverability.csv`, `deliverability-over-time.csv`, `summary.md`, `report.html` and the
+/// charts.
 pub fn render_run(
     scenario: &Scenario,
     output: &RunOutput,
@@ -53,33 +59,29 @@ pub fn render_run(
 ) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let view = charts::RunView { scenario, output };
     let charts = charts::render_all(&view, options.png)?;
-    let mut files = vec![
+    let (summary, samples, deliverability) =
+        (&output.summary, &output.samples, &output.deliverability);
+    let texts = [
+        ("summary.json", summary_json(summary)),
+        ("timeseries.csv", timeseries_csv(samples, scenario.clock())),
         (
-            "summary.json".to_string(),
-            summary_json(&output.summary).into_bytes(),
+            "deliverability.csv",
+            deliverability_csv(scenario, deliverability),
         ),
         (
-            "timeseries.csv".to_string(),
-            timeseries_csv(&output.samples).into_bytes(),
+            "deliverability-over-time.csv",
+            deliverability_over_time_csv(scenario, samples, deliverability),
         ),
         (
-            "deliverability.csv".to_string(),
-            deliverability_csv(scenario, &output.deliverability).into_bytes(),
+            "summary.md",
+            summary_markdown(summary, &scenario.description),
         ),
-        (
-            "deliverability-over-time.csv".to_string(),
-            deliverability_over_time_csv(scenario, &output.samples, &output.deliverability)
-                .into_bytes(),
-        ),
-        (
-            "summary.md".to_string(),
-            summary_markdown(&output.summary, &scenario.description).into_bytes(),
-        ),
-        (
-            REPORT_HTML.to_string(),
-            report_html(scenario, &output.summary, &charts).into_bytes(),
-        ),
+        (REPORT_HTML, report_html(scenario, summary, &charts)),
     ];
+    let mut files: Vec<(String, Vec<u8>)> = texts
+        .into_iter()
+        .map(|(name, text)| (name.to_string(), text.into_bytes()))
+        .collect();
     files.extend(charts.into_iter().map(|c| (c.name, c.bytes)));
     Ok(files)
 }

@@ -1,21 +1,39 @@
-//! The summary table printed on the terminal after a run.
+//! The summary table printed on the terminal after a run: compact, one aligned line per
+//! figure, with the counts [`super::figures`] lists for every view.
 
 use std::fmt::Write;
 
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
+
+use super::figures::{human_duration, peaks, percent, tallies, unfinished_warning};
+
+/// Writes one aligned line: label, value, and a note.
+fn row(out: &mut String, label: &str, value: String, note: String) {
+    let _ = writeln!(out, "  {label:<20} {value:>12}  {note}");
+}
 
 /// The summary as an aligned, human-readable table.
 pub fn summary_table(summary: &Summary) -> String {
     let mut out = String::new();
-    let arrived = summary.arrived.max(1) as f64;
-    let share = |n: u64| format!("{:5.1}%", n as f64 / arrived * 100.0);
     let meta = &summary.meta;
     let _ = writeln!(
         out,
         "{} · seed {} · replication {}",
         meta.scenario, meta.seed, meta.replication
     );
+    if let Some(clock) = &meta.start {
+        let _ = writeln!(
+            out,
+            "  started {} (clock times below are at UTC{})",
+            clock.date_and_time(SimTime::ZERO),
+            clock.offset_text()
+        );
+    }
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "  !!! {warning}");
+    }
+    completion_rows(&mut out, summary);
     if let Some(warmup) = summary.warmup_s {
         let _ = writeln!(
             out,
@@ -23,90 +41,191 @@ pub fn summary_table(summary: &Summary) -> String {
             SimDuration::from_secs_f64(warmup)
         );
     }
-    let mut row = |label: &str, value: String, note: String| {
-        let _ = writeln!(out, "  {label:<20} {value:>12}  {note}");
+    outcome_rows(&mut out, summary);
+    for count in tallies(summary) {
+        row(
+            &mut out,
+            count.label,
+            count.value.to_string(),
+            String::new(),
+        );
+    }
+    latency_rows(&mut out, summary);
+    for count in peaks(summary) {
+        row(
+            &mut out,
+            count.label,
+            count.value.to_string(),
+            String::new(),
+        );
+    }
+    let emptied = summary
+        .retry_queue_empty_s
+        .map_or("—".into(), human_duration);
+    let note = match summary.retry_queue_empty_s.map(|t| clock_at(summary, t)) {
+        Some(clock) if !clock.is_empty() => format!("last emptied, {clock}"),
+        _ => "last emptied".to_string(),
     };
-    row("arrived", summary.arrived.to_string(), String::new());
+    row(&mut out, "retry queue empty", emptied, note);
+    let ended = human_duration(summary.end_time_s);
+    let note = clock_at(summary, summary.end_time_s);
+    row(&mut out, "run ended at", ended, note);
     row(
-        "delivered",
-        summary.delivered.to_string(),
-        share(summary.delivered),
+        &mut out,
+        "events",
+        summary.events.to_string(),
+        String::new(),
     );
+    out
+}
+
+/// When all mail was done, and the share of arrived messages delivered within each deadline.
+fn completion_rows(out: &mut String, s: &Summary) {
+    match s.all_done_s {
+        Some(t) => row(out, "all mail done at", human_duration(t), clock_at(s, t)),
+        None => row(
+            out,
+            "all mail done at",
+            "—".into(),
+            format!("not by the end: {} still queued", s.queued_at_end),
+        ),
+    }
+    for by in &s.delivered_by {
+        let share = by.share.map_or_else(|| "—".into(), percent);
+        let note = format!("{} messages", by.delivered);
+        row(
+            out,
+            &format!("delivered within {}", by.deadline),
+            share,
+            note,
+        );
+    }
+}
+
+/// The clock time of an instant (seconds since the start), e.g. `Mon 13:10`; empty when the
+/// run has no start.
+fn clock_at(s: &Summary, seconds: f64) -> String {
+    s.meta.start.map_or_else(String::new, |clock| {
+        clock.day_and_time(SimTime(SimDuration::from_secs_f64(seconds).as_millis()))
+    })
+}
+
+/// Where the arrived messages went (with their shares), the attempts and the deferrals by
+/// enhanced status code.
+fn outcome_rows(out: &mut String, s: &Summary) {
+    let arrived = s.arrived.max(1) as f64;
+    let share = |n: u64| format!("{:5.1}%", n as f64 / arrived * 100.0);
+    row(out, "arrived", s.arrived.to_string(), String::new());
+    for (label, count) in [
+        ("delivered", s.delivered),
+        ("bounced (5xx)", s.bounced),
+        ("expired", s.expired),
+        ("still queued", s.queued_at_end),
+    ] {
+        row(out, label, count.to_string(), share(count));
+    }
     row(
-        "bounced (5xx)",
-        summary.bounced.to_string(),
-        share(summary.bounced),
-    );
-    row(
-        "expired",
-        summary.expired.to_string(),
-        share(summary.expired),
-    );
-    row(
-        "still queued",
-        summary.queued_at_end.to_string(),
-        share(summary.queued_at_end),
-    );
-    row(
+        out,
         "attempts",
-        summary.attempts.to_string(),
-        format!("{:.2} per message", summary.attempts as f64 / arrived),
+        s.attempts.to_string(),
+        format!("{:.2} per message", s.attempts as f64 / arrived),
     );
-    let by_code: Vec<String> = summary
+    let by_code: Vec<String> = s
         .deferrals
         .iter()
         .map(|(code, n)| format!("{code}: {n}"))
         .collect();
-    let deferrals: u64 = summary.deferrals.values().sum();
-    row("deferrals", deferrals.to_string(), by_code.join(", "));
-    row(
-        "delay warnings",
-        summary.delay_warnings.to_string(),
-        String::new(),
-    );
-    row(
-        "queue alerts",
-        summary.queue_alerts.to_string(),
-        String::new(),
-    );
-    match &summary.latency_s {
-        Some(l) => {
-            row("latency mean", human(l.mean), String::new());
-            row(
-                "latency p50/p90/p99",
-                human(l.p50),
-                format!("{} / {}", human(l.p90), human(l.p99)),
-            );
-            row("latency p99.9/max", human(l.p999), human(l.max));
-        }
-        None => row("latency", "—".into(), "nothing delivered".into()),
-    }
-    row(
-        "peak retry queue",
-        summary.peak_queue.to_string(),
-        String::new(),
-    );
-    row(
-        "peak connection wait",
-        summary.peak_waiting_connection.to_string(),
-        String::new(),
-    );
-    row(
-        "retry queue drained",
-        summary.drain_time_s.map_or("—".into(), human),
-        String::new(),
-    );
-    row("run ended at", human(summary.end_time_s), String::new());
-    row("events", summary.events.to_string(), String::new());
-    out
+    let deferrals: u64 = s.deferrals.values().sum();
+    row(out, "deferrals", deferrals.to_string(), by_code.join(", "));
 }
 
-/// Seconds as a human duration, e.g. `1h2m3s` (milliseconds kept under a minute).
-pub(crate) fn human(seconds: f64) -> String {
-    let duration = SimDuration::from_secs_f64(seconds);
-    if duration.as_millis() >= 60_000 {
-        SimDuration::from_secs(duration.as_millis() / 1000).to_string()
-    } else {
-        duration.to_string()
+/// The latency percentiles, three to a line, or a dash when nothing was delivered.
+fn latency_rows(out: &mut String, s: &Summary) {
+    let Some(l) = &s.latency_s else {
+        row(out, "latency", "—".into(), "nothing delivered".into());
+        return;
+    };
+    row(out, "latency mean", human_duration(l.mean), String::new());
+    row(
+        out,
+        "latency p50/p90/p99",
+        human_duration(l.p50),
+        format!("{} / {}", human_duration(l.p90), human_duration(l.p99)),
+    );
+    row(
+        out,
+        "latency p99.9/max",
+        human_duration(l.p999),
+        human_duration(l.max),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{LittleSummary, Meta};
+    use crate::report::summary_figures;
+
+    fn summary() -> Summary {
+        Summary {
+            meta: Meta {
+                tool: "mailsim".into(),
+                scenario: "s".into(),
+                scenario_file: "s.ron".into(),
+                seed: 1,
+                replication: 0,
+                start: None,
+            },
+            all_done_s: None,
+            delivered_by: Vec::new(),
+            arrived: 4,
+            delivered: 3,
+            bounced: 1,
+            expired: 0,
+            queued_at_end: 0,
+            attempts: 6,
+            deferrals: [("4.7.500".to_string(), 2)].into(),
+            deferral_replies: Default::default(),
+            delay_warnings: 5,
+            queue_alerts: 6,
+            latency_s: None,
+            peak_queue: 7,
+            peak_waiting_connection: 8,
+            retry_queue_empty_s: None,
+            attempts_per_message: Default::default(),
+            little: LittleSummary {
+                mean_queued: 0.0,
+                throughput_per_s: 0.0,
+                mean_time_in_queue_s: 0.0,
+            },
+            end_time_s: 90.0,
+            events: 9,
+            warmup_s: None,
+        }
+    }
+
+    #[test]
+    fn every_listed_count_shows_in_the_table_and_the_figures() {
+        let s = summary();
+        let table = summary_table(&s);
+        let figures = summary_figures(&s);
+        for count in tallies(&s).into_iter().chain(peaks(&s)) {
+            let line = format!("  {:<20} {:>12}  \n", count.label, count.value);
+            assert!(table.contains(&line), "{line:?} in\n{table}");
+            assert!(figures.contains(&count.into()), "{}", count.label);
+        }
+    }
+
+    #[test]
+    fn the_table_shows_shares_and_says_when_nothing_was_delivered() {
+        let table = summary_table(&summary());
+        let line =
+            |label: &str, value: &str, note: &str| format!("  {label:<20} {value:>12}  {note}\n");
+        assert!(table.starts_with("s · seed 1 · replication 0\n"));
+        assert!(table.contains(&line("delivered", "3", " 75.0%")));
+        assert!(table.contains(&line("deferrals", "2", "4.7.500: 2")));
+        assert!(table.contains(&line("latency", "—", "nothing delivered")));
+        let end = line("run ended at", "1m30s", "") + &line("events", "9", "");
+        assert!(table.ends_with(&end), "{table}");
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::domain::{Reply, ReplyClass};
+use crate::domain::{Clock, Reply, ReplyClass};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{Happening, Observer, Step};
 use crate::scenario::{IpAddress, Scenario};
@@ -115,88 +115,33 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
             journey.message
         );
     };
-    let ips = scenario.ip_addresses();
     let sender = &scenario.senders[first.sender];
-    let receiver = &scenario.receivers[first.receiver];
-    let arrival = first.time;
+    let mut narrator = Narrator {
+        ips: scenario.ip_addresses(),
+        receiver: &scenario.receivers[first.receiver].name,
+        arrival: first.time,
+        last_ip: None,
+        clock: scenario.clock().copied(),
+    };
     let mut out = format!(
         "message {} of {} (seed {}): sender {} → receiver {}\nretry policy: {}\n\n",
         journey.message,
         scenario.name,
         scenario.run.seed,
         sender.name,
-        receiver.name,
+        narrator.receiver,
         sender.retry.describe()
     );
-    let mut last_ip = None;
     for step in &journey.steps {
-        let text = match step.what {
-            Happening::Arrived => "arrived in the sender's queue".to_string(),
-            Happening::WaitingForConnection => format!(
-                "every connection to {} is busy: waits for one",
-                receiver.name
-            ),
-            Happening::AttemptStarted {
-                attempt,
-                ip,
-                reused,
-            } => {
-                last_ip = ips.get(ip).copied();
-                let how = if reused {
-                    "on an open connection"
-                } else {
-                    "on a new connection"
-                };
-                format!(
-                    "attempt {attempt} from {} {how}",
-                    ips.get(ip).map_or("?".into(), ToString::to_string)
-                )
-            }
-            Happening::AttemptEnded { reply, .. } => {
-                let meaning = match reply.class() {
-                    ReplyClass::Accepted => "accepted",
-                    ReplyClass::Temporary => "temporary failure",
-                    ReplyClass::Permanent => "permanent failure",
-                };
-                format!(
-                    "  ← {} ({meaning}, {} scope)",
-                    reply_line(reply, last_ip),
-                    scope_name(reply)
-                )
-            }
-            Happening::Delivered => format!(
-                "delivered, {} after arrival",
-                since(SimTime(step.time.as_millis() - arrival.as_millis()))
-            ),
-            Happening::Bounced => {
-                "bounced: a permanent failure is returned to the sender at once".to_string()
-            }
-            Happening::Deferred { reply, retry_at } => {
-                let why = if reply.class() == ReplyClass::Temporary {
-                    format!("the reply is temporary ({})", reply.enhanced())
-                } else {
-                    "the policy deferred it".to_string()
-                };
-                format!(
-                    "deferred: {why}; the policy retries at {} (in {})",
-                    clock(retry_at),
-                    since(SimTime(retry_at.as_millis() - step.time.as_millis()))
-                )
-            }
-            Happening::Held { until } => format!(
-                "held by the policy (destination suspended or slowed) until {}",
-                clock(until)
-            ),
-            Happening::DelayNotice => format!(
-                "delay notice sent to the sender (queued for {})",
-                since(SimTime(step.time.as_millis() - arrival.as_millis()))
-            ),
-            Happening::Expired => format!(
-                "expired: the policy gives up after {}; the message bounces as undeliverable",
-                since(SimTime(step.time.as_millis() - arrival.as_millis()))
-            ),
-        };
-        out.push_str(&format!("{:>14}  {text}\n", clock(step.time)));
+        let text = narrator.tell(step);
+        match &narrator.clock {
+            Some(wall) => out.push_str(&format!(
+                "{:>14}  {:<12}  {text}\n",
+                clock(step.time),
+                wall.day_and_time(step.time)
+            )),
+            None => out.push_str(&format!("{:>14}  {text}\n", clock(step.time))),
+        }
     }
     let ended = journey.steps.last().is_some_and(|s| {
         matches!(
@@ -208,6 +153,90 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
         out.push_str("                (still queued when the run ended)\n");
     }
     out
+}
+
+/// Tells the steps of one message's journey in words, remembering the IP of the attempt under
+/// way so that its reply can name it.
+struct Narrator<'a> {
+    ips: Vec<IpAddress>,
+    receiver: &'a str,
+    arrival: SimTime,
+    last_ip: Option<IpAddress>,
+    /// The clock of a run with a start, to name instants by their clock time too.
+    clock: Option<Clock>,
+}
+
+impl Narrator<'_> {
+    /// What happened in `step`, as one line of text (without its time).
+    fn tell(&mut self, step: &Step) -> String {
+        let queued_for = || since(SimTime(step.time.as_millis() - self.arrival.as_millis()));
+        match step.what {
+            Happening::Arrived => "arrived in the sender's queue".to_string(),
+            Happening::WaitingForConnection => format!(
+                "every connection to {} is busy: waits for one",
+                self.receiver
+            ),
+            Happening::AttemptStarted {
+                attempt,
+                ip,
+                reused,
+            } => {
+                self.last_ip = self.ips.get(ip).copied();
+                let how = if reused {
+                    "on an open connection"
+                } else {
+                    "on a new connection"
+                };
+                let from = self.ips.get(ip).map_or("?".into(), ToString::to_string);
+                format!("attempt {attempt} from {from} {how}")
+            }
+            Happening::AttemptEnded { reply, .. } => {
+                let meaning = match reply.class() {
+                    ReplyClass::Accepted => "accepted",
+                    ReplyClass::Temporary => "temporary failure",
+                    ReplyClass::Permanent => "permanent failure",
+                };
+                format!(
+                    "  ← {} ({meaning}, {} scope)",
+                    reply_line(reply, self.last_ip),
+                    scope_name(reply)
+                )
+            }
+            Happening::Delivered => format!("delivered, {} after arrival", queued_for()),
+            Happening::Bounced => {
+                "bounced: a permanent failure is returned to the sender at once".to_string()
+            }
+            Happening::Deferred { reply, retry_at } => {
+                deferred_text(step, reply, retry_at, self.clock.as_ref())
+            }
+            Happening::Held { until } => format!(
+                "held by the policy (destination suspended or slowed) until {}",
+                instant(until, self.clock.as_ref())
+            ),
+            Happening::DelayNotice => format!(
+                "delay notice sent to the sender (queued for {})",
+                queued_for()
+            ),
+            Happening::Expired => format!(
+                "expired: the policy gives up after {}; the message bounces as undeliverable",
+                queued_for()
+            ),
+        }
+    }
+}
+
+/// Why a message was deferred and when the policy retries it.
+fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime, wall: Option<&Clock>) -> String {
+    let why = if reply.class() == ReplyClass::Temporary {
+        format!("the reply is temporary ({})", reply.enhanced())
+    } else {
+        "the policy deferred it".to_string()
+    };
+    format!(
+        "deferred: {why}; the policy retries at {} (in {})",
+        instant(retry_at, wall),
+        since(SimTime(retry_at.as_millis() - step.time.as_millis()))
+    )
 }
 
 /// An instant as a clock since the start: `0:01:19.056`, `1d 02:00:00.000`.
@@ -228,6 +257,15 @@ fn clock(time: SimTime) -> String {
     }
 }
 
+/// An instant as [`clock`] shows it, with its clock time when the run has a start:
+/// `0:10:03.000`, or `0:10:03.000 (Mon 09:10:03)`.
+fn instant(time: SimTime, wall: Option<&Clock>) -> String {
+    match wall {
+        Some(wall) => format!("{} ({})", clock(time), wall.day_and_time(time)),
+        None => clock(time),
+    }
+}
+
 fn scope_name(reply: Reply) -> &'static str {
     match reply.scope() {
         crate::domain::Scope::Site => "site",
@@ -240,6 +278,9 @@ fn scope_name(reply: Reply) -> &'static str {
 #[derive(Serialize)]
 struct EventLine<'a> {
     time_s: f64,
+    /// RFC 3339, for a run with a start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<String>,
     message: u64,
     sender: &'a str,
     ip: Option<String>,
@@ -255,6 +296,9 @@ struct EventLine<'a> {
     scope: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     until_s: Option<f64>,
+    /// RFC 3339, for a run with a start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
 }
 
 /// Writes every selected step as one JSON object per line, as it happens. Write errors are
@@ -307,8 +351,10 @@ impl<W: Write> Observer for EventLog<'_, W> {
             _ => (None, None, None, None),
         };
         let address = ip.and_then(|i| self.ips.get(i).copied());
+        let wall = self.scenario.clock();
         let line = EventLine {
             time_s: step.time.as_secs_f64(),
+            time: wall.map(|c| c.rfc3339(step.time)),
             message: step.message,
             sender: &self.scenario.senders[step.sender].name,
             ip: address.map(|a| a.to_string()),
@@ -319,6 +365,7 @@ impl<W: Write> Observer for EventLog<'_, W> {
             code: reply.map(Reply::enhanced),
             scope: reply.map(scope_name),
             until_s: until.map(SimTime::as_secs_f64),
+            until: until.and_then(|t| Some(wall?.rfc3339(t))),
         };
         let written = serde_json::to_writer(&mut self.out, &line)
             .map_err(std::io::Error::other)
@@ -333,6 +380,59 @@ impl<W: Write> Observer for EventLog<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn step(millis: u64, what: Happening) -> Step {
+        Step {
+            time: SimTime(millis),
+            message: 1,
+            sender: 0,
+            receiver: 0,
+            what,
+        }
+    }
+
+    #[test]
+    fn the_narrator_names_the_ip_in_the_reply_and_times_from_arrival() {
+        let mut narrator = Narrator {
+            ips: vec![IpAddress([192, 0, 2, 7])],
+            receiver: "rx",
+            arrival: SimTime(1000),
+            last_ip: None,
+            clock: None,
+        };
+        let started = Happening::AttemptStarted {
+            attempt: 1,
+            ip: 0,
+            reused: false,
+        };
+        assert_eq!(
+            narrator.tell(&step(2000, started)),
+            "attempt 1 from 192.0.2.7 on a new connection"
+        );
+        let ended = Happening::AttemptEnded {
+            attempt: 1,
+            ip: 0,
+            reply: Reply::ServerBusy,
+        };
+        let reply = narrator.tell(&step(3000, ended));
+        assert!(reply.contains("[192.0.2.7]"), "{reply}");
+        assert!(
+            reply.ends_with("(temporary failure, recipient scope)"),
+            "{reply}"
+        );
+        let deferred = Happening::Deferred {
+            reply: Reply::ServerBusy,
+            retry_at: SimTime(603_000),
+        };
+        assert_eq!(
+            narrator.tell(&step(3000, deferred)),
+            "deferred: the reply is temporary (4.7.500); the policy retries at 0:10:03.000 (in 10m)"
+        );
+        assert_eq!(
+            narrator.tell(&step(61_000, Happening::Delivered)),
+            "delivered, 1m after arrival"
+        );
+    }
 
     #[test]
     fn clock_shows_hours_minutes_seconds_and_days() {

@@ -2,35 +2,30 @@
 //! [`Scenario::parse`]), read-only getters, and the few run settings a caller may change
 //! afterwards, each checked as the file would be. The fields themselves stay crate-private,
 //! so no caller can build or change a scenario around validation. (The resolved types and the
-//! human-readable account are in `resolved.rs`, the checks of a file in `validate.rs`.)
+//! human-readable account are in `resolved/`, the checks of a file in `validate/`, and the
+//! edits that swap a policy or change a field in `edit/`.)
 
 use std::path::Path;
 
 use super::resolved::{Receiver, RunSettings, Scenario, Sender};
-use super::{ScenarioError, raw, validate};
+use super::{Format, ScenarioError};
+use crate::domain::Clock;
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
 impl Scenario {
-    /// Reads, parses and validates a scenario file.
+    /// Reads (at most [`super::MAX_SCENARIO_BYTES`]), parses and validates a scenario file, in
+    /// the format its extension names ([`Format::of_path`]: `.json`, `.toml`, `.yaml`/`.yml`,
+    /// else RON).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Scenario::parse(&path.display().to_string(), &text)
+        let text = super::read_text(path)?;
+        Scenario::parse_as(&path.display().to_string(), &text, Format::of_path(path))
     }
 
-    /// Parses and validates scenario text; `origin` names it in error messages.
+    /// Parses and validates RON scenario text; `origin` names it in error messages. Other
+    /// formats: [`Scenario::parse_as`].
     pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let options = ron::Options::default().with_default_extension(
-            ron::extensions::Extensions::IMPLICIT_SOME
-                | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-        );
-        let raw: raw::RawScenario = options
-            .from_str(text)
-            .map_err(|error| ScenarioError::from_ron(origin, text, &error))?;
-        validate::validate(origin, raw)
+        Scenario::parse_as(origin, text, Format::Ron)
     }
 
     /// Short name (safe as a folder name).
@@ -53,6 +48,11 @@ impl Scenario {
         &self.run
     }
 
+    /// The clock of a run with a `run.start`, to show instants as clock times.
+    pub fn clock(&self) -> Option<&Clock> {
+        self.run.start.as_ref()
+    }
+
     /// Senders, in file order.
     pub fn senders(&self) -> &[Sender] {
         &self.senders
@@ -66,15 +66,6 @@ impl Scenario {
     /// Named retry policies for `mailsim compare`, in file order (may be empty).
     pub fn policies(&self) -> &[(String, RetrySpec)] {
         &self.policies
-    }
-
-    /// Provisional: puts `spec` on every sender (replaced by the typed scenario editor).
-    pub fn with_policy(&self, spec: RetrySpec) -> Result<Scenario, ScenarioError> {
-        let mut scenario = self.clone();
-        for sender in &mut scenario.senders {
-            sender.retry = spec.clone();
-        }
-        Ok(scenario)
     }
 
     /// Runs with another random seed (every seed is valid).

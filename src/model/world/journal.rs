@@ -40,6 +40,7 @@ impl<'a> Journal<'a> {
             SimTime(scenario.run.warmup.as_millis()),
         );
         recorder.track_deliverability(scenario.receivers.len(), ips);
+        recorder.track_deadlines(&scenario.run.deadlines);
         Journal {
             recorder,
             clock: SimTime::ZERO,
@@ -96,7 +97,7 @@ impl<'a> Journal<'a> {
     pub fn into_output(mut self, meta: Meta, end: SimTime, events: u64) -> RunOutput {
         RunOutput {
             summary: self.recorder.summarize(meta, end, events),
-            samples: self.recorder.samples().to_vec(),
+            samples: self.recorder.take_time_series(),
             latency: self.recorder.latency_distribution(),
             deliverability: self.recorder.take_deliverability(),
         }

@@ -6,7 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::style::{self, Axes, Swatch};
+use super::axes::{self, Axes};
+use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
 
 /// Tick candidates in seconds, fine and coarse.
@@ -186,7 +187,7 @@ where
         return style::note(&area, &NOTHING_DELIVERED);
     };
     let (low, high) = at_least_a_decade(first.latency_s, last.latency_s);
-    let mut chart = style::chart(&area, cdf_axes(low, high))?;
+    let mut chart = axes::chart(&area, cdf_axes(low, high))?;
     let points: Vec<(f64, f64)> = distribution
         .cdf
         .iter()
@@ -251,7 +252,7 @@ where
         y_desc: "delivered messages per bin",
         y_label: &|y| style::count_label(*y),
     };
-    let mut chart = style::chart(&area, axes)?;
+    let mut chart = axes::chart(&area, axes)?;
     // Each bar filled, then outlined.
     chart.draw_series(bins.iter().filter(|b| b.messages > 0).flat_map(|b| {
         let corners = [(b.from_s.log10(), 0.0), (b.to_s.log10(), b.messages as f64)];

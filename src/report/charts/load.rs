@@ -6,11 +6,13 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axes;
+use super::outages;
 use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
 use crate::domain::Reply;
 use crate::engine::SimDuration;
-use crate::metrics::Sample;
+use crate::metrics::{Sample, TimeSeries};
 use crate::report::deferral_codes;
 
 /// A named, coloured series of `(time, value)` points.
@@ -19,10 +21,11 @@ type Series = (String, RGBColor, Vec<(f64, f64)>);
 /// The samples to take rates between. A last interval shorter than half the sample interval
 /// (the run ended just after a grid point) is merged into the one before it, so that a few
 /// events in a few seconds do not show as a spike.
-pub(super) fn rate_samples(samples: &[Sample], every: SimDuration) -> Vec<Sample> {
-    let mut kept = samples.to_vec();
+pub(super) fn rate_samples(series: &TimeSeries) -> Vec<Sample> {
+    let mut kept = series.to_vec();
     let n = kept.len();
-    if n >= 3 && (kept[n - 1].time - kept[n - 2].time).as_millis() * 2 < every.as_millis() {
+    let every = series.every().as_millis();
+    if n >= 3 && (kept[n - 1].time - kept[n - 2].time).as_millis() * 2 < every {
         kept.remove(n - 2);
     }
     kept
@@ -42,24 +45,21 @@ pub(super) fn hourly_steps(samples: &[Sample], count: impl Fn(&Sample) -> u64) -
 }
 
 /// The legend of a line chart: one line per named series, then the outage shading.
-fn line_legend<T>(
+pub(super) fn line_legend<T>(
     series: &[(String, RGBColor, T)],
-    windows: &[style::Window],
+    windows: &[outages::Window],
 ) -> Vec<(Swatch, String)> {
     let mut legend: Vec<(Swatch, String)> = series
         .iter()
         .map(|(label, color, _)| (Swatch::Line(*color), label.clone()))
         .collect();
-    legend.extend(style::outage_legend(windows));
+    legend.extend(outages::legend(windows));
     legend
 }
 
-/// The y-axis description of an hourly rate chart.
-fn rate_axis_label(view: &RunView, what: &str) -> String {
-    format!(
-        "{what} per hour ({} averages)",
-        view.scenario.run.sample_every
-    )
+/// The y-axis description of an hourly rate chart averaged over sample intervals of `every`.
+pub(super) fn rate_axis_label(what: &str, every: SimDuration) -> String {
+    format!("{what} per hour ({every} averages)")
 }
 
 /// Draws attempts, deliveries and deferrals per hour over time.
@@ -70,8 +70,8 @@ pub fn receiver_load<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (samples, axis, windows) = style::timeline(view);
-    let rated = rate_samples(samples, view.scenario.run.sample_every);
+    let (samples, axis, windows) = axes::timeline(view);
+    let rated = rate_samples(samples);
     let series: [Series; 3] = [
         (
             "attempts".into(),
@@ -98,15 +98,15 @@ where
         .iter()
         .flat_map(|(_, _, points)| points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    let y_desc = rate_axis_label(view, "events");
-    let mut chart = style::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
+    let y_desc = rate_axis_label("events", samples.every());
+    let mut chart = axes::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
     // Attempts often equal deliveries (or deferrals): drawn first and wider, the attempts
     // line shows around the line on top of it instead of disappearing.
     for (i, (_, color, points)) in series.into_iter().enumerate() {
         let width = if i == 0 { 6 } else { 2 };
         chart.draw_series(LineSeries::new(points, color.stroke_width(width)))?;
     }
-    style::label_outages(&mut chart, &windows)?;
+    outages::label(&mut chart, &windows)?;
     Ok(())
 }
 
@@ -141,8 +141,8 @@ pub fn deferrals_by_reason<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (samples, axis, windows) = style::timeline(view);
-    let rated = rate_samples(samples, view.scenario.run.sample_every);
+    let (samples, axis, windows) = axes::timeline(view);
+    let rated = rate_samples(samples);
     let total = samples
         .last()
         .map_or([0; Reply::ALL.len()], |s| s.deferrals_by_reply);
@@ -176,7 +176,7 @@ where
         .iter()
         .map(|(label, color, _)| (Swatch::Fill(style::light(*color, 0.25)), label.clone()))
         .collect();
-    legend.extend(style::outage_legend(&windows));
+    legend.extend(outages::legend(&windows));
     let area = style::frame(
         root,
         &Chart::DeferralsByReason.full_title(view),
@@ -198,8 +198,8 @@ where
     let peak = layers.last().map_or(0.0, |(_, _, points)| {
         points.iter().map(|p| p.1).fold(0.0, f64::max)
     });
-    let y_desc = rate_axis_label(view, "deferrals");
-    let mut chart = style::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
+    let y_desc = rate_axis_label("deferrals", samples.every());
+    let mut chart = axes::time_chart(&area, &axis, &windows, style::headroom(peak), &y_desc)?;
     // Top layer first, so each lower layer paints over the part of it that is its own.
     for (_, color, points) in layers.into_iter().rev() {
         chart.draw_series(
@@ -207,82 +207,53 @@ where
                 .border_style(color.stroke_width(1)),
         )?;
     }
-    style::label_outages(&mut chart, &windows)?;
+    outages::label(&mut chart, &windows)?;
     Ok(())
 }
 
-/// One constant stretch of a rate: its start and end points.
-type Step = [(f64, f64); 2];
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
 
-/// Draws each receiver's deferral rate (deferrals per attempt, in percent) over time: a
-/// deliverability signal that shows an incident, a ban or a warming IP at one receiver while
-/// the others stay clean. Intervals without attempts are left blank.
-pub fn deferral_rate<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    view: &RunView,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let (samples, axis, windows) = style::timeline(view);
-    let deliverability = &view.output.deliverability;
-    let receivers = deliverability
-        .receivers()
-        .min(view.scenario.receivers.len());
-    let series: Vec<(String, RGBColor, Vec<Step>)> = (0..receivers)
-        .map(|r| {
-            let counts: Vec<_> = deliverability.receiver_over_time(r).collect();
-            let steps = samples
-                .windows(2)
-                .zip(counts.windows(2))
-                .filter(|(_, c)| c[1].attempts > c[0].attempts)
-                .map(|(s, c)| {
-                    let rate = (c[1].deferred - c[0].deferred) as f64
-                        / (c[1].attempts - c[0].attempts) as f64
-                        * 100.0;
-                    [
-                        (s[0].time.as_secs_f64(), rate),
-                        (s[1].time.as_secs_f64(), rate),
-                    ]
-                })
-                .collect();
-            let color = style::SERIES[r % style::SERIES.len()];
-            (view.scenario.receivers[r].name.clone(), color, steps)
-        })
-        .collect();
-    let legend = line_legend(&series, &windows);
-    let subtitle = "deferrals per attempt in each sample interval, by receiver";
-    let area = style::frame(
-        root,
-        &Chart::DeferralRate.full_title(view),
-        Some(subtitle),
-        &legend,
-    )?;
-    if series.iter().all(|(_, _, steps)| steps.is_empty()) {
-        return style::note(&area, &["No attempts were made."]);
+    fn series(every_s: u64, times_s: &[u64]) -> TimeSeries {
+        let mut recorder = crate::metrics::Recorder::new(SimDuration::from_secs(every_s));
+        let end = SimTime(times_s.last().copied().unwrap_or(0) * 1000);
+        recorder.finish(end);
+        let series = recorder.take_time_series();
+        let times: Vec<u64> = series.iter().map(|s| s.time.as_millis() / 1000).collect();
+        assert_eq!(times, times_s, "the grid the test means");
+        series
     }
-    let y_desc = format!(
-        "deferral rate, % ({} intervals)",
-        view.scenario.run.sample_every
-    );
-    let mut chart = style::time_chart(&area, &axis, &windows, 100.0, &y_desc)?;
-    for (_, color, steps) in series {
-        // One path per run of consecutive intervals with attempts, so gaps stay blank.
-        let mut path: Vec<(f64, f64)> = Vec::new();
-        for step in steps {
-            if path.last().is_some_and(|last| last.0 < step[0].0) {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    std::mem::take(&mut path),
-                    color.stroke_width(2),
-                )))?;
-            }
-            path.extend(step);
-        }
-        chart.draw_series(std::iter::once(PathElement::new(
-            path,
-            color.stroke_width(2),
-        )))?;
+
+    #[test]
+    fn a_short_last_interval_merges_into_the_one_before() {
+        // The run ended 5 s after a grid point: less than half of the 60 s interval.
+        let kept: Vec<u64> = rate_samples(&series(60, &[0, 60, 120, 125]))
+            .iter()
+            .map(|s| s.time.as_millis() / 1000)
+            .collect();
+        assert_eq!(kept, vec![0, 60, 125]);
+        // Half the interval or more stays an interval of its own.
+        assert_eq!(rate_samples(&series(60, &[0, 60, 120, 150])).len(), 4);
+        assert_eq!(rate_samples(&series(60, &[0, 5])).len(), 2);
     }
-    style::label_outages(&mut chart, &windows)?;
-    Ok(())
+
+    #[test]
+    fn rates_are_per_hour_over_each_interval() {
+        let samples = [0, 1800, 3600].map(|s| Sample {
+            time: SimTime(s * 1000),
+            attempts: s / 60,
+            ..Sample::default()
+        });
+        let steps = hourly_steps(&samples, |s| s.attempts);
+        assert_eq!(
+            steps,
+            vec![(0.0, 60.0), (1800.0, 60.0), (1800.0, 60.0), (3600.0, 60.0)]
+        );
+        assert_eq!(
+            rate_axis_label("events", SimDuration::from_secs(900)),
+            "events per hour (15m averages)"
+        );
+    }
 }

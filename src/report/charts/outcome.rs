@@ -5,7 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::style::{self, Axes};
+use super::axes::{self, Axes};
+use super::style;
 use super::{Chart, DrawResult, RunView};
 
 /// `1234567` as `1,234,567`.
@@ -85,7 +86,7 @@ where
         y_desc: "messages",
         y_label: &|y| style::count_label(*y),
     };
-    let mut chart = style::chart(&area, axes)?;
+    let mut chart = axes::chart(&area, axes)?;
     let font = (style::FONT, 15)
         .into_font()
         .color(&style::INK)
@@ -144,7 +145,7 @@ where
         y_desc: "messages",
         y_label: &|y| style::count_label(*y),
     };
-    let mut chart = style::chart(&area, axes)?;
+    let mut chart = axes::chart(&area, axes)?;
     chart.draw_series(counts.iter().map(|(&k, &n)| {
         let x = f64::from(k);
         Rectangle::new([(x - 0.4, 0.0), (x + 0.4, n as f64)], style::BLUE.filled())

@@ -5,39 +5,27 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::axes::{self, Coord, TimeAxis};
+use super::outages::{self, Window};
 use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
+
+/// A sender's queue alert threshold: the sender's name and the threshold.
+type Threshold = (String, f64);
 
 /// Draws the queue depth chart.
 pub fn queue_depth<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, view: &RunView) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let (samples, axis, windows) = style::timeline(view);
-    let thresholds: Vec<(String, f64)> = view
+    let (samples, axis, windows) = axes::timeline(view);
+    let thresholds: Vec<Threshold> = view
         .scenario
         .senders
         .iter()
         .filter_map(|s| s.queue_alert.map(|a| (s.name.clone(), a.threshold as f64)))
         .collect();
-
-    let mut legend = vec![
-        (
-            Swatch::Fill(style::light(style::BLUE, 0.55)),
-            "waiting for a retry".to_string(),
-        ),
-        (
-            Swatch::Line(style::ORANGE),
-            "waiting for a connection".to_string(),
-        ),
-    ];
-    if !thresholds.is_empty() {
-        legend.push((
-            Swatch::Dashed(style::RED),
-            "queue alert threshold".to_string(),
-        ));
-    }
-    legend.extend(style::outage_legend(&windows));
+    let legend = queue_legend(!thresholds.is_empty(), &windows);
     let subtitle = (view.scenario.senders.len() > 1)
         .then_some("all senders together; each alert threshold applies to its own sender's queue");
     let area = style::frame(root, &Chart::QueueDepth.full_title(view), subtitle, &legend)?;
@@ -51,7 +39,7 @@ where
         .chain(thresholds.iter().map(|t| t.1))
         .fold(0.0, f64::max);
     let top = style::headroom(peak);
-    let mut chart = style::time_chart(&area, &axis, &windows, top, "messages in the queue")?;
+    let mut chart = axes::time_chart(&area, &axis, &windows, top, "messages in the queue")?;
 
     let retry = samples
         .iter()
@@ -64,7 +52,43 @@ where
         .iter()
         .map(|s| (s.time.as_secs_f64(), s.waiting_connection as f64));
     chart.draw_series(LineSeries::new(connection, style::ORANGE.stroke_width(2)))?;
+    draw_thresholds(&mut chart, &axis, &thresholds)?;
+    outages::label(&mut chart, &windows)?;
+    Ok(())
+}
 
+/// The two queues, the alert threshold when there is one, then the outage shading.
+fn queue_legend(with_threshold: bool, windows: &[Window]) -> Vec<(Swatch, String)> {
+    let mut legend = vec![
+        (
+            Swatch::Fill(style::light(style::BLUE, 0.55)),
+            "waiting for a retry".to_string(),
+        ),
+        (
+            Swatch::Line(style::ORANGE),
+            "waiting for a connection".to_string(),
+        ),
+    ];
+    if with_threshold {
+        legend.push((
+            Swatch::Dashed(style::RED),
+            "queue alert threshold".to_string(),
+        ));
+    }
+    legend.extend(outages::legend(windows));
+    legend
+}
+
+/// Draws each alert threshold as a dashed line across the chart, labelled at its right end
+/// (naming the sender when there are several).
+fn draw_thresholds<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Coord>,
+    axis: &TimeAxis,
+    thresholds: &[Threshold],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let font = (style::FONT, 13).into_font().color(&style::RED);
     for (i, (sender, threshold)) in thresholds.iter().enumerate() {
         let line = [(0.0, *threshold), (axis.end_s, *threshold)];
@@ -93,6 +117,28 @@ where
             EmptyElement::at((x, *threshold)) + backing + Text::new(label, (0, -3), anchored),
         ))?;
     }
-    style::label_outages(&mut chart, &windows)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legend_shows_the_threshold_only_when_there_is_one() {
+        let window: Window = (0.0, 60.0, "r outage (timeouts)".to_string());
+        let without = queue_legend(false, &[]);
+        assert_eq!(without.len(), 2);
+        let with = queue_legend(true, std::slice::from_ref(&window));
+        let labels: Vec<&str> = with.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "waiting for a retry",
+                "waiting for a connection",
+                "queue alert threshold",
+                "receiver outage"
+            ]
+        );
+    }
 }
