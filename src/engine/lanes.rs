@@ -33,7 +33,7 @@ const CANDIDATES: usize = 16;
 /// entries of equal time are already in sequence order; between them, a pop compares the heads
 /// by (time, sequence) and takes the smaller. Which structure an event went to therefore never
 /// changes the order events leave in, only the cost: a delay is given a lane once it has been
-/// pushed [`PROMOTION`] times, and at most [`MAX_LANES`] lanes exist.
+/// pushed four times in a row, and at most eight lanes exist.
 #[derive(Debug)]
 pub struct LaneQueue<E> {
     heap: EventQueue<Stamped<E>>,
@@ -169,7 +169,10 @@ impl<E> LaneQueue<E> {
     #[inline]
     pub fn peek(&self) -> Option<(SimTime, &E)> {
         match self.head?.1 {
-            Head::Heap => self.heap.peek().map(|(time, stamped)| (time, &stamped.event)),
+            Head::Heap => self
+                .heap
+                .peek()
+                .map(|(time, stamped)| (time, &stamped.event)),
             Head::Lane(lane) => self.lanes[lane]
                 .entries
                 .front()

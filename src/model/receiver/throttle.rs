@@ -115,7 +115,11 @@ mod tests {
     fn spans_in_seconds_are_those_of_sim_duration_bit_for_bit() {
         for ms in (0..5_000).chain([u64::MAX / 2, u64::MAX]) {
             let span = SimDuration(ms);
-            assert_eq!(seconds(span).to_bits(), span.as_secs_f64().to_bits(), "{ms} ms");
+            assert_eq!(
+                seconds(span).to_bits(),
+                span.as_secs_f64().to_bits(),
+                "{ms} ms"
+            );
         }
     }
 
