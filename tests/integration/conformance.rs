@@ -45,20 +45,6 @@ pub struct KnownGap {
     reason: &'static str,
 }
 
-/// The five latency figures of a run with random deferrals, and its waves.
-const RANDOM_FIGURES: &[&str] = &[
-    "latency mean",
-    "latency p90",
-    "latency max",
-    "retry waves (start, retries)",
-];
-
-const RANDOM_REASON: &str = "The sink's 30 % deferrals are random: the real run is one draw \
-(the sink's seed 5), mailsim's figure is the mean of 20 others, and the real value lies within \
-the range of mailsim's seeds shown in the table; the tolerance is narrower than one run's \
-spread. The waves test counts waves of at least 10 retries (5 % of 200 messages), and these \
-runs' waves hold 10 to 15, so which of them count is chance.";
-
 /// The known gaps, shown in the README under the table with their reasons.
 pub const KNOWN_GAPS: &[KnownGap] = &[
     KnownGap {
@@ -95,18 +81,6 @@ per expired message (handing it to the bounce service), one message at a time: t
 its wave lasts under a second from 240.3 s, 7 get through, and the messages tried in second \
 240 are a second short of the lifetime and come back at 360 s. The same per-message time \
 decides how many first tries end in time for the 30 s scan (163 real, 110 in mailsim).",
-    },
-    KnownGap {
-        mta: "postfix",
-        experiment: "e5-random30-10m",
-        figures: RANDOM_FIGURES,
-        reason: RANDOM_REASON,
-    },
-    KnownGap {
-        mta: "exim",
-        experiment: "e5-random30-10m",
-        figures: RANDOM_FIGURES,
-        reason: RANDOM_REASON,
     },
 ];
 
