@@ -25,11 +25,18 @@
 //! 4xx replies (Microsoft's `4.7.650` at MAIL FROM, `4.7.500` at RCPT TO) never shrink the
 //! window.
 //!
+//! **Delivery agents** (`postfix/agents.rs`; `qmgr_transport.c`, `master_avail.c`): every
+//! delivery needs an `smtp` process; `master` starts them on demand, at most two requests are
+//! pending per transport, and one idle for `max_idle` exits. With
+//! `delivery_agent_start_time` above zero (the machine's time to start one; default `0s`:
+//! processes left out) a wave after a quiet spell widens two processes at a time.
+//!
 //! Checked against recorded runs of Postfix 3.7.11 (`conformance/README.md`). Not modelled:
-//! the queue manager's own processing time (a scan moves its messages to the active queue one
-//! at a time, and hands each expired one to the bounce service; on a loaded machine that can
-//! also carry a scan into the next second), `bounce_queue_lifetime` (the model has no
-//! null-sender mail) and `default_destination_rate_delay`.
+//! the wake-up latency of a loaded machine (it can carry a scan due at the end of one second
+//! into the next, and the timer is re-armed from there), the load that bounces put on the
+//! machine, a scan's own duration (it tests each file's mtime against the clock as it goes),
+//! `max_use`, `bounce_queue_lifetime` (the model has no null-sender mail) and
+//! `default_destination_rate_delay`.
 
 mod agents;
 mod feedback;
