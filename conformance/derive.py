@@ -46,10 +46,10 @@ Connections, the machine's speed under the recording's load (from sink.jsonl / a
            policy's queue_run_bounce_time = the median time from a message's expiry ("retry
            timeout exceeded") to the runner's next try, less the median from a deferred try to
            the next: the time Exim spends writing the bounce before the runner goes on.
-  Postfix  delivery_agent_start_time (the policy's) = the median gap under 1 s between the first
-           deliveries of consecutive new smtp processes in mta.log, nonzero gaps only (the log is
-           read every 20 ms): how long master takes to start a delivery agent; max_idle = 100 s,
-           Postfix's default (config.txt does not set it).
+  Postfix  delivery_agent_start_time (the policy's) = twice the median gap under 1 s between the
+           first deliveries of consecutive new smtp processes in mta.log (two start at a time:
+           the queue manager keeps two requests pending): how long master takes to start a
+           delivery agent; max_idle = 100 s, Postfix's default (config.txt does not set it).
   connect_timeout = the recorded smtp_connect_timeout / transport connect_timeout (5s).
 """
 
@@ -156,9 +156,11 @@ def postfix_speed(rec):
 
 
 def postfix_agent_start(rec):
-    """The machine's time in ms for master to start a delivery agent process: the median of the
-    gaps under 1 s between the first deliveries of consecutive new smtp processes in mta.log
-    (a gap of 0 is two lines read in one 20 ms poll, and is left out); 0 without any."""
+    """The machine's time in ms for master to start a delivery agent process: twice the median
+    gap under 1 s between the first deliveries of consecutive new smtp processes in mta.log
+    (the queue manager keeps two requests pending, so two processes start at a time; a gap of
+    0 is two lines read in one 20 ms poll; the median, as the gaps include pauses when no new
+    process was needed); 0 without any."""
     first = {}
     with open(os.path.join(rec, "mta.log")) as f:
         for line in f:
@@ -166,8 +168,8 @@ def postfix_agent_start(rec):
             if m:
                 first.setdefault(m.group(1), int(line.split()[0]))
     starts = sorted(first.values())
-    gaps = [b - a for a, b in zip(starts, starts[1:]) if 0 < b - a < 1000]
-    return int(round(statistics.median(gaps))) if gaps else 0
+    gaps = [b - a for a, b in zip(starts, starts[1:]) if b - a < 1000]
+    return int(round(2 * statistics.median(gaps))) if any(gaps) else 0
 
 
 def queue_runs(events):
@@ -293,8 +295,8 @@ def derive(mta, exp):
         header.append("policy: the effective scheduling parameters in config.txt; max_idle "
                       "100 s (not set in config.txt: Postfix's default)")
         agent_start = postfix_agent_start(rec)
-        header.append(f"delivery_agent_start_time {agent_start} ms: median gap under 1 s between "
-                      f"the first deliveries of consecutive new smtp processes in mta.log"
+        header.append(f"delivery_agent_start_time {agent_start} ms: twice the median gap under 1 s "
+                      f"between the first deliveries of consecutive new smtp processes in mta.log"
                       + ("" if agent_start else " (none in this recording: processes left out)"))
     else:
         t0, line = exim_time_zero(rec)

@@ -78,10 +78,10 @@ lifetime; the rest expired. From 241.2 s every expiry made a bounce (the bounce 
 `cleanup`, the discard transport) on the same two loaded cores, and mta.log shows the SMTP \
 transaction itself (the `delays=` d part) taking 71 ms on average against 9 ms in the 120 s \
 wave. mailsim has one transaction time for the whole run (72 ms between RCPTs on a connection, \
-the recording's median) and no cost for a bounce: it tries 152 messages in second 240, and \
+the recording's median) and no cost for a bounce: it tries 130 messages in second 240, and \
 they come back at 360 s. Separately, the real scan at 30 s moved files to the active queue \
 until 31.2 s, testing each file's mtime against the clock as it went, so files due at 32 s \
-went too (163 retries against mailsim's 81 in that wave); mailsim's scan takes its files at \
+went too (163 retries against mailsim's 65 in that wave); mailsim's scan takes its files at \
 one instant.",
     },
 ];
