@@ -225,7 +225,7 @@ builtin_policies! {
         summary: "backoff = age clamped to [300s, 4000s] on the 300 s scan timer, expiry 5 d, concurrency window and dead destination",
         source: "Postfix source (3.12; the timers as in 3.7.11): qmgr.c, qmgr_active.c, qmgr_queue.c, qmgr_entry.c, qmgr_feedback.c, util/events.c, mail_params.h; sheet §1",
         required: [],
-        conformance: "recorded Postfix 3.7.11 runs: every figure within ±10 % for a 421 greeting, refused connections and 30 % random deferrals (dead destination, the scans' sub-second phase, delivery agents started on demand; random runs against the range of 20 seeds); with 451 at RCPT for 2 minutes the outcome hung on which second one scan fell in (the real one 40 ms after a second boundary, mailsim's 40 ms before it); with a token bucket and expiries, counts and latencies within ±10 % but not the slowed wave of expiries and bounces; table in conformance/README.md",
+        conformance: "recorded Postfix 3.7.11 runs: every figure within ±10 % for a 421 greeting, refused connections and 30 % random deferrals (dead destination, the scans' sub-second phase, delivery agents started on demand; random runs against the range of 20 seeds); with 451 at RCPT for 2 minutes the outcome hung on which second one scan fell in (the real one at most 40 ms after a second boundary, mailsim's 43 ms before it); with a token bucket and expiries, counts and latencies within ±10 % but not the slowed wave of expiries and bounces; table in conformance/README.md",
     },
     Exim(EximParams) {
         name: "exim",
