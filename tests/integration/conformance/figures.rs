@@ -2,14 +2,6 @@
 //! before the first comparison, and not to be loosened): counts within max(10 %, 2), latencies
 //! within max(10 %, 1 s), the tries-per-message histogram within a distance of 10 %, and every
 //! big retry wave matched within ±2 s.
-//!
-//! Where mailsim's runs differ between seeds (it draws something random), the real run is one
-//! draw of the same kind: a count or latency is within tolerance when the real value is within
-//! the tolerance of the *range* of mailsim's seeds (for a set-up without random draws the range
-//! is one value, the rule as before). With 20 seeds the range is a 90 % prediction interval for
-//! one more draw (the chance that a new draw falls outside the range of n is 2/(n+1)). Likewise a
-//! real big wave is matched when at least one seed has a big wave within ±2 s, and a mailsim
-//! wave is extra only when every seed has it big and the real run has no big wave near it.
 
 use std::collections::BTreeMap;
 
@@ -69,10 +61,8 @@ pub struct Figures {
     pub latency: Option<[Spread; 4]>,
     /// Messages by their number of tries (mean over the runs).
     pub histogram: BTreeMap<u32, f64>,
-    /// The big retry waves, the runs pooled (sizes: mean per run).
+    /// The big retry waves.
     pub waves: Vec<Wave>,
-    /// Each run's own big retry waves.
-    pub waves_per_run: Vec<Vec<Wave>>,
 }
 
 /// The figures of several runs of the same set-up (one for a recording): each figure's mean
@@ -104,10 +94,6 @@ pub fn of(runs: &[Vec<Journey>]) -> Figures {
         latency,
         histogram,
         waves: waves(runs, messages),
-        waves_per_run: runs
-            .iter()
-            .map(|run| waves(std::slice::from_ref(run), messages))
-            .collect(),
     }
 }
 
@@ -194,7 +180,7 @@ pub fn compare(real: &Figures, mailsim: &Figures) -> Vec<Check> {
         });
     }
     checks.push(histogram(real, mailsim));
-    checks.push(wave_timing(&real.waves, mailsim));
+    checks.push(wave_timing(&real.waves, &mailsim.waves));
     checks
 }
 
@@ -223,11 +209,6 @@ fn spread_text(spread: Spread, unit: &str) -> String {
     }
 }
 
-/// How far `real` lies outside the range of mailsim's seeds (zero inside it).
-fn outside_range(real: f64, mailsim: Spread) -> f64 {
-    (mailsim.min - real).max(real - mailsim.max).max(0.0)
-}
-
 fn count(figure: &'static str, real: f64, mailsim: Spread) -> Check {
     let difference = mailsim.mean - real;
     Check {
@@ -235,7 +216,7 @@ fn count(figure: &'static str, real: f64, mailsim: Spread) -> Check {
         real: format!("{real:.0}"),
         mailsim: spread_text(mailsim, ""),
         difference: format!("{}{}", signed(difference, 1), relative(real, difference)),
-        within: outside_range(real, mailsim) <= (RELATIVE * real).max(COUNT_FLOOR),
+        within: difference.abs() <= (RELATIVE * real).max(COUNT_FLOOR),
     }
 }
 
@@ -246,7 +227,7 @@ fn seconds(figure: &'static str, real: f64, mailsim: Spread) -> Check {
         real: format!("{real:.1} s"),
         mailsim: spread_text(mailsim, " s"),
         difference: format!("{} s{}", signed(difference, 1), relative(real, difference)),
-        within: outside_range(real, mailsim) <= (RELATIVE * real).max(LATENCY_FLOOR_S),
+        within: difference.abs() <= (RELATIVE * real).max(LATENCY_FLOOR_S),
     }
 }
 
@@ -293,28 +274,24 @@ fn waves_text(waves: &[Wave], decimals: usize) -> String {
         .join(", ")
 }
 
-/// Whether a wave starting at `start_s` is among `waves` (within the match window).
-fn near(start_s: f64, waves: &[Wave]) -> bool {
-    waves
+/// Whether every wave of `these` has one of `those` starting within the match window.
+fn unmatched(these: &[Wave], those: &[Wave]) -> usize {
+    these
         .iter()
-        .any(|w| (w.start_s - start_s).abs() <= WAVE_MATCH_S)
+        .filter(|w| {
+            !those
+                .iter()
+                .any(|o| (o.start_s - w.start_s).abs() <= WAVE_MATCH_S)
+        })
+        .count()
 }
 
-fn wave_timing(real: &[Wave], mailsim: &Figures) -> Check {
-    let missing = real
-        .iter()
-        .filter(|w| !mailsim.waves_per_run.iter().any(|run| near(w.start_s, run)))
-        .count();
-    let extra = mailsim
-        .waves
-        .iter()
-        .filter(|w| mailsim.waves_per_run.iter().all(|run| near(w.start_s, run)))
-        .filter(|w| !near(w.start_s, real))
-        .count();
+fn wave_timing(real: &[Wave], mailsim: &[Wave]) -> Check {
+    let (missing, extra) = (unmatched(real, mailsim), unmatched(mailsim, real));
     Check {
         figure: "retry waves (start, retries)",
         real: waves_text(real, 0),
-        mailsim: waves_text(&mailsim.waves, 1),
+        mailsim: waves_text(mailsim, 1),
         difference: format!(
             "{} of {} real waves matched, {extra} extra",
             real.len() - missing,
