@@ -152,12 +152,7 @@ pub fn load_with_text(
     path: &std::path::Path,
     replication: &ReplicationArgs,
 ) -> Result<(String, Scenario), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        CliError::from(mailsim::scenario::ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })
-    })?;
+    let text = mailsim::scenario::read_text(path)?;
     let mut base = mailsim::scenario::parse(&path.display().to_string(), &text)?;
     apply_overrides(&mut base, replication.seed, replication.warmup.as_deref())?;
     Ok((text, base))

@@ -8,22 +8,21 @@
 use std::path::Path;
 
 use super::resolved::{Receiver, RunSettings, Scenario, Sender};
-use super::{ScenarioError, raw, validate};
+use super::{ScenarioError, raw, source, validate};
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
 impl Scenario {
     /// Reads, parses and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = source::read_text(path)?;
         Scenario::parse(&path.display().to_string(), &text)
     }
 
     /// Parses and validates scenario text; `origin` names it in error messages.
     pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let text = source::without_bom(text);
+        source::check_shape(origin, text)?;
         let options = ron::Options::default().with_default_extension(
             ron::extensions::Extensions::IMPLICIT_SOME
                 | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,

@@ -11,16 +11,37 @@ use thiserror::Error;
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("could not read scenario file {path}: {source}")]
-    #[diagnostic(
-        code(mailsim::scenario::read),
-        help("check the path; scenarios/ has examples")
-    )]
+    #[diagnostic(help("check the path; scenarios/ has examples"))]
     Read {
         /// The path given.
         path: PathBuf,
         /// Why reading failed.
         #[source]
         source: std::io::Error,
+    },
+
+    /// The file holds binary data, not text.
+    #[error(
+        "{path} is not a text file (binary data at byte {offset}); a scenario is a RON text file"
+    )]
+    #[diagnostic(help(
+        "give the path of a .ron scenario file; scenarios/ has examples, and scenarios/README.md documents every field"
+    ))]
+    NotText {
+        /// The file.
+        path: String,
+        /// The offset of the first byte that is not text.
+        offset: usize,
+    },
+
+    /// The file holds nothing but blanks and comments.
+    #[error("{path} is empty: it holds no scenario")]
+    #[diagnostic(help(
+        "a scenario is a RON structure such as (name: \"x\", senders: [...], receivers: {{...}}); copy one from scenarios/ to start"
+    ))]
+    Empty {
+        /// The file.
+        path: String,
     },
 
     /// The text is not valid RON, or a value has the wrong type or unit.
@@ -30,7 +51,7 @@ pub enum ScenarioError {
 
     /// The file parses, but a value is impossible or inconsistent with another one.
     #[error("{path}: {field}: {message}")]
-    #[diagnostic(code(mailsim::scenario::invalid))]
+    #[diagnostic()]
     Invalid {
         /// The file.
         path: String,
@@ -47,7 +68,7 @@ pub enum ScenarioError {
 /// A syntax, type or unit error at a position in the file (boxed: it carries the file text).
 #[derive(Debug, Error, Diagnostic)]
 #[error("{path}:{line}:{column}: {message}")]
-#[diagnostic(code(mailsim::scenario::syntax))]
+#[diagnostic()]
 pub struct SyntaxError {
     /// The file.
     pub path: String,
@@ -80,7 +101,7 @@ impl ScenarioError {
         let length = (end - start)
             .max(1)
             .min(text.len().saturating_sub(start).max(1));
-        let message = error.code.to_string();
+        let message = plain_words(&error.code.to_string());
         let hint = hint_for(&message);
         ScenarioError::Syntax(Box::new(SyntaxError {
             path: path.to_string(),
@@ -89,6 +110,29 @@ impl ScenarioError {
             message,
             source_code: NamedSource::new(path, text.to_string()),
             span: SourceSpan::new(start.into(), length),
+            hint,
+        }))
+    }
+
+    /// A [`ScenarioError::Syntax`] at byte `offset` of `text`, underlining one character.
+    pub(crate) fn syntax_at(
+        path: &str,
+        text: &str,
+        offset: usize,
+        message: String,
+        hint: Option<String>,
+    ) -> ScenarioError {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let length = text[offset..].chars().next().map_or(1, char::len_utf8);
+        ScenarioError::Syntax(Box::new(SyntaxError {
+            path: path.to_string(),
+            line,
+            column,
+            message,
+            source_code: NamedSource::new(path, text.to_string()),
+            span: SourceSpan::new(offset.into(), length),
             hint,
         }))
     }
@@ -119,6 +163,84 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
+/// RON's message with the names of mailsim's internal types (the serde mirror `RawSender`,
+/// `RetrySpec`, `PostfixParams` …) replaced by the words of the scenario file, so that
+/// "Unexpected field named `nme` in `RawSender`" reads "… in a sender".
+fn plain_words(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('`') {
+        let Some(close) = rest[open + 1..].find('`').map(|i| open + 1 + i) else {
+            break;
+        };
+        let name = &rest[open + 1..close];
+        match internal_type_words(name) {
+            Some(words) => {
+                let before = &rest[..open];
+                let before = before
+                    .strip_suffix("struct ")
+                    .or_else(|| before.strip_suffix("enum "))
+                    .unwrap_or(before);
+                out.push_str(before);
+                out.push_str(&words);
+            }
+            None => out.push_str(&rest[..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How the scenario file speaks of an internal type, or `None` for any other name.
+fn internal_type_words(name: &str) -> Option<String> {
+    let words = match name {
+        "RawScenario" | "Scenario" => "the scenario",
+        "RawPolicy" => "a `policies` entry",
+        "RawRun" => "`run`",
+        "RawSender" => "a sender",
+        "RawAuthentication" => "a sender's `authentication`",
+        "RawIpPool" => "an `ips` pool",
+        "RawTraffic" => "`traffic`",
+        "RawStep" => "a traffic step",
+        "RawRecipients" => "`recipients`",
+        "RawConnections" => "`connections`",
+        "RawLimit" => "a connection limit",
+        "RawQueueAlert" => "`queue_alert`",
+        "RawReceiver" => "a receiver",
+        "RawRecipientLimits" => "`recipient_limits`",
+        "RawAuthPolicy" => "a receiver's `authentication`",
+        "RawProbation" => "`probation`",
+        "RawIncident" => "an incident",
+        "RawFix" => "an incident's fix",
+        "RawAllowList" => "an incident's allow-listing",
+        "RawDnsTrouble" => "a `dns_trouble` window",
+        "RawBan" => "a ban",
+        "RawGreylisting" => "`greylisting`",
+        "RawThrottle" => "`throttle`",
+        "RawOutage" => "an outage",
+        "RetrySpec" => "the retry policy",
+        "ServiceTime" => "a transaction time",
+        "Reputation" => "a reputation class",
+        "OutageKind" => "an outage kind",
+        "DnsKind" => "a DNS trouble kind",
+        "AuthResult" => "an authentication result",
+        "Jitter" => "the jitter",
+        "TransportRole" => "the Exchange role",
+        "EximRules" => "Exim's rules",
+        "Rule" => "an adaptive rule",
+        "Trigger" => "a rule's trigger",
+        "Action" => "a rule's action",
+        "Feedback" => "Postfix's feedback settings",
+        "Office365Params" => "`KumoMtaOffice365(...)`",
+        _ => {
+            let variant = name.strip_suffix("Params")?;
+            return (!variant.is_empty()).then(|| format!("`{variant}(...)`"));
+        }
+    };
+    Some(words.to_string())
+}
+
 /// A hint for RON's most common complaints, which on their own do not say what to do.
 fn hint_for(message: &str) -> Option<String> {
     let hint = if message.contains("Unexpected field") || message.contains("unknown field") {
@@ -144,6 +266,27 @@ fn hint_for(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_type_names_become_the_file_s_words() {
+        assert_eq!(
+            plain_words("Unexpected field named `nme` in `RawSender`, expected one of `name`"),
+            "Unexpected field named `nme` in a sender, expected one of `name`"
+        );
+        assert_eq!(
+            plain_words("Expected opening `(` for struct `RawScenario`"),
+            "Expected opening `(` for the scenario"
+        );
+        assert_eq!(
+            plain_words("Unexpected variant named `Postfx` in enum `RetrySpec`"),
+            "Unexpected variant named `Postfx` in the retry policy"
+        );
+        assert_eq!(
+            plain_words("Unexpected field named `x` in `PostfixParams`"),
+            "Unexpected field named `x` in `Postfix(...)`"
+        );
+        assert_eq!(plain_words("odd ` quote"), "odd ` quote");
+    }
 
     #[test]
     fn byte_offsets_follow_lines_and_characters() {

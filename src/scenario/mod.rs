@@ -11,6 +11,7 @@ pub mod edit;
 mod error;
 pub mod raw;
 mod resolved;
+mod source;
 mod validate;
 
 use std::path::Path;
@@ -21,6 +22,7 @@ pub use resolved::{
     Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
     SendingIp, Throttle, Traffic,
 };
+pub use source::read_text;
 
 /// Reads, parses and validates a scenario file: [`Scenario::load`].
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {

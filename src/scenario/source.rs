@@ -1,0 +1,105 @@
+//! What a scenario file holds before it is read as RON: text (not binary data), not empty,
+//! not JSON. A byte-order mark, which some editors write at the start of a UTF-8 file, is
+//! dropped. Each of these mistakes gets its own message, because RON's own complaint about
+//! them ("Expected opening `(`") does not say what is wrong.
+
+use std::path::Path;
+
+use super::ScenarioError;
+
+/// The byte-order mark some editors put at the start of a UTF-8 file.
+const BOM: char = '\u{feff}';
+
+/// Reads a scenario file as text: binary data (bytes that are not UTF-8, or a NUL byte) is
+/// refused with the offset of the first such byte; a byte-order mark is dropped.
+pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_text = |offset: usize| ScenarioError::NotText {
+        path: path.display().to_string(),
+        offset,
+    };
+    let text_end = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), str::len);
+    let first_nul = bytes[..text_end].iter().position(|&b| b == 0);
+    if let Some(offset) = first_nul.or((text_end < bytes.len()).then_some(text_end)) {
+        return Err(not_text(offset));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| not_text(e.utf8_error().valid_up_to()))?;
+    Ok(without_bom(&text).to_string())
+}
+
+/// The text without a leading byte-order mark.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix(BOM).unwrap_or(text)
+}
+
+/// Refuses text that cannot be a scenario before RON reads it: nothing but blanks and
+/// comments, or JSON (an object or array where RON's parenthesis should be).
+pub fn check_shape(origin: &str, text: &str) -> Result<(), ScenarioError> {
+    let Some((offset, first)) = first_token(text) else {
+        return Err(ScenarioError::Empty {
+            path: origin.to_string(),
+        });
+    };
+    if first == '{' || first == '[' {
+        return Err(ScenarioError::syntax_at(
+            origin,
+            text,
+            offset,
+            "this looks like JSON, but a scenario is written in RON".to_string(),
+            Some(
+                "RON writes the scenario in parentheses with bare field names: (name: \"x\", run: (horizon: \"1d\"), senders: [...], receivers: {...}); see scenarios/ for examples"
+                    .to_string(),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The byte offset and character of the first thing in `text` that is not blank or inside a
+/// comment (`// …` to the end of the line, `/* … */`).
+fn first_token(text: &str) -> Option<(usize, char)> {
+    let mut rest = text;
+    loop {
+        let trimmed = rest.trim_start();
+        if let Some(after) = trimmed.strip_prefix("//") {
+            rest = after.split_once('\n').map_or("", |(_, next)| next);
+        } else if let Some(after) = trimmed.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, next)| next);
+        } else {
+            let offset = text.len() - trimmed.len();
+            return trimmed.chars().next().map(|c| (offset, c));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanks_and_comments_are_not_a_scenario() {
+        assert_eq!(first_token("  // a\n /* b */ (x"), Some((16, '(')));
+        assert_eq!(first_token("// only\n/* c */\n"), None);
+        assert!(matches!(
+            check_shape("f.ron", "// nothing\n"),
+            Err(ScenarioError::Empty { .. })
+        ));
+        assert!(check_shape("f.ron", "(name: \"x\")").is_ok());
+    }
+
+    #[test]
+    fn json_is_named_and_located() {
+        let error = check_shape("f.json", "\n  {\"name\": \"x\"}").unwrap_err();
+        assert_eq!(error.location(), Some((2, 3)));
+        assert!(error.to_string().contains("looks like JSON"), "{error}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        assert_eq!(without_bom("\u{feff}(x)"), "(x)");
+        assert_eq!(without_bom("(x)"), "(x)");
+    }
+}
