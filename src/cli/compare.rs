@@ -138,6 +138,18 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             "nothing to compare: give --policy (twice or more) or a `policies` list in {origin}"
         )));
     }
+    if let [only] = chosen.as_slice() {
+        let given = if args.policies.is_empty() {
+            format!("the `policies` list in {origin} names only one")
+        } else {
+            "only one --policy was given".to_string()
+        };
+        return Err(CliError::Input(miette::miette!(
+            help = "add another --policy (e.g. --policy fope), or use `mailsim run --replications N` for one policy",
+            "a comparison needs two or more policies, but {given}: `{}`",
+            only.label
+        )));
+    }
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();
     for policy in chosen {

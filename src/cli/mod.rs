@@ -70,6 +70,9 @@ pub enum CliError {
     Failed(anyhow::Error),
     /// Stopped by Ctrl-C: exit code 130, as shells report SIGINT.
     Interrupted,
+    /// The results are written, but a `--precision` goal was not reached (already said on
+    /// stderr): exit code 3.
+    GoalMissed,
 }
 
 impl CliError {
@@ -88,6 +91,7 @@ impl CliError {
                 eprintln!("interrupted: the run was stopped and nothing was written");
                 ExitCode::from(130)
             }
+            CliError::GoalMissed => ExitCode::from(3),
         }
     }
 }

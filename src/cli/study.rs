@@ -273,6 +273,9 @@ fn execute(
             "e.g. --replications 10",
         ));
     }
+    if let Some(shard) = shard {
+        check_shard_has_runs(shard, plan.cells.len(), count)?;
+    }
     let replications = match precision {
         Some(goal) => Replications::UntilPrecise { start: count, goal },
         None => Replications::Fixed { count, shard },
@@ -317,23 +320,59 @@ fn execute(
     Ok(outcome)
 }
 
+/// Refuses a split into more parts than there are runs: a part with no runs would write an
+/// empty `shard.json` and look like work done.
+fn check_shard_has_runs(shard: Shard, cells: usize, replications: u32) -> Result<(), CliError> {
+    let runs = cells as u64 * u64::from(replications);
+    if u64::from(shard.count) <= runs {
+        return Ok(());
+    }
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    Err(input(
+        format!(
+            "--shard {}/{}: {} × {} = {}, fewer than the {} parts asked for, so some parts would have no runs",
+            shard.index,
+            shard.count,
+            plural(cells as u64, "configuration"),
+            plural(u64::from(replications), "replication"),
+            plural(runs, "run"),
+            shard.count,
+        ),
+        &format!("use at most --shard K/{runs}, or more --replications"),
+    ))
+}
+
+/// A share as a percentage with two significant digits: `2%`, `0.14%`, `12%`.
+pub fn percent(share: f64) -> String {
+    let value = share * 100.0;
+    if value == 0.0 || !value.is_finite() {
+        return "0%".into();
+    }
+    let places = (1 - value.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{value:.places$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}%")
+}
+
 /// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
-/// stopping short of it always is.
+/// stopping short of it always is (and the command then exits with code 3).
 fn tell_precision(report: &PrecisionReport, quiet: bool) {
     let name = study::METRICS[report.goal.metric].0;
     let count = report.replications;
+    let (widest, asked) = (percent(report.widest), percent(report.goal.fraction));
     if report.met {
         if !quiet {
             eprintln!(
-                "precision: the 95% half-width of {name} is within {:.2}% of its mean after {count} replications",
-                report.widest * 100.0
+                "precision reached: after {count} replications the widest 95% half-width of {name} is {widest} of its mean (asked: at most {asked})"
             );
         }
     } else {
         eprintln!(
-            "precision: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {:.1}% of its mean (asked: {:.1}%)",
-            report.widest * 100.0,
-            report.goal.fraction * 100.0
+            "precision NOT reached: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {widest} of its mean (asked: at most {asked}); the results are written, and the exit code is 3"
         );
     }
 }
@@ -371,21 +410,30 @@ pub fn run_and_write(
             let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
             text.push('\n');
             let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
+            let runs = match part.runs.len() {
+                1 => "1 run".to_string(),
+                n => format!("{n} runs"),
+            };
             print_stdout(&format!(
-                "shard {}/{} ({} runs): {}\n",
+                "shard {}/{} ({runs}): {}\n",
                 part.shard.index,
                 part.shard.count,
-                part.runs.len(),
                 path.display()
             ))
         }
         Outcome::Whole {
-            study, first_runs, ..
+            study,
+            first_runs,
+            precision,
         } => {
             let compare_runs = plan
                 .keep_first
                 .then_some((plan.base, first_runs.as_slice()));
-            write_study(folder, &study, &plan.options, compare_runs, output)
+            write_study(folder, &study, &plan.options, compare_runs, output)?;
+            match precision {
+                Some(report) if !report.met => Err(CliError::GoalMissed),
+                _ => Ok(()),
+            }
         }
     }
 }
@@ -418,4 +466,18 @@ pub fn write_study(
         "report: {}\n",
         path.join(report::REPORT_HTML).display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fractions_read_as_percentages_with_two_significant_digits() {
+        assert_eq!(percent(0.02), "2%");
+        assert_eq!(percent(0.0001), "0.01%");
+        assert_eq!(percent(0.0384), "3.8%");
+        assert_eq!(percent(0.126), "13%");
+        assert_eq!(percent(0.0), "0%");
+    }
 }

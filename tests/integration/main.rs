@@ -12,6 +12,7 @@ mod helpers;
 
 mod bad_input;
 mod charts;
+mod cli_honesty;
 mod cli_policies;
 mod cli_trace;
 mod determinism;
