@@ -18,6 +18,7 @@ mod study;
 mod table;
 mod timeseries;
 pub mod trace;
+pub mod units;
 
 pub use charts::ChartError;
 pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};

@@ -10,7 +10,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::RunView;
-use super::outages::{self, LABEL_ROWS, Window};
+use super::outages::{self, Window};
 use super::style::{FONT, GRID, count_label, time_label};
 use crate::metrics::TimeSeries;
 
@@ -24,8 +24,13 @@ pub struct TimeAxis {
 
 impl TimeAxis {
     /// Ticks every 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1, 2, 7 d: the finest step
-    /// that gives at most 12 ticks.
+    /// that gives at most 12 ticks. The last tick is within a quarter step of the axis's end.
     pub fn new(end_s: f64) -> TimeAxis {
+        TimeAxis::with_ticks(end_s, 12)
+    }
+
+    /// The same with at most `most` ticks after zero, for small panels.
+    pub fn with_ticks(end_s: f64, most: u32) -> TimeAxis {
         const STEPS: [u64; 17] = [
             60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800,
             345_600, 604_800, 1_209_600, 2_419_200,
@@ -34,9 +39,16 @@ impl TimeAxis {
         let step = STEPS
             .iter()
             .map(|&s| s as f64)
-            .find(|&s| end_s / s <= 12.0)
-            .unwrap_or(end_s / 12.0);
-        let count = (end_s / step).floor() as u64;
+            .find(|&s| end_s / s <= f64::from(most))
+            .unwrap_or(end_s / f64::from(most));
+        // The axis ends at the data's end when a tick is close to it (within a quarter
+        // step), else at the next tick, so the last stretch is always labelled.
+        let whole = (end_s / step + 1e-9).floor();
+        let (count, end_s) = if end_s - whole * step <= step / 4.0 {
+            (whole as u64, end_s)
+        } else {
+            (whole as u64 + 1, (whole + 1.0) * step)
+        };
         let ticks = (0..=count).map(|i| i as f64 * step).collect();
         TimeAxis { end_s, ticks }
     }
@@ -79,6 +91,13 @@ impl Ranged for Ticked {
         } else {
             self.ticks.clone()
         }
+    }
+}
+
+impl Ticked {
+    /// An axis over `range` labelled at `ticks`.
+    pub fn new(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
+        Ticked { range, ticks }
     }
 }
 
@@ -143,20 +162,18 @@ where
 }
 
 /// A chart over time from zero to `axis.end_s` and from zero to `top`, with human time ticks,
-/// short count labels and the outage windows shaded. The caller draws the series, then
-/// [`outages::label`].
+/// `y_label` tick labels and the outage windows shaded. The caller makes room for the window
+/// labels first ([`outages::make_room`]), draws the series, then [`outages::Room::finish`].
 pub fn time_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     axis: &TimeAxis,
     windows: &[Window],
-    top: f64,
-    y_desc: &str,
+    (top, y_desc): (f64, &str),
+    y_label: Labeller,
 ) -> Result<ChartContext<'a, DB, Coord>, Box<dyn std::error::Error + Send + Sync>>
 where
     DB::ErrorType: 'static,
 {
-    // Room above the data for the outage labels.
-    let top = top * (1.0 + 0.06 * windows.len().min(LABEL_ROWS) as f64);
     let mut chart = chart(
         area,
         Axes {
@@ -166,11 +183,16 @@ where
             x_label: &|v| time_label(*v),
             top,
             y_desc,
-            y_label: &|v| count_label(*v),
+            y_label,
         },
     )?;
     outages::shade(&mut chart, windows, top)?;
     Ok(chart)
+}
+
+/// Count tick labels: `950`, `12.5k`.
+pub fn count_ticks(value: &f64) -> String {
+    count_label(*value)
 }
 
 /// The samples of a run, the time axis they span and the outage windows within it.
@@ -192,6 +214,14 @@ mod tests {
         assert_eq!(axis.ticks[1], 1800.0);
         assert_eq!(axis.ticks.len(), 13);
         assert_eq!(TimeAxis::new(3.0 * 86_400.0).ticks[1], 21_600.0);
+        // An end far from a tick is rounded up to the next one, so the last tick is drawn;
+        // one just past a tick keeps its end.
+        let axis = TimeAxis::new(5.0 * 3600.0 + 1200.0);
+        assert_eq!(axis.end_s, 6.0 * 3600.0);
+        assert_eq!(axis.ticks.last(), Some(&axis.end_s));
+        let axis = TimeAxis::new(12.0 * 3600.0 + 300.0);
+        assert_eq!(axis.end_s, 12.0 * 3600.0 + 300.0);
+        assert_eq!(axis.ticks.last(), Some(&(12.0 * 3600.0)));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::markdown::study_markdown;
 use super::{StudyReport, study_report};
 use crate::model::RunOutput;
 use crate::report::REPORT_HTML;
+use crate::report::units::{capitalised, metric_words, path_words};
 use crate::report::charts::{
     ChartError, CompareChart, CompareView, Format, SweepView, render_drawing, sweep_file_stem,
 };
@@ -86,7 +87,9 @@ fn sweep_charts(
             let name = format.file_name(&sweep_file_stem(metric));
             let bytes = render_drawing(&SweepView { report, metric }, &name, format)?;
             let caption = format!(
-                "{metric} against {path}: the mean of each point, its 95% confidence interval as a whisker; with a target on this metric, the dashed line is the target and the circle marks where it is met."
+                "{} against {} ({path}): the mean of each point, its 95% confidence interval as a whisker; with a target on this metric, the dashed line is the target and the circle marks where it is met.",
+                capitalised(&metric_words(metric)),
+                path_words(path)
             );
             Ok(StudyChart {
                 name,
