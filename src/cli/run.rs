@@ -123,7 +123,7 @@ fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
         print_stats(run.summary.events, elapsed);
     }
     if !output.quiet {
-        print_stdout(&report::summary_table(&run.summary))?;
+        print_stdout(&report::terminal_summary(scenario, &run))?;
         print_stdout(&report::deliverability_table(scenario, &run.deliverability))?;
     }
     print_stdout(&format!("results: {}\n", path.display()))?;

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use crate::metrics::Summary;
 
 use super::figures::summary_figures;
+use super::headline::Headline;
 
 /// Makes text safe inside a Markdown table cell.
 fn cell(text: &str) -> String {
@@ -13,15 +14,16 @@ fn cell(text: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-/// The summary as Markdown: a title, the figures table, deferrals by reply line, attempts
-/// per message and where the result came from.
-pub fn summary_markdown(summary: &Summary, description: &str) -> String {
+/// The summary as Markdown: a title, the headline, the figures table, deferrals by reply
+/// line, attempts per message and where the result came from.
+pub fn summary_markdown(summary: &Summary, description: &str, headline: &Headline) -> String {
     let mut out = String::new();
     let meta = &summary.meta;
     let _ = writeln!(out, "# {} — summary\n", cell(&meta.scenario));
     if !description.trim().is_empty() {
         let _ = writeln!(out, "{}\n", cell(description.trim()));
     }
+    out.push_str(&headline.markdown());
     let _ = writeln!(out, "| figure | value | note |\n|---|---:|---|");
     for f in summary_figures(summary) {
         let _ = writeln!(

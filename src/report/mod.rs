@@ -11,6 +11,7 @@ pub mod charts;
 mod deliverability;
 mod figures;
 mod folder;
+pub mod headline;
 mod html;
 mod json;
 mod markdown;
@@ -28,11 +29,10 @@ pub use html::{escape, report_html};
 pub use json::summary_json;
 pub use markdown::summary_markdown;
 pub use study::{
-    CellReport, MetricRow, StudyChart, StudyReport, Threshold, human, render_study, runs_csv,
-    study_csv, study_html, study_json, study_markdown, study_report, study_table, sweep_lines,
-    with_interval,
+    CellReport, MetricRow, StudyChart, StudyReport, Threshold, render_study, runs_csv, study_csv,
+    study_html, study_json, study_markdown, study_report, study_table, sweep_lines,
 };
-pub use table::summary_table;
+pub use table::{summary_table, terminal_summary};
 pub use timeseries::{deferral_codes, timeseries_csv};
 
 use crate::model::RunOutput;
@@ -73,9 +73,13 @@ pub fn render_run(
         ),
         (
             "summary.md",
-            summary_markdown(summary, &scenario.description),
+            summary_markdown(
+                summary,
+                &scenario.description,
+                &headline::run_headline(scenario, output),
+            ),
         ),
-        (REPORT_HTML, report_html(scenario, summary, &charts)),
+        (REPORT_HTML, report_html(scenario, output, &charts)),
     ];
     let mut files: Vec<(String, Vec<u8>)> = texts
         .into_iter()

@@ -3,6 +3,7 @@
 //! latency", "drain time"). The machine-readable files keep seconds and fractions; every page,
 //! table and chart a person reads goes through here.
 
+use super::MetricRow;
 use crate::study::METRICS;
 use crate::study::sweep::{Comparison, Target};
 
@@ -135,6 +136,57 @@ pub fn metric_value(metric: &str, value: f64) -> String {
     }
 }
 
+/// A metric's mean with its 95% half-width for people: `1h02m ± 30s`, `97.5% ± 0.4%`; the
+/// mean alone with one run, `–` without a value.
+pub fn metric_interval(metric: &str, row: &MetricRow) -> String {
+    match (row.mean, row.half_width) {
+        (Some(mean), Some(half)) => {
+            format!(
+                "{} ± {}",
+                metric_value(metric, mean),
+                half_width(metric, mean, half)
+            )
+        }
+        (Some(mean), None) => metric_value(metric, mean),
+        _ => "–".into(),
+    }
+}
+
+/// The same for a paired difference, signed: `−12m ± 3m`.
+pub fn difference_interval(metric: &str, row: &MetricRow) -> String {
+    match (row.mean, row.half_width) {
+        (Some(mean), Some(half)) => {
+            format!(
+                "{} ± {}",
+                metric_difference(metric, mean),
+                half_width(metric, mean, half)
+            )
+        }
+        (Some(mean), None) => metric_difference(metric, mean),
+        _ => "–".into(),
+    }
+}
+
+/// A half-width beside its mean: `0` when every run agreed, a count to the same precision
+/// as a large mean (`132,964 ± 7`, not `± 6.57`), else in the metric's unit.
+fn half_width(metric: &str, mean: f64, half: f64) -> String {
+    if half == 0.0 {
+        return "0".into();
+    }
+    match unit_of(metric) {
+        Unit::Count if mean.abs() >= 100.0 => count(half.round()),
+        _ => metric_value(metric, half),
+    }
+}
+
+/// Whether an interval rests on several runs that all gave the same value (`± 0`).
+pub fn all_runs_equal(row: &MetricRow) -> bool {
+    row.half_width == Some(0.0) && row.n > 1
+}
+
+/// What `± 0` means, for a note under a table that shows one.
+pub const EQUAL_RUNS_NOTE: &str = "± 0: every replication gave the same value (this figure does not depend on the random draws), not a value known exactly.";
+
 /// A difference of `metric` for people, with its sign: `+12m`, `−3.5%`, `+1,200`.
 pub fn metric_difference(metric: &str, value: f64) -> String {
     let sign = if value > 0.0 {
@@ -191,7 +243,7 @@ pub fn percent(share: f64) -> String {
     format!("{}%", significant(value, 2))
 }
 
-/// Seconds as people write a duration: `850ms`, `12.5s`, `6m25s`, `1h02m`, `1d04h`.
+/// Seconds as people write a duration: `850ms`, `12.5s`, `6m25s`, `1h02m`, `6h`, `1d04h`.
 pub fn duration(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "–".into();
@@ -217,7 +269,10 @@ pub fn duration(seconds: f64) -> String {
     }
     let minutes = (s + 30) / 60;
     if minutes < 24 * 60 {
-        return format!("{}h{:02}m", minutes / 60, minutes % 60);
+        return match minutes % 60 {
+            0 => format!("{}h", minutes / 60),
+            m => format!("{}h{m:02}m", minutes / 60),
+        };
     }
     // Past a day, minutes are dropped: rounded to the nearest hour.
     let hours = (s + 1800) / 3600;
@@ -257,6 +312,7 @@ mod tests {
         assert_eq!(duration(60.0), "1m");
         assert_eq!(duration(385.4), "6m25s");
         assert_eq!(duration(3720.0), "1h02m");
+        assert_eq!(duration(21_600.0), "6h");
         assert_eq!(duration(3723.4), "1h02m");
         assert_eq!(duration(18_038.8), "5h01m");
         assert_eq!(duration(86_399.0), "1d");
@@ -289,10 +345,44 @@ mod tests {
             path_words("senders[0].connections.per_destination"),
             "connections per destination"
         );
-        assert_eq!(path_words("receivers.o365.throttle.rate"), "o365 throttle rate");
+        assert_eq!(
+            path_words("receivers.o365.throttle.rate"),
+            "o365 throttle rate"
+        );
         assert_eq!(path_words("senders[0].retry.interval"), "retry interval");
         let target = Target::parse("drain_time_s <= 6h").expect("a target");
         assert_eq!(target_words(&target), "drain time ≤ 6h");
+    }
+
+    #[test]
+    fn intervals_keep_the_mean_s_precision_and_say_zero_plainly() {
+        let row = |mean: f64, half: f64| MetricRow {
+            metric: "x",
+            mean: Some(mean),
+            half_width: Some(half),
+            low: Some(mean - half),
+            high: Some(mean + half),
+            n: 3,
+        };
+        assert_eq!(
+            metric_interval("attempts", &row(132_964.0, 6.57)),
+            "132,964 ± 7"
+        );
+        assert_eq!(
+            metric_interval("latency_s.p99", &row(13_500.0, 0.0)),
+            "3h45m ± 0"
+        );
+        assert!(all_runs_equal(&row(1.0, 0.0)));
+        assert_eq!(
+            difference_interval("drain_time_s", &row(-494.0, 1715.0)),
+            "−8m14s ± 28m35s"
+        );
+        let single = MetricRow {
+            half_width: None,
+            n: 1,
+            ..row(0.25, 0.0)
+        };
+        assert_eq!(metric_interval("bounce_rate", &single), "25%");
     }
 
     #[test]

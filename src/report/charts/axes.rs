@@ -6,7 +6,6 @@ use std::ops::Range;
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::RunView;
@@ -101,8 +100,8 @@ impl Ticked {
     }
 }
 
-/// The coordinates of every chart: a ticked `f64` x axis against an `f64` count.
-pub type Coord = Cartesian2d<Ticked, RangedCoordf64>;
+/// The coordinates of every chart: ticked `f64` axes, the ticks chosen by the chart.
+pub type Coord = Cartesian2d<Ticked, Ticked>;
 
 /// Formats a tick value.
 pub type Labeller<'f> = &'f dyn Fn(&f64) -> String;
@@ -123,6 +122,64 @@ pub struct Axes<'f> {
     pub y_desc: &'f str,
     /// y tick labels.
     pub y_label: Labeller<'f>,
+    /// How the y ticks are spaced.
+    pub y_step: Step,
+}
+
+/// How ticks are spaced: at 1, 2 or 5 times a power of ten, or at round durations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// 1, 2, 5, 10, 20, 50 …
+    Decimal,
+    /// Seconds at 1, 2, 5, 10, 15, 30 s or min, 1, 2, 3, 6, 12 h, 1, 2, 7 d (decimal below 4 s).
+    Duration,
+}
+
+/// Round ticks from `low` to `high` (zero among them when it lies within), at most about
+/// `most` intervals apart.
+pub fn round_ticks(low: f64, high: f64, most: f64, step: Step) -> Vec<f64> {
+    let span = high - low;
+    if span <= 0.0 || !span.is_finite() {
+        return vec![low];
+    }
+    let candidates: Vec<f64> = match step {
+        Step::Duration if span >= 4.0 => vec![
+            1.0,
+            2.0,
+            5.0,
+            10.0,
+            15.0,
+            30.0,
+            60.0,
+            120.0,
+            300.0,
+            600.0,
+            900.0,
+            1800.0,
+            3600.0,
+            7200.0,
+            10_800.0,
+            21_600.0,
+            43_200.0,
+            86_400.0,
+            172_800.0,
+            604_800.0,
+            1_209_600.0,
+            2_419_200.0,
+        ],
+        _ => {
+            let base = 10f64.powf((span / most).log10().floor());
+            vec![base, base * 2.0, base * 5.0, base * 10.0]
+        }
+    };
+    let size = candidates
+        .iter()
+        .copied()
+        .find(|s| span / s <= most)
+        .unwrap_or(span / most);
+    let first = (low / size - 1e-9).ceil() as i64;
+    let last = (high / size + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * size).collect()
 }
 
 /// Builds a chart with its mesh drawn in the common style; the caller draws the series.
@@ -144,7 +201,10 @@ where
                 range: axes.x,
                 ticks: axes.x_ticks,
             },
-            0.0..axes.top,
+            Ticked {
+                range: 0.0..axes.top,
+                ticks: round_ticks(0.0, axes.top, 8.0, axes.y_step),
+            },
         )?;
     chart
         .configure_mesh()
@@ -156,7 +216,6 @@ where
         .axis_desc_style((FONT, 14))
         .bold_line_style(GRID)
         .light_line_style(WHITE)
-        .y_labels(10)
         .draw()?;
     Ok(chart)
 }
@@ -184,6 +243,7 @@ where
             top,
             y_desc,
             y_label,
+            y_step: Step::Decimal,
         },
     )?;
     outages::shade(&mut chart, windows, top)?;
@@ -217,11 +277,28 @@ mod tests {
         // An end far from a tick is rounded up to the next one, so the last tick is drawn;
         // one just past a tick keeps its end.
         let axis = TimeAxis::new(5.0 * 3600.0 + 1200.0);
-        assert_eq!(axis.end_s, 6.0 * 3600.0);
+        assert_eq!(axis.end_s, 5.5 * 3600.0);
         assert_eq!(axis.ticks.last(), Some(&axis.end_s));
         let axis = TimeAxis::new(12.0 * 3600.0 + 300.0);
         assert_eq!(axis.end_s, 12.0 * 3600.0 + 300.0);
         assert_eq!(axis.ticks.last(), Some(&(12.0 * 3600.0)));
+    }
+
+    #[test]
+    fn ticks_are_round_in_their_unit() {
+        assert_eq!(
+            round_ticks(0.0, 50_000.0, 8.0, Step::Duration),
+            (0..=6).map(|h| f64::from(h) * 7200.0).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            round_ticks(0.0, 4500.0, 8.0, Step::Decimal),
+            (0..=4).map(|k| f64::from(k) * 1000.0).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            round_ticks(-1000.0, 4000.0, 4.0, Step::Duration),
+            vec![0.0, 1800.0, 3600.0]
+        );
+        assert_eq!(round_ticks(0.0, 100.0, 8.0, Step::Decimal).len(), 6);
     }
 
     #[test]

@@ -87,9 +87,9 @@ impl CompareChart {
             CompareChart::LatencyCdf if view.outputs.iter().all(|o| o.latency.cdf.is_empty()) => {
                 Some("No policy delivered anything, so there is no latency to compare.".into())
             }
-            CompareChart::Outcomes if rates_top(view.report) <= 0.0 => Some(
-                "No message bounced or expired under any policy in any replication.".into(),
-            ),
+            CompareChart::Outcomes if rates_top(view.report) <= 0.0 => {
+                Some("No message bounced or expired under any policy in any replication.".into())
+            }
             _ => None,
         }
     }
@@ -148,7 +148,9 @@ where
         let drained = output
             .summary
             .drain_time_s
-            .map_or("never emptied".to_string(), |t| format!("empty at {}", duration(t)));
+            .map_or("never emptied".to_string(), |t| {
+                format!("empty at {}", duration(t))
+            });
         format!("peak {} · {drained}", count(peak as f64))
     };
     let grid = Grid {
@@ -170,12 +172,12 @@ where
 {
     let attempts =
         |output: &RunOutput| hourly_steps(&rate_samples(&output.samples), |s| s.attempts);
-    let figures = |output: &RunOutput| format!("{} attempts", count(output.summary.attempts as f64));
+    let figures =
+        |output: &RunOutput| format!("{} attempts", count(output.summary.attempts as f64));
     // Every policy runs the same scenario, so their samples share one interval.
-    let every = view
-        .outputs
-        .first()
-        .map_or(String::new(), |o| format!(" ({} averages)", o.samples.every()));
+    let every = view.outputs.first().map_or(String::new(), |o| {
+        format!(" ({} averages)", o.samples.every())
+    });
     let grid = Grid {
         chart: CompareChart::ReceiverLoad,
         subtitle: format!("SMTP attempts per hour{every}, replication 0 of each policy"),
@@ -340,6 +342,7 @@ where
         top,
         y_desc: "share of arrived messages, %",
         y_label: &|y| format!("{y:.places$}%"),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     for cell in 0..labels.len() {

@@ -55,8 +55,9 @@ where
     let deliverability = &view.output.deliverability;
     let addresses = view.scenario.ip_addresses();
     let ips = deliverability.ips().min(addresses.len());
-    let over_time: Vec<Vec<Outcomes>> =
-        (0..ips).map(|ip| deliverability.ip_over_time(ip).collect()).collect();
+    let over_time: Vec<Vec<Outcomes>> = (0..ips)
+        .map(|ip| deliverability.ip_over_time(ip).collect())
+        .collect();
     let total = |ip: usize| over_time[ip].last().copied().unwrap_or_default();
     let mut order: Vec<usize> = (0..ips).filter(|&ip| total(ip).attempts > 0).collect();
     order.sort_by_key(|&ip| (std::cmp::Reverse(total(ip).deferred), ip));

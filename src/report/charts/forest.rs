@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::Ticked;
+use super::axes::{Step, Ticked, round_ticks};
 use super::style::{self, FONT};
 use super::{CompareChart, CompareView, DrawResult};
 use crate::report::StudyReport;
@@ -67,7 +67,9 @@ pub fn metrics(report: &StudyReport) -> Vec<&'static str> {
     });
     let mut chosen: Vec<&'static str> = ranked.into_iter().collect();
     for name in OTHERS {
-        if chosen.len() < PANELS && !chosen.contains(&name) && metric_index(name).is_some_and(informative)
+        if chosen.len() < PANELS
+            && !chosen.contains(&name)
+            && metric_index(name).is_some_and(informative)
         {
             chosen.push(name);
         }
@@ -100,7 +102,10 @@ where
         "each policy minus {baseline}, replication by replication (same arrivals): mean of {} paired differences and its 95% interval",
         report.meta.replications
     );
-    let title = format!("{} · against {baseline}", CompareChart::Forest.full_title(view));
+    let title = format!(
+        "{} · against {baseline}",
+        CompareChart::Forest.full_title(view)
+    );
     let area = style::frame(root, &title, Some(&subtitle), &[])?;
     if let Some(why) = empty(report) {
         return style::note(&area, &[&why]);
@@ -212,7 +217,10 @@ where
             continue;
         };
         if high > low {
-            chart.draw_series([PathElement::new(vec![(low, y), (high, y)], color.stroke_width(3))])?;
+            chart.draw_series([PathElement::new(
+                vec![(low, y), (high, y)],
+                color.stroke_width(3),
+            )])?;
         }
         chart.draw_series([Circle::new((mean, y), 6, color.filled())])?;
     }
@@ -237,32 +245,14 @@ fn tick_label(metric: &str, value: f64) -> String {
     }
 }
 
-/// Three to five ticks from `low` to `high` at a round step in the metric's unit (durations
-/// at 1, 2, 5, 10, 15, 30 s/min, 1, 2, 3, 6, 12 h, days), always including zero when it lies
-/// within.
+/// Three to five ticks from `low` to `high` at a round step in the metric's unit, zero
+/// among them when it lies within.
 fn difference_ticks(metric: &str, low: f64, high: f64) -> Vec<f64> {
-    let span = high - low;
-    if span <= 0.0 {
-        return vec![0.0];
-    }
-    let steps: Vec<f64> = match unit_of(metric) {
-        Unit::Duration if span >= 4.0 => vec![
-            1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0,
-            7200.0, 10_800.0, 21_600.0, 43_200.0, 86_400.0, 172_800.0, 604_800.0,
-        ],
-        _ => {
-            let base = 10f64.powf((span / 4.0).log10().floor());
-            vec![base, base * 2.0, base * 5.0, base * 10.0]
-        }
+    let step = match unit_of(metric) {
+        Unit::Duration => Step::Duration,
+        _ => Step::Decimal,
     };
-    let step = steps
-        .iter()
-        .copied()
-        .find(|s| span / s <= 4.0)
-        .unwrap_or(span / 4.0);
-    let first = (low / step).ceil() as i64;
-    let last = (high / step).floor() as i64;
-    (first..=last).map(|k| k as f64 * step).collect()
+    round_ticks(low, high, 4.0, step)
 }
 
 #[cfg(test)]

@@ -159,6 +159,7 @@ pub(super) fn cdf_axes(low: f64, high: f64) -> Axes<'static> {
         top: 1.05,
         y_desc: "delivered messages (cumulative share)",
         y_label: &percent_label,
+        y_step: axes::Step::Decimal,
     }
 }
 
@@ -252,6 +253,7 @@ where
         top,
         y_desc: "delivered messages per bin",
         y_label: &|y| style::count_label(*y),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     // Each bar filled, then outlined.
@@ -283,7 +285,10 @@ where
 {
     let top = chart.y_range().end;
     let font = (style::FONT, 14).into_font().color(&style::INK);
-    let (left, right) = (chart.backend_coord(&(low, 0.0)).0, chart.backend_coord(&(high, 0.0)).0);
+    let (left, right) = (
+        chart.backend_coord(&(low, 0.0)).0,
+        chart.backend_coord(&(high, 0.0)).0,
+    );
     let mut row_ends = [i32::MIN; MARKER_ROWS as usize];
     for (name, seconds, _) in marks {
         let x = seconds.log10().clamp(low, high);
@@ -297,7 +302,8 @@ where
             .unwrap_or(MARKER_ROWS as usize - 1);
         row_ends[row] = start + width + 8;
         let dy = 4 + (height + 8) * row as i32;
-        let pixels_per_unit = f64::from(chart.backend_coord(&(x, 0.0)).1 - chart.backend_coord(&(x, top)).1) / top;
+        let pixels_per_unit =
+            f64::from(chart.backend_coord(&(x, 0.0)).1 - chart.backend_coord(&(x, top)).1) / top;
         let line_top = top - f64::from(dy + height + 4) / pixels_per_unit.max(1e-9);
         chart.draw_series(DashedLineSeries::new(
             [(x, 0.0), (x, line_top)],

@@ -24,7 +24,10 @@ type Series = (String, RGBColor, Vec<(f64, f64)>);
 /// (the run ended just after a grid point) is merged into the one before it, so that a few
 /// events in a few seconds do not show as a spike.
 pub(super) fn rate_samples(series: &TimeSeries) -> Vec<Sample> {
-    rate_indices(series).into_iter().map(|i| series[i]).collect()
+    rate_indices(series)
+        .into_iter()
+        .map(|i| series[i])
+        .collect()
 }
 
 /// The positions in `series` of [`rate_samples`], to pick other per-sample counts in step.
@@ -130,9 +133,21 @@ where
         .map(|(a, r)| (a.0, (a.1 - r.1).max(0.0)))
         .collect();
     let mut series: Vec<Line> = vec![
-        (ATTEMPTS.into(), (style::GREY, Dash::Solid), hourly_steps(&rated, |s| s.attempts)),
-        (DELIVERIES.into(), (style::BLUE, Dash::Solid), hourly_steps(&rated, |s| s.delivered)),
-        (DEFERRED_BY_RECEIVER.into(), (style::RED, Dash::Solid), by_receiver),
+        (
+            ATTEMPTS.into(),
+            (style::GREY, Dash::Solid),
+            hourly_steps(&rated, |s| s.attempts),
+        ),
+        (
+            DELIVERIES.into(),
+            (style::BLUE, Dash::Solid),
+            hourly_steps(&rated, |s| s.delivered),
+        ),
+        (
+            DEFERRED_BY_RECEIVER.into(),
+            (style::RED, Dash::Solid),
+            by_receiver,
+        ),
     ];
     if by_sender.iter().any(|p| p.1 > 0.0) {
         let label = "deferred by the sender's policy, no attempt".to_string();
@@ -183,7 +198,12 @@ fn receiver_deferrals(view: &RunView, kept: &[usize]) -> Vec<u64> {
     let deliverability = &view.output.deliverability;
     let receivers = deliverability.receivers();
     let per_receiver: Vec<Vec<u64>> = (0..receivers)
-        .map(|r| deliverability.receiver_over_time(r).map(|o| o.deferred).collect())
+        .map(|r| {
+            deliverability
+                .receiver_over_time(r)
+                .map(|o| o.deferred)
+                .collect()
+        })
         .collect();
     kept.iter()
         .map(|&i| per_receiver.iter().filter_map(|counts| counts.get(i)).sum())

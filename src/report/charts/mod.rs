@@ -35,6 +35,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use compare::{CompareChart, CompareView};
+pub use outages::{Window, windows as trouble_windows};
 pub use render::{ChartError, Drawing, Format, render_drawing};
 pub use sweep::{SweepView, sweep_file_stem};
 
@@ -129,6 +130,47 @@ impl Chart {
     /// The full title drawn on the chart, naming the scenario.
     pub fn full_title(self, view: &RunView) -> String {
         format!("{} · {}", self.title(), view.scenario.name)
+    }
+
+    /// Why the chart has nothing to show, if so (the chart itself says the same): the
+    /// report then says it in one line instead of giving the chart its full space.
+    pub fn empty_note(self, view: &RunView) -> Option<String> {
+        let output = view.output;
+        let s = &output.summary;
+        let note = match self {
+            _ if output.samples.len() < 2
+                && matches!(
+                    self,
+                    Chart::QueueDepth
+                        | Chart::ReceiverLoad
+                        | Chart::DeferralsByReason
+                        | Chart::DeferralRate
+                        | Chart::DeferralRateByIp
+                ) =>
+            {
+                "the run ended before a second sample was taken"
+            }
+            Chart::DeferralsByReason if s.deferrals.values().sum::<u64>() == 0 => {
+                "no deferrals in this run"
+            }
+            Chart::DeferralRate | Chart::DeferralRateByIp if s.attempts == 0 => {
+                "no attempts were made"
+            }
+            Chart::DeferralRateByIp
+                if view.scenario.ip_addresses().len() < 2 && view.scenario.receivers.len() < 2 =>
+            {
+                "one sending IP and one receiver: the chart by receiver shows the same rate"
+            }
+            Chart::LatencyCdf | Chart::LatencyHistogram if s.delivered == 0 => {
+                "nothing was delivered, so there is no latency to plot"
+            }
+            Chart::Outcomes if s.arrived == 0 => "no message arrived",
+            Chart::AttemptsPerMessage if s.attempts_per_message.is_empty() => {
+                "no message left the queue"
+            }
+            _ => return None,
+        };
+        Some(note.to_string())
     }
 }
 

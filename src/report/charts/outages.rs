@@ -122,14 +122,9 @@ where
     DB::ErrorType: 'static,
 {
     let end = chart.x_range().end;
-    chart.draw_series(
-        windows
-            .iter()
-            .filter(|(start, stop, _)| stop > start)
-            .map(|(start, stop, _)| {
-                Rectangle::new([(*start, 0.0), (stop.min(end), top)], OUTAGE.filled())
-            }),
-    )?;
+    chart.draw_series(windows.iter().filter(|(start, stop, _)| stop > start).map(
+        |(start, stop, _)| Rectangle::new([(*start, 0.0), (stop.min(end), top)], OUTAGE.filled()),
+    ))?;
     Ok(())
 }
 

@@ -85,6 +85,7 @@ where
         top,
         y_desc: "messages",
         y_label: &|y| style::count_label(*y),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     let font = (style::FONT, 15)
@@ -144,6 +145,7 @@ where
         top,
         y_desc: "messages",
         y_label: &|y| style::count_label(*y),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     chart.draw_series(counts.iter().map(|(&k, &n)| {

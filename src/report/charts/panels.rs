@@ -6,7 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::axes::{TimeAxis, Ticked, count_ticks};
+use super::axes::{Step, Ticked, TimeAxis, count_ticks, round_ticks};
 use super::outages;
 use super::style::{self, FONT};
 use super::{CompareChart, CompareView, DrawResult};
@@ -79,7 +79,11 @@ where
     for (i, (panel, points)) in cells.iter().zip(lines).enumerate() {
         let label = view.report.cells.get(i).map_or("", |c| c.label.as_str());
         let figures = view.outputs.get(i).map(grid.figures).unwrap_or_default();
-        let head = PanelHead { index: i, label, figures: &figures };
+        let head = PanelHead {
+            index: i,
+            label,
+            figures: &figures,
+        };
         draw_panel(panel, &head, &axis, &windows, top, points)?;
     }
     Ok(())
@@ -121,7 +125,7 @@ where
         .y_label_area_size(48)
         .build_cartesian_2d(
             Ticked::new(0.0..axis.end_s, axis.ticks.clone()),
-            0.0..top,
+            Ticked::new(0.0..top, round_ticks(0.0, top, 3.0, Step::Decimal)),
         )?;
     chart
         .configure_mesh()
@@ -130,7 +134,6 @@ where
         .label_style((FONT, 13))
         .bold_line_style(style::GRID)
         .light_line_style(WHITE)
-        .y_labels(4)
         .draw()?;
     outages::shade(&mut chart, windows, top)?;
     let clipped = super::load::clip(points, top);

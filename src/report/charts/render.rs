@@ -193,9 +193,8 @@ impl<B: DrawingBackend> DrawingBackend for Doubled<B> {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
-        let (right, bottom) = twice(bottom_right);
-        let corner = if fill { (right + 1, bottom + 1) } else { (right, bottom) };
-        self.0.draw_rect(twice(upper_left), corner, &Thick(style), fill)
+        self.0
+            .draw_rect(twice(upper_left), twice(bottom_right), &Thick(style), fill)
     }
 
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -213,7 +212,8 @@ impl<B: DrawingBackend> DrawingBackend for Doubled<B> {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
-        self.0.draw_circle(twice(center), radius * 2, &Thick(style), fill)
+        self.0
+            .draw_circle(twice(center), radius * 2, &Thick(style), fill)
     }
 
     fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -281,13 +281,26 @@ mod tests {
         let png = render_drawing(&Marks, "m.png", Format::Png).unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(png));
         let mut reader = decoder.read_info().unwrap();
-        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut pixels).unwrap();
+        let mut doubled = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut doubled).unwrap();
         assert_eq!((info.width, info.height), (80, 60));
-        // The box from (10, 10) to (19, 19) covers (20, 20) to (39, 39) in the PNG.
-        let at = |x: usize, y: usize| pixels[(y * 80 + x) * 3];
-        assert_eq!((at(20, 20), at(39, 39)), (0, 0));
-        assert_eq!((at(19, 20), at(40, 39)), (255, 255));
+        // Every pixel of the drawing at its own size is a 2×2 block of the PNG.
+        let mut single = vec![0u8; 40 * 30 * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut single, (40, 30)).into_drawing_area();
+            Marks.draw_on(&root).unwrap();
+            root.present().unwrap();
+        }
+        for y in 0..30 {
+            for x in 0..40 {
+                let one = single[(y * 40 + x) * 3];
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                    let two = doubled[((2 * y + dy) * 80 + 2 * x + dx) * 3];
+                    assert_eq!(one, two, "pixel ({x}, {y})");
+                }
+            }
+        }
+        assert_eq!(single[(15 * 40 + 15) * 3], 0, "the box is drawn");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use super::axes::{self, Axes};
 use super::style::{self, Swatch};
 use super::{DrawResult, Drawing};
 use crate::report::StudyReport;
-use crate::report::units::{capitalised, metric_value, metric_words, path_words, target_words};
+use crate::report::units::{
+    Unit, capitalised, metric_value, metric_words, path_words, target_words, unit_of,
+};
 use crate::study::metric_index;
 use crate::study::sweep::{Target, axis_value};
 
@@ -160,6 +162,10 @@ where
         top: style::headroom(top.max(1e-9)),
         y_desc: &y_desc,
         y_label: &|y| metric_value(metric, *y),
+        y_step: match unit_of(metric) {
+            Unit::Duration => axes::Step::Duration,
+            _ => axes::Step::Decimal,
+        },
     };
     let mut chart = axes::chart(&area, axes)?;
     for (i, line) in lines.iter().enumerate() {

@@ -8,10 +8,10 @@ use super::markdown::study_markdown;
 use super::{StudyReport, study_report};
 use crate::model::RunOutput;
 use crate::report::REPORT_HTML;
-use crate::report::units::{capitalised, metric_words, path_words};
 use crate::report::charts::{
     ChartError, CompareChart, CompareView, Format, SweepView, render_drawing, sweep_file_stem,
 };
+use crate::report::units::{capitalised, metric_words, path_words};
 use crate::scenario::Scenario;
 use crate::study::{Study, StudyKind, StudyOptions};
 
@@ -66,7 +66,9 @@ fn compare_charts(view: CompareView, format: Format) -> Result<Vec<StudyChart>, 
             let bytes = render_drawing(&(chart, view), &name, format)?;
             Ok(StudyChart {
                 name,
+                title: chart.title().to_string(),
                 caption: chart.how_to_read().to_string(),
+                empty: chart.empty_note(&view),
                 bytes,
             })
         })
@@ -93,7 +95,9 @@ fn sweep_charts(
             );
             Ok(StudyChart {
                 name,
+                title: format!("{} vs {}", capitalised(&metric_words(metric)), path_words(path)),
                 caption,
+                empty: None,
                 bytes,
             })
         })
