@@ -7,7 +7,8 @@
 # each width.
 #
 #   docs/browser-check.sh                 # screenshots into docs/images/browser/ (the README's)
-#   docs/browser-check.sh --out DIR       # screenshots and probe results into DIR instead
+#   docs/browser-check.sh --out DIR       # screenshots into DIR instead
+#   docs/browser-check.sh --probe PAGE W  # only check one HTML page at W px wide
 #
 # MAILSIM_BIN names the mailsim binary to use (default: a debug build, built here). Chromium
 # comes from the distribution's packages: when it is missing and apt-get can run, this script
@@ -16,13 +17,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 shots=docs/images/browser
+probe_only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) shots="$2"; shift 2 ;;
-        *) echo "usage: docs/browser-check.sh [--out DIR]" >&2; exit 2 ;;
+        --probe) probe_only="$2"; probe_width="$3"; shift 3 ;;
+        *) echo "usage: docs/browser-check.sh [--out DIR | --probe PAGE WIDTH]" >&2; exit 2 ;;
     esac
 done
-mkdir -p "$shots"
 
 chromium=""
 for candidate in chromium chromium-browser google-chrome; do
@@ -38,21 +40,6 @@ if [ -z "$chromium" ]; then
         exit 1
     fi
 fi
-
-if [ -z "${MAILSIM_BIN:-}" ]; then
-    cargo build --quiet
-    MAILSIM_BIN=target/debug/mailsim
-fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-out="$work/output"
-
-echo "browser-check: rendering the reports" >&2
-"$MAILSIM_BIN" run scenarios/fope-outage.ron --out "$out" --run-id run --quiet > /dev/null
-"$MAILSIM_BIN" compare scenarios/policy-shootout.ron --replications 3 --rank-by latency_s.p99 \
-    --out "$out" --run-id compare --quiet > /dev/null
-"$MAILSIM_BIN" sweep scenarios/policy-shootout.ron --set 'senders[0].ips[0].count=1..4:1' \
-    --target "drain_time_s <= 6h" --replications 2 --out "$out" --run-id sweep --quiet > /dev/null
 
 # The probe, added to a copy of each page: page and window widths, the elements wider than the
 # window outside a scroll container, figures without a drawn chart, and images that did not load.
@@ -77,47 +64,74 @@ addEventListener("load", () => {
 </script>'
 
 failed=0
+# Probes one page (a copy with the probe added) at one width; sets failed on a problem.
+probe_page() { # label page width
+    local label="$1" page="$2" width="$3"
+    local copy="${page%.html}.probed.html"
+    sed "s#</body>#$(printf '%s' "$probe" | tr '\n' ' ' | sed 's/[&#]/\\&/g')</body>#" "$page" > "$copy"
+    local result
+    result="$("$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+        --allow-file-access-from-files --virtual-time-budget=10000 \
+        --window-size="$width,1000" --dump-dom "file://$(realpath "$copy")" 2> /dev/null \
+        | grep -o 'PROBE: [^<]*' || true)"
+    rm -f "$copy"
+    echo "browser-check: $label at ${width}px: ${result:-no probe result}" >&2
+    if [ -z "$result" ]; then
+        failed=1; echo "  FAIL: the page did not load" >&2; return
+    fi
+    local scroll window blank broken wide
+    scroll="$(sed 's/.*scroll=\([0-9]*\).*/\1/' <<< "$result")"
+    window="$(sed 's/.*window=\([0-9]*\).*/\1/' <<< "$result")"
+    blank="$(sed 's/.*blank=\([0-9]*\).*/\1/' <<< "$result")"
+    broken="$(sed 's/.*broken=\([^ ]*\).*/\1/' <<< "$result")"
+    wide="$(sed 's/.*wide=\(.*\)$/\1/' <<< "$result")"
+    if [ "$scroll" -gt "$window" ]; then
+        failed=1; echo "  FAIL: the page is $scroll px wide in a $window px window ($wide)" >&2
+    fi
+    if [ "$blank" != 0 ]; then failed=1; echo "  FAIL: $blank chart(s) not drawn" >&2; fi
+    if [ -n "$broken" ]; then failed=1; echo "  FAIL: images that did not load: $broken" >&2; fi
+}
+
+# Checks a result folder's report.html and every chart file (loaded as images on a page of
+# their own) at 1400 and 800 px, and screenshots the top of the report at each width.
 check() { # name folder
     local name="$1" folder="$2"
-    # Every chart file of the folder, loaded as an image.
     {
         echo '<!DOCTYPE html><html><body>'
         for svg in "$folder"/*.svg; do echo "<img src=\"$(basename "$svg")\" width=\"200\">"; done
-        echo "$probe</body></html>"
+        echo '</body></html>'
     } > "$folder/browser-check-images.html"
-    sed "s#</body>#$(printf '%s' "$probe" | tr '\n' ' ' | sed 's/[&#]/\\&/g')</body>#" \
-        "$folder/report.html" > "$folder/browser-check-page.html"
     for width in 1400 800; do
-        for page in page images; do
-            local dom
-            dom="$("$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-                --allow-file-access-from-files --virtual-time-budget=10000 \
-                --window-size="$width,1000" --dump-dom \
-                "file://$folder/browser-check-$page.html" 2> /dev/null)"
-            local result
-            result="$(printf '%s' "$dom" | grep -o 'PROBE: [^<]*' || true)"
-            echo "browser-check: $name $page at ${width}px: ${result:-no probe result}" >&2
-            case "$result" in
-                "") failed=1; echo "  FAIL: the page did not load" >&2; continue ;;
-            esac
-            local scroll window blank broken wide
-            scroll="$(sed 's/.*scroll=\([0-9]*\).*/\1/' <<< "$result")"
-            window="$(sed 's/.*window=\([0-9]*\).*/\1/' <<< "$result")"
-            blank="$(sed 's/.*blank=\([0-9]*\).*/\1/' <<< "$result")"
-            broken="$(sed 's/.*broken=\([^ ]*\).*/\1/' <<< "$result")"
-            wide="$(sed 's/.*wide=\(.*\)$/\1/' <<< "$result")"
-            if [ "$scroll" -gt "$window" ]; then
-                failed=1; echo "  FAIL: the page is $scroll px wide in a $window px window ($wide)" >&2
-            fi
-            if [ "$blank" != 0 ]; then failed=1; echo "  FAIL: $blank chart(s) not drawn" >&2; fi
-            if [ -n "$broken" ]; then failed=1; echo "  FAIL: images that did not load: $broken" >&2; fi
-        done
+        probe_page "$name report" "$folder/report.html" "$width"
+        probe_page "$name chart files" "$folder/browser-check-images.html" "$width"
         "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
             --virtual-time-budget=10000 --window-size="$width,1500" \
             --screenshot="$shots/$name-$width.png" "file://$folder/report.html" > /dev/null 2>&1
         echo "browser-check: wrote $shots/$name-$width.png" >&2
     done
 }
+
+if [ -n "$probe_only" ]; then
+    probe_page "$probe_only" "$probe_only" "$probe_width"
+    if [ "$failed" != 0 ]; then echo "browser-check: FAILED" >&2; exit 1; fi
+    exit 0
+fi
+
+mkdir -p "$shots"
+if [ -z "${MAILSIM_BIN:-}" ]; then
+    cargo build --quiet
+    MAILSIM_BIN=target/debug/mailsim
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+out="$work/output"
+
+echo "browser-check: rendering the reports" >&2
+"$MAILSIM_BIN" run scenarios/fope-outage.ron --out "$out" --run-id run --quiet > /dev/null
+"$MAILSIM_BIN" compare scenarios/policy-shootout.ron --replications 3 --rank-by latency_s.p99 \
+    --out "$out" --run-id compare --quiet > /dev/null
+"$MAILSIM_BIN" sweep scenarios/policy-shootout.ron --set 'senders[0].ips[0].count=1..4:1' \
+    --target "drain_time_s <= 6h" --replications 2 --out "$out" --run-id sweep --quiet > /dev/null
 
 check run "$out/fope-outage/run"
 check compare "$out/policy-shootout/compare"

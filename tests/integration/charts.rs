@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use mailsim::model::{RunOutput, simulate};
 use mailsim::report::charts::{self, Chart, Format, RunView};
+use mailsim::report::units::{duration, grouped};
 use mailsim::report::{ReportOptions, render_run};
 use mailsim::scenario::{self, Scenario};
 
@@ -86,7 +87,8 @@ fn every_scenario_renders_every_chart_as_svg_and_png() {
                     // Width and height from the IHDR chunk.
                     let width = u32::from_be_bytes(file.bytes[16..20].try_into().unwrap());
                     let height = u32::from_be_bytes(file.bytes[20..24].try_into().unwrap());
-                    assert_eq!((width, height), (1000, 560), "{}", file.name);
+                    // Twice the SVG's size, for slides and high-density screens.
+                    assert_eq!((width, height), (2000, 1120), "{}", file.name);
                 }
             }
         }
@@ -158,7 +160,7 @@ fn cell(value: String) -> String {
     format!("<td class=\"value\">{value}</td>")
 }
 
-/// Every count of summary.json is a value cell of the summary table.
+/// Every count of summary.json is a value cell of the summary table, grouped in thousands.
 fn assert_counts_in_table(path: &Path, table: &str, json: &serde_json::Value) {
     for key in [
         "arrived",
@@ -177,52 +179,55 @@ fn assert_counts_in_table(path: &Path, table: &str, json: &serde_json::Value) {
             .as_u64()
             .unwrap_or_else(|| panic!("{key} is a count"));
         assert!(
-            table.contains(&cell(value.to_string())),
+            table.contains(&cell(grouped(value))),
             "{}: {key} = {value} missing",
             path.display()
         );
     }
 }
 
-/// Every real number of summary.json (end, drain and latency times, Little's law terms) is a
-/// value cell, to three decimals.
-fn assert_decimals_in_table(path: &Path, table: &str, json: &serde_json::Value) {
+/// Every time of summary.json (end, drain and latency times) is a value cell as a human
+/// duration, with its exact seconds beside it; so is Little's W.
+fn assert_times_in_table(path: &Path, table: &str, json: &serde_json::Value) {
     let mut seconds = vec![json["end_time_s"].as_f64().unwrap()];
     seconds.extend(json["drain_time_s"].as_f64());
     if let Some(latency) = json["latency_s"].as_object() {
         seconds.extend(latency.values().map(|v| v.as_f64().unwrap()));
     }
-    seconds.extend(
-        json["little"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| v.as_f64().unwrap()),
-    );
     for value in seconds {
         assert!(
-            table.contains(&cell(format!("{value:.3}"))),
-            "{}: {value} missing",
+            table.contains(&cell(duration(value))),
+            "{}: {value} s is not shown as {}",
+            path.display(),
+            duration(value)
+        );
+        let whole = grouped(value.trunc() as u64);
+        assert!(
+            table.contains(&format!("<td>{whole}")),
+            "{}: the exact {value} s is not beside it",
             path.display()
         );
     }
+    let w = json["little"]["mean_time_in_queue_s"].as_f64().unwrap();
+    assert!(table.contains(&cell(duration(w))), "{}: W", path.display());
 }
 
 /// The deferrals by code, the deferral replies and the attempts per message each have a row.
 fn assert_breakdown_rows(path: &Path, table: &str, html: &str, json: &serde_json::Value) {
-    for (code, count) in json["deferrals"].as_object().unwrap() {
-        let row = format!("<td>deferrals {code}</td>{}", cell(count.to_string()));
+    let count = |value: &serde_json::Value| grouped(value.as_u64().unwrap());
+    for (code, n) in json["deferrals"].as_object().unwrap() {
+        let row = format!("<td>deferrals {code}</td>{}", cell(count(n)));
         assert!(
             table.contains(&row),
             "{}: deferrals {code} missing",
             path.display()
         );
     }
-    for (reply, count) in json["deferral_replies"].as_object().unwrap() {
+    for (reply, n) in json["deferral_replies"].as_object().unwrap() {
         let row = format!(
             "<code>{}</code></td>{}",
             mailsim::report::escape(reply),
-            cell(count.to_string())
+            cell(count(n))
         );
         assert!(
             html.contains(&row),
@@ -230,8 +235,8 @@ fn assert_breakdown_rows(path: &Path, table: &str, html: &str, json: &serde_json
             path.display()
         );
     }
-    for (attempts, count) in json["attempts_per_message"].as_object().unwrap() {
-        let row = format!("{}{}", cell(attempts.clone()), cell(count.to_string()));
+    for (attempts, n) in json["attempts_per_message"].as_object().unwrap() {
+        let row = format!("{}{}", cell(attempts.clone()), cell(count(n)));
         assert!(
             html.contains(&row),
             "{}: {attempts} attempts missing",
@@ -257,20 +262,32 @@ fn report_html_has_every_chart_and_the_summary_numbers() {
         let html = file("report.html");
         let json: serde_json::Value = serde_json::from_str(&file("summary.json")).unwrap();
 
+        let view = RunView {
+            scenario: &scenario,
+            output: &output,
+        };
         for chart in Chart::ALL {
-            let id = format!("<figure id=\"chart-{}\">\n<svg", chart.file_stem());
-            assert!(
-                html.contains(&id),
-                "{}: report.html lacks {id}",
-                path.display()
-            );
-            let inline = file(&format!("{}.svg", chart.file_stem()));
-            assert!(
-                html.contains(inline.trim()),
-                "{} is not inlined whole",
-                chart.file_stem()
-            );
+            let stem = chart.file_stem();
+            // A chart with something to show is inlined whole; one without is one line.
+            match chart.empty_note(&view) {
+                None => {
+                    let id = format!("<figure id=\"chart-{stem}\">\n<svg");
+                    assert!(html.contains(&id), "{}: lacks {id}", path.display());
+                    let inline = file(&format!("{stem}.svg"));
+                    assert!(html.contains(inline.trim()), "{stem} is not inlined whole");
+                }
+                Some(why) => {
+                    let line = format!(
+                        "<p class=\"empty-chart\" id=\"chart-{stem}\"><strong>{}:</strong> {why}",
+                        chart.title()
+                    );
+                    assert!(html.contains(&line), "{}: lacks {line}", path.display());
+                }
+            }
         }
+        // The headline opens the page, before the charts.
+        let headline = html.find("<section id=\"headline\"").expect("a headline");
+        assert!(headline < html.find("<section id=\"charts\">").unwrap());
         // Self-contained: no scripts, no external resources (the only URL is the SVG namespace).
         assert!(!html.contains("<script") && !html.contains(" src="));
         let urls = html.matches("http").count();
@@ -283,11 +300,12 @@ fn report_html_has_every_chart_and_the_summary_numbers() {
 
         let table = summary_table(&html);
         assert_counts_in_table(&path, table, &json);
-        assert_decimals_in_table(&path, table, &json);
+        assert_times_in_table(&path, table, &json);
         assert_breakdown_rows(&path, table, &html, &json);
         // summary.md carries the same table.
         let markdown = file("summary.md");
-        assert!(markdown.contains(&format!("| arrived | {} |", json["arrived"])));
+        let arrived = grouped(json["arrived"].as_u64().unwrap());
+        assert!(markdown.contains(&format!("| arrived | {arrived} |")));
     }
 }
 

@@ -11,6 +11,7 @@
 mod helpers;
 
 mod bad_input;
+mod browser;
 mod charts;
 mod cli_honesty;
 mod cli_policies;

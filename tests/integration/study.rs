@@ -337,7 +337,7 @@ fn a_sweep_finds_the_connections_needed_for_a_latency_target() {
         "c",
     ]);
     assert!(
-        stdout.contains("met at senders[0].connections.per_destination=6 (mean)"),
+        stdout.contains("Target longest latency ≤ 10m: met from connections per destination = 6 (judged on the mean)"),
         "{stdout}"
     );
     let json: serde_json::Value =
@@ -385,8 +385,8 @@ fn run_with_replications_reports_intervals_and_shards_merge_back() {
         "--run-id",
         "all",
     ]);
-    assert!(stdout.contains("4 replication(s)"), "{stdout}");
-    assert!(stdout.contains("latency_s.p99"), "{stdout}");
+    assert!(stdout.contains("4 replications per run"), "{stdout}");
+    assert!(stdout.contains("\n  p99 latency  "), "{stdout}");
     for (shard, id) in [("1/2", "a"), ("2/2", "b")] {
         succeed(&[
             "run",
@@ -478,7 +478,8 @@ fn compare_runs_the_scenarios_policies_list_when_no_policy_is_given() {
         "--run-id",
         "c",
     ]);
-    assert!(stdout.contains("fope-5m − baseline"), "{stdout}");
+    assert!(stdout.contains("\n  1     fope-5m  "), "{stdout}");
+    assert!(stdout.contains("  2     postfix (baseline)  "), "{stdout}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("tiny/c/comparison.json")).unwrap())
             .unwrap();

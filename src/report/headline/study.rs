@@ -40,7 +40,14 @@ fn row<'a>(cell: &'a CellReport, metric: &str) -> Option<&'a MetricRow> {
 /// A tile of a metric's interval in `cell`.
 fn metric_tile(cell: &CellReport, metric: &str, label: &str) -> Option<Tile> {
     let row = row(cell, metric)?;
-    row.mean?;
+    if row.mean? == 0.0 && row.high.is_none_or(|h| h == 0.0) {
+        return Some(Tile::new(
+            label,
+            metric_value(metric, 0.0),
+            "in every run".into(),
+            Tone::Plain,
+        ));
+    }
     let note = match (row.low, row.high, row.half_width) {
         (Some(low), Some(high), Some(half)) if half > 0.0 => format!(
             "95%: {} to {}",
