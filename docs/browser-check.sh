@@ -131,7 +131,7 @@ echo "browser-check: rendering the reports" >&2
 "$MAILSIM_BIN" compare scenarios/policy-shootout.ron --replications 3 --rank-by latency_s.p99 \
     --out "$out" --run-id compare --quiet > /dev/null
 "$MAILSIM_BIN" sweep scenarios/policy-shootout.ron --set 'senders[0].ips[0].count=1..4:1' \
-    --target "drain_time_s <= 6h" --replications 2 --out "$out" --run-id sweep --quiet > /dev/null
+    --target "all_done_s <= 6h" --replications 2 --out "$out" --run-id sweep --quiet > /dev/null
 
 check run "$out/fope-outage/run"
 check compare "$out/policy-shootout/compare"

@@ -14,8 +14,8 @@ use mailsim::model::{RunControl, RunOutput, SimError};
 use mailsim::report::{self, OutputError, RunFolder};
 use mailsim::scenario::Scenario;
 use mailsim::study::{
-    self, Execution, Outcome, Plan, Precision, PrecisionReport, Replications, SHARD_FILE, Shard,
-    Study, StudyError, StudyOptions, StudyProgress, check_metric, metric_index,
+    self, Execution, MetricList, Outcome, Plan, Precision, PrecisionReport, Replications,
+    SHARD_FILE, Shard, Study, StudyError, StudyOptions, StudyProgress,
 };
 
 use super::{CliError, print_stdout};
@@ -171,14 +171,21 @@ pub fn parse_shard(text: Option<&str>) -> Result<Option<Shard>, CliError> {
     .transpose()
 }
 
-/// Parses `--precision METRIC=FRACTION`; `max_replications` is `--max-replications`.
-fn parse_precision(text: &str, max_replications: u32) -> Result<Precision, CliError> {
+/// Parses `--precision METRIC=FRACTION` for a study with `metrics`; `max_replications` is
+/// `--max-replications`.
+fn parse_precision(
+    text: &str,
+    metrics: &MetricList,
+    max_replications: u32,
+) -> Result<Precision, CliError> {
     let help = "write --precision METRIC=FRACTION, e.g. --precision latency_s.mean=0.05 (half-width within 5% of the mean)";
     let (metric, fraction) = text
         .split_once('=')
         .ok_or_else(|| input(format!("--precision `{text}` has no `=`"), help))?;
     let metric = metric.trim();
-    check_metric(metric).map_err(|why| input(format!("--precision: {why}"), help))?;
+    metrics
+        .check(metric)
+        .map_err(|why| input(format!("--precision: {why}"), help))?;
     let fraction: f64 = fraction
         .trim()
         .parse()
@@ -194,7 +201,7 @@ fn parse_precision(text: &str, max_replications: u32) -> Result<Precision, CliEr
             )
         })?;
     Ok(Precision {
-        metric: metric_index(metric).unwrap_or(0),
+        metric: metrics.index(metric).unwrap_or(0),
         fraction,
         max_replications,
     })
@@ -251,10 +258,11 @@ fn execute(
     shard: Option<Shard>,
     default_replications: u32,
 ) -> Result<Outcome, CliError> {
+    let metrics = MetricList::new(&plan.base.run().deadlines);
     let precision = replication
         .precision
         .as_deref()
-        .map(|text| parse_precision(text, replication.max_replications))
+        .map(|text| parse_precision(text, &metrics, replication.max_replications))
         .transpose()?;
     if precision.is_some() && shard.is_some() {
         return Err(input(
@@ -315,7 +323,7 @@ fn execute(
         ..
     } = &outcome
     {
-        tell_precision(report, output.quiet);
+        tell_precision(report, metrics.name(report.goal.metric), output.quiet);
     }
     Ok(outcome)
 }
@@ -360,8 +368,7 @@ pub fn percent(share: f64) -> String {
 
 /// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
 /// stopping short of it always is (and the command then exits with code 3).
-fn tell_precision(report: &PrecisionReport, quiet: bool) {
-    let name = study::METRICS[report.goal.metric].0;
+fn tell_precision(report: &PrecisionReport, name: &str, quiet: bool) {
     let count = report.replications;
     let (widest, asked) = (percent(report.widest), percent(report.goal.fraction));
     if report.met {

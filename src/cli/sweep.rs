@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use mailsim::scenario::Scenario;
 use mailsim::scenario::edit::PATH_FORM;
 use mailsim::study::sweep::{Setting, Target, VALUES_FORM, apply_point, grid};
-use mailsim::study::{Cell, Plan, StudyKind, StudyOptions, check_metric};
+use mailsim::study::{Cell, MetricList, Plan, StudyKind, StudyOptions};
 
 use super::study::{
     OutputArgs, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
@@ -27,7 +28,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "\"METRIC OP VALUE\"")]
     target: Option<String>,
     /// A metric to chart against the first --set (repeatable; default: the target's metric,
-    /// else latency_s.p99 and drain_time_s).
+    /// else all_done_s and latency_s.p99).
     #[arg(long = "chart", value_name = "METRIC")]
     charts: Vec<String>,
     /// Run only part K of N of the runs (see `mailsim merge`).
@@ -41,6 +42,29 @@ pub struct SweepArgs {
 
 fn usage(message: String, help: String) -> CliError {
     CliError::Input(miette::miette!(help = help, "{message}"))
+}
+
+/// Checks that the target's and the charts' metrics are metrics of the scenario's studies.
+fn check_metrics(
+    base: &Scenario,
+    target: Option<&Target>,
+    charts: &[String],
+) -> Result<(), CliError> {
+    let metrics = MetricList::new(&base.run().deadlines);
+    if let Some(target) = target {
+        metrics.check(&target.metric).map_err(|why| {
+            usage(
+                format!("--target: {why}"),
+                "e.g. --target \"all_done_s <= 6h\"".into(),
+            )
+        })?;
+    }
+    for metric in charts {
+        metrics
+            .check(metric)
+            .map_err(|why| usage(format!("--chart: {why}"), "e.g. --chart bounce_rate".into()))?;
+    }
+    Ok(())
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
@@ -71,16 +95,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 "e.g. --target \"latency_s.p99 <= 3600\"".into(),
             )
         })?;
-    for metric in &args.charts {
-        check_metric(metric)
-            .map_err(|why| usage(format!("--chart: {why}"), "e.g. --chart bounce_rate".into()))?;
-    }
+    check_metrics(&base, target.as_ref(), &args.charts)?;
     let chart_metrics = if !args.charts.is_empty() {
         args.charts.clone()
     } else if let Some(target) = &target {
         vec![target.metric.clone()]
     } else {
-        vec!["latency_s.p99".to_string(), "drain_time_s".to_string()]
+        vec!["all_done_s".to_string(), "latency_s.p99".to_string()]
     };
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();

@@ -1,7 +1,7 @@
 //! The shared vocabulary of the mail world, below every module that uses it: SMTP replies with
 //! their scope and class ([`Reply`], [`Scope`], [`ReplyClass`]), the typed values a scenario
 //! configures ([`Reputation`], [`OutageKind`], [`DnsKind`], [`AuthResult`], [`ServiceTime`]) and
-//! human units ([`Rate`], [`Share`], durations such as `"20m"`).
+//! human units ([`Rate`], [`Share`], durations such as `"20m"`, [`Deadline`]).
 //!
 //! Nothing here knows about scenarios, policies, the world or reports; it only builds on the
 //! engine's [`SimDuration`](crate::engine::SimDuration). Retry policies, metrics, scenarios and
@@ -13,4 +13,4 @@ pub mod units;
 
 pub use config::{AuthResult, DnsKind, OutageKind, Reputation, ServiceTime};
 pub use reply::{Reply, ReplyClass, Scope};
-pub use units::{Rate, Share, parse_duration};
+pub use units::{Deadline, Rate, Share, parse_duration};

@@ -51,6 +51,62 @@ impl serde::Serialize for SimDuration {
     }
 }
 
+/// A deadline of the `delivered_by` figures: a positive span, kept with the text it was written
+/// as (so `"24h"` is reported as `24h`, not `1d`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    label: String,
+    within: SimDuration,
+}
+
+impl Deadline {
+    /// Parses a positive duration such as `"5m"` or `"24h"`.
+    pub fn parse(text: &str) -> Result<Deadline, String> {
+        let within = parse_duration(text)?;
+        if within == SimDuration::ZERO {
+            return Err(format!(
+                "a deadline of `{}` is zero: write a positive duration such as \"1h\"",
+                text.trim()
+            ));
+        }
+        Ok(Deadline {
+            label: text.trim().to_string(),
+            within,
+        })
+    }
+
+    /// The deadlines when a scenario names none: 5 minutes, 1, 4 and 24 hours.
+    pub fn defaults() -> Vec<Deadline> {
+        ["5m", "1h", "4h", "24h"]
+            .into_iter()
+            .map(|text| Deadline::parse(text).expect("the default deadlines are valid"))
+            .collect()
+    }
+
+    /// The deadline as written, e.g. `24h`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The span.
+    pub fn within(&self) -> SimDuration {
+        self.within
+    }
+}
+
+impl<'de> Deserialize<'de> for Deadline {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Deadline::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Deadline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.label)
+    }
+}
+
 /// A rate of events, stored per second.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rate {
@@ -187,6 +243,20 @@ mod tests {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains("duration"), "{bad:?} → {err}");
         }
+    }
+
+    #[test]
+    fn deadlines_keep_their_text_and_must_be_positive() {
+        let deadline = Deadline::parse(" 24h ").unwrap();
+        assert_eq!(deadline.label(), "24h");
+        assert_eq!(deadline.within(), SimDuration::from_hours(24));
+        let labels: Vec<String> = Deadline::defaults()
+            .iter()
+            .map(|d| d.label().to_string())
+            .collect();
+        assert_eq!(labels, ["5m", "1h", "4h", "24h"]);
+        assert!(Deadline::parse("0s").unwrap_err().contains("zero"));
+        assert!(Deadline::parse("soon").is_err());
     }
 
     #[test]

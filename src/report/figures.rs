@@ -1,6 +1,8 @@
 //! The summary as rows of figures for the Markdown and HTML reports: every number
 //! `summary.json` has, in human units (counts grouped in thousands, durations as `1h02m`,
-//! shares as `%`), with a note beside it. `summary.json` keeps the exact seconds.
+//! shares as `%`), with a note beside it, starting with when all mail was done and the share
+//! delivered by each deadline; and the warning every view opens with when the run stopped
+//! with mail still queued. `summary.json` keeps the exact seconds.
 //!
 //! The plain counts ([`tallies`] and [`peaks`]) are listed once here and read by these rows
 //! and by the terminal table alike, so a count added to [`Summary`] and to one of those lists
@@ -86,9 +88,54 @@ pub(super) fn human_duration(seconds: f64) -> String {
     duration(seconds)
 }
 
+/// The warning every view of the summary opens with when the run stopped at its horizon with
+/// mail still queued; `None` when every message left the queue.
+pub fn unfinished_warning(s: &Summary) -> Option<String> {
+    (s.queued_at_end > 0).then(|| {
+        format!(
+            "WARNING: the run stopped at its horizon ({}) with {} of {} messages ({}) still queued: they were neither delivered, bounced nor expired, so when all mail was done is unknown and the latency figures leave them out. Lengthen run.horizon to see them leave.",
+            duration(s.end_time_s),
+            count(s.queued_at_end as f64),
+            count(s.arrived as f64),
+            percent(s.queued_at_end as f64 / s.arrived.max(1) as f64)
+        )
+    })
+}
+
+/// When all mail was done, then the share delivered within each deadline: the figures every
+/// summary shows first.
+pub(super) fn completion_figures(s: &Summary) -> Vec<Figure> {
+    let mut rows = vec![match s.all_done_s {
+        Some(t) => Figure::new(
+            "all mail done at",
+            duration(t),
+            format!(
+                "the last message left the queue (delivered, bounced or expired); {}",
+                exact(t)
+            ),
+        ),
+        None => Figure::new(
+            "all mail done at",
+            "—".into(),
+            format!(
+                "not by the end: {} still queued",
+                count(s.queued_at_end as f64)
+            ),
+        ),
+    }];
+    for by in &s.delivered_by {
+        rows.push(Figure::new(
+            format!("delivered within {}", by.deadline),
+            by.share.map_or("—".into(), percent),
+            format!("{} of arrived messages", count(by.delivered as f64)),
+        ));
+    }
+    rows
+}
+
 /// The rows of the summary table, in reading order.
 pub fn summary_figures(s: &Summary) -> Vec<Figure> {
-    let mut rows = Vec::new();
+    let mut rows = completion_figures(s);
     if let Some(warmup) = s.warmup_s {
         rows.push(Figure::new(
             "warm-up",
@@ -101,12 +148,19 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     rows.extend(tallies(s).into_iter().map(Figure::from));
     rows.extend(latency_figures(s));
     rows.extend(peaks(s).into_iter().map(Figure::from));
-    rows.push(match s.drain_time_s {
-        Some(t) => Figure::new("retry queue last emptied at", duration(t), exact(t)),
+    rows.push(match s.retry_queue_empty_s {
+        Some(t) => Figure::new(
+            "retry queue last empty at",
+            duration(t),
+            format!(
+                "no message waited for a retry from then on (mail may still have waited for a connection); {}",
+                exact(t)
+            ),
+        ),
         None => Figure::new(
-            "retry queue last emptied at",
+            "retry queue last empty at",
             "—".into(),
-            "never, or not by the end",
+            "never held a message, or still held some at the end",
         ),
     });
     rows.extend(little_figures(s));
@@ -193,6 +247,7 @@ fn latency_figures(s: &Summary) -> Vec<Figure> {
     };
     [
         ("latency mean", l.mean),
+        ("latency min", l.min),
         ("latency p50", l.p50),
         ("latency p90", l.p90),
         ("latency p99", l.p99),

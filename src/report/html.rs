@@ -11,7 +11,7 @@ use crate::model::RunOutput;
 use crate::scenario::Scenario;
 
 use super::charts::{ChartFile, Format, RunView};
-use super::figures::summary_figures;
+use super::figures::{summary_figures, unfinished_warning};
 use super::headline::run_headline;
 use super::units::grouped;
 
@@ -40,6 +40,7 @@ h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding
 .tile.good{border-left-color:#009e73}.tile.warn{border-left-color:#e69f00}.tile.bad{border-left-color:#d55e00}.tile.plain{border-left-color:#0072b2}
 .story{font-size:1.08rem;margin:.35rem 0;max-width:60rem}
 .scroll{overflow-x:auto;max-width:100%}
+.warning{background:#fdecea;border:2px solid #c62828;color:#8e0000;padding:.7rem 1rem;font-weight:600}
 table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f6f6f6}th.sorted{background:#e8f0f8}dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.meta dt{color:#666}dl.meta dd{margin:0;overflow-wrap:anywhere}
@@ -95,6 +96,9 @@ pub fn report_html(scenario: &Scenario, output: &RunOutput, charts: &[ChartFile]
         out,
         "<nav><a href=\"#charts\">Charts</a><a href=\"#summary\">Figures</a><a href=\"#meta\">Run</a><a href=\"#scenario\">Scenario</a><a href=\"summary.json\">summary.json</a><a href=\"summary.md\">summary.md</a><a href=\"timeseries.csv\">timeseries.csv</a><a href=\"deliverability.csv\">deliverability.csv</a></nav>"
     );
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "<p class=\"warning\">⚠ {}</p>", escape(&warning));
+    }
     out.push_str(&run_headline(scenario, output).html());
     let view = RunView { scenario, output };
     charts_section(&mut out, &view, charts);

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use crate::metrics::Summary;
 
-use super::figures::summary_figures;
+use super::figures::{summary_figures, unfinished_warning};
 use super::headline::Headline;
 
 /// Makes text safe inside a Markdown table cell.
@@ -22,6 +22,9 @@ pub fn summary_markdown(summary: &Summary, description: &str, headline: &Headlin
     let _ = writeln!(out, "# {} — summary\n", cell(&meta.scenario));
     if !description.trim().is_empty() {
         let _ = writeln!(out, "{}\n", cell(description.trim()));
+    }
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "> **⚠ {}**\n", cell(&warning));
     }
     out.push_str(&headline.markdown());
     let _ = writeln!(out, "| figure | value | note |\n|---|---:|---|");

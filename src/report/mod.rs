@@ -23,7 +23,7 @@ pub mod units;
 
 pub use charts::ChartError;
 pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};
-pub use figures::{Figure, summary_figures};
+pub use figures::{Figure, summary_figures, unfinished_warning};
 pub use folder::{OutputError, RunFolder};
 pub use html::{escape, report_html};
 pub use json::summary_json;

@@ -8,9 +8,9 @@ use crate::metrics::Summary;
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
 
-use super::figures::{human_duration, peaks, tallies};
+use super::figures::{human_duration, peaks, tallies, unfinished_warning};
 use super::headline::run_headline;
-use super::units::grouped;
+use super::units::{grouped, percent};
 
 /// Writes one aligned line: label, value, and a note.
 fn row(out: &mut String, label: &str, value: String, note: String) {
@@ -35,6 +35,10 @@ pub fn summary_table(summary: &Summary) -> String {
         "{} · seed {} · replication {}",
         meta.scenario, meta.seed, meta.replication
     );
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "  !!! {warning}");
+    }
+    completion_rows(&mut out, summary);
     if let Some(warmup) = summary.warmup_s {
         let _ = writeln!(
             out,
@@ -50,12 +54,41 @@ pub fn summary_table(summary: &Summary) -> String {
     for count in peaks(summary) {
         row(&mut out, count.label, grouped(count.value), String::new());
     }
-    let drained = summary.drain_time_s.map_or("—".into(), human_duration);
-    row(&mut out, "retry queue emptied", drained, String::new());
+    let emptied = summary
+        .retry_queue_empty_s
+        .map_or("—".into(), human_duration);
+    row(
+        &mut out,
+        "retry queue empty",
+        emptied,
+        "last emptied".into(),
+    );
     let ended = human_duration(summary.end_time_s);
     row(&mut out, "run ended at", ended, String::new());
     row(&mut out, "events", grouped(summary.events), String::new());
     out
+}
+
+/// When all mail was done, and the share of arrived messages delivered within each deadline.
+fn completion_rows(out: &mut String, s: &Summary) {
+    match s.all_done_s {
+        Some(t) => row(out, "all mail done at", human_duration(t), String::new()),
+        None => row(
+            out,
+            "all mail done at",
+            "—".into(),
+            format!("not by the end: {} still queued", grouped(s.queued_at_end)),
+        ),
+    }
+    for by in &s.delivered_by {
+        let share = by.share.map_or("—".into(), percent);
+        row(
+            out,
+            &format!("delivered within {}", by.deadline),
+            share,
+            format!("{} messages", grouped(by.delivered)),
+        );
+    }
 }
 
 /// Where the arrived messages went (with their shares), the attempts and the deferrals by
@@ -123,6 +156,8 @@ mod tests {
                 seed: 1,
                 replication: 0,
             },
+            all_done_s: None,
+            delivered_by: Vec::new(),
             arrived: 4,
             delivered: 3,
             bounced: 1,
@@ -136,7 +171,7 @@ mod tests {
             latency_s: None,
             peak_queue: 7,
             peak_waiting_connection: 8,
-            drain_time_s: None,
+            retry_queue_empty_s: None,
             attempts_per_message: Default::default(),
             little: LittleSummary {
                 mean_queued: 0.0,

@@ -1,10 +1,9 @@
 //! Numbers for people: durations as `1h02m`, shares as `97.5%`, counts as `9,587`, rates per
 //! hour, intervals as `1h02m ± 30s`, and every study metric by its name in words ("p99
-//! latency", "drain time"). The machine-readable files keep seconds and fractions; every page,
+//! latency", "all-done time"). The machine-readable files keep seconds and fractions; every page,
 //! table and chart a person reads goes through here.
 
 use super::MetricRow;
-use crate::study::METRICS;
 use crate::study::sweep::{Comparison, Target};
 
 /// What a metric counts, which decides how it is written.
@@ -27,7 +26,10 @@ pub fn unit_of(metric: &str) -> Unit {
         Unit::PerSecond
     } else if metric.ends_with("_s") || metric.starts_with("latency_s.") {
         Unit::Duration
-    } else if metric.ends_with("_rate") || metric.ends_with("_share") {
+    } else if metric.ends_with("_rate")
+        || metric.ends_with("_share")
+        || metric.starts_with("delivered_by.")
+    {
         Unit::Share
     } else {
         Unit::Count
@@ -58,17 +60,23 @@ pub fn metric_words(metric: &str) -> String {
         "latency_s.max" => "longest latency",
         "peak_queue" => "peak retry queue",
         "peak_waiting_connection" => "peak connection wait",
-        "drain_time_s" => "drain time",
         "little.mean_queued" => "mean queued",
         "little.throughput_per_s" => "throughput",
         "little.mean_time_in_queue_s" => "mean time in queue",
         "end_time_s" => "run end",
+        "all_done_s" => "all-done time",
+        "retry_queue_empty_s" => "retry-queue empty time",
+        "latency_s.min" => "shortest latency",
         other => {
-            return METRICS
-                .iter()
-                .find(|(name, _)| *name == other)
-                .map_or(other, |(_, description)| description)
-                .to_string();
+            if let Some(deadline) = other.strip_prefix("delivered_by.") {
+                return format!("delivered within {deadline}");
+            }
+            let description = crate::study::describe(other);
+            return if description.is_empty() {
+                other.to_string()
+            } else {
+                description
+            };
         }
     };
     words.to_string()
@@ -111,7 +119,7 @@ pub fn path_words(path: &str) -> String {
     }
 }
 
-/// A sweep's target in words: `drain time ≤ 6h`.
+/// A sweep's target in words: `all-done time ≤ 6h`.
 pub fn target_words(target: &Target) -> String {
     let op = match target.comparison {
         Comparison::AtMost => "≤",
@@ -331,7 +339,7 @@ mod tests {
         assert_eq!(count(-1200.0), "−1,200");
         assert_eq!(metric_value("little.throughput_per_s", 0.75), "2,700/h");
         assert_eq!(metric_value("delivery_rate", 0.5), "50%");
-        assert_eq!(metric_value("drain_time_s", 18_038.8), "5h01m");
+        assert_eq!(metric_value("all_done_s", 18_038.8), "5h01m");
         assert_eq!(metric_difference("latency_s.p99", -720.0), "−12m");
         assert_eq!(metric_difference("attempts", 1200.0), "+1,200");
         assert_eq!(metric_difference("expired", 0.0), "0");
@@ -350,14 +358,14 @@ mod tests {
             "o365 throttle rate"
         );
         assert_eq!(path_words("senders[0].retry.interval"), "retry interval");
-        let target = Target::parse("drain_time_s <= 6h").expect("a target");
-        assert_eq!(target_words(&target), "drain time ≤ 6h");
+        let target = Target::parse("all_done_s <= 6h").expect("a target");
+        assert_eq!(target_words(&target), "all-done time ≤ 6h");
     }
 
     #[test]
     fn intervals_keep_the_mean_s_precision_and_say_zero_plainly() {
         let row = |mean: f64, half: f64| MetricRow {
-            metric: "x",
+            metric: "x".into(),
             mean: Some(mean),
             half_width: Some(half),
             low: Some(mean - half),
@@ -374,7 +382,7 @@ mod tests {
         );
         assert!(all_runs_equal(&row(1.0, 0.0)));
         assert_eq!(
-            difference_interval("drain_time_s", &row(-494.0, 1715.0)),
+            difference_interval("all_done_s", &row(-494.0, 1715.0)),
             "−8m14s ± 28m35s"
         );
         let single = MetricRow {
@@ -388,11 +396,14 @@ mod tests {
     #[test]
     fn metrics_have_names_in_words() {
         assert_eq!(metric_words("latency_s.p99"), "p99 latency");
-        assert_eq!(metric_title("drain_time_s"), "Drain time");
+        assert_eq!(metric_title("all_done_s"), "All-done time");
         assert_eq!(unit_of("all_done_s"), Unit::Duration);
         assert_eq!(unit_of("bounce_rate"), Unit::Share);
-        for (name, _) in METRICS {
+        let list = crate::study::MetricList::new(&crate::domain::Deadline::defaults());
+        for name in list.names() {
             assert!(!metric_words(name).contains('_'), "{name}");
         }
+        assert_eq!(metric_words("delivered_by.4h"), "delivered within 4h");
+        assert_eq!(unit_of("delivered_by.4h"), Unit::Share);
     }
 }

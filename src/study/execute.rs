@@ -170,11 +170,12 @@ fn run_round(
         control: execution.control,
         progress: &tick,
     };
+    let metrics = metric::MetricList::new(&plan.base.run.deadlines);
     let reduce = |cell: usize, replication: u32, run: RunOutput| {
         let record = RunRecord {
             cell,
             replication,
-            values: metric::all_values(&run.summary),
+            values: metrics.values(&run.summary),
         };
         (record, (keep_first && replication == 0).then_some(run))
     };
@@ -202,6 +203,7 @@ impl Plan<'_> {
             replications,
             warmup_s: self.base.run.warmup.as_secs_f64(),
             confidence: stats::CONFIDENCE,
+            deadlines: self.base.run.deadlines.clone(),
         }
     }
 }
@@ -211,7 +213,8 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::*;
-    use crate::study::metric_index;
+    use crate::domain::Deadline;
+    use crate::study::MetricList;
 
     /// Every attempt deferred with probability 1/2 and retried after 10 minutes: the mean
     /// latency varies from replication to replication.
@@ -274,7 +277,9 @@ mod tests {
 
     fn goal(fraction: f64, max_replications: u32) -> Precision {
         Precision {
-            metric: metric_index("latency_s.mean").unwrap(),
+            metric: MetricList::new(&Deadline::defaults())
+                .index("latency_s.mean")
+                .unwrap(),
             fraction,
             max_replications,
         }

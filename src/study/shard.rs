@@ -121,6 +121,7 @@ mod tests {
                 replications: 3,
                 warmup_s: 0.0,
                 confidence: stats::CONFIDENCE,
+                deadlines: Vec::new(),
             },
             cells: vec![Cell {
                 label: "s".into(),

@@ -190,7 +190,8 @@ fn assert_counts_in_table(path: &Path, table: &str, json: &serde_json::Value) {
 /// duration, with its exact seconds beside it; so is Little's W.
 fn assert_times_in_table(path: &Path, table: &str, json: &serde_json::Value) {
     let mut seconds = vec![json["end_time_s"].as_f64().unwrap()];
-    seconds.extend(json["drain_time_s"].as_f64());
+    seconds.extend(json["retry_queue_empty_s"].as_f64());
+    seconds.extend(json["all_done_s"].as_f64());
     if let Some(latency) = json["latency_s"].as_object() {
         seconds.extend(latency.values().map(|v| v.as_f64().unwrap()));
     }

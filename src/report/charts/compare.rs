@@ -19,7 +19,6 @@ use crate::model::RunOutput;
 use crate::report::StudyReport;
 use crate::report::units::{count, duration};
 use crate::scenario::Scenario;
-use crate::study::metric_index;
 
 /// What a comparison chart is drawn from.
 #[derive(Clone, Copy)]
@@ -46,7 +45,7 @@ chart_list! {
         QueueDepth {
             file_stem: "compare-queue-depth",
             title: "Queue depth by policy",
-            how_to_read: "One panel per policy, all on the same axes: messages in the sender's queue (waiting for a retry, for a connection or in an attempt) in replication 0, which has the same arrivals under every policy, so the panels differ only by the policy. Grey bands are receiver outages and incidents. Under each name: the peak and when the queue emptied.",
+            how_to_read: "One panel per policy, all on the same axes: messages in the sender's queue (waiting for a retry, for a connection or in an attempt) in replication 0, which has the same arrivals under every policy, so the panels differ only by the policy. Grey bands are receiver outages and incidents. Under each name: the peak and when all mail was done.",
             draw: queue_depth_by_policy,
         },
         /// Attempts per hour over time, one panel per policy.
@@ -145,13 +144,13 @@ where
     };
     let figures = |output: &RunOutput| {
         let peak = output.samples.iter().map(|s| s.queued()).max().unwrap_or(0);
-        let drained = output
+        let done = output
             .summary
-            .drain_time_s
-            .map_or("never emptied".to_string(), |t| {
-                format!("empty at {}", duration(t))
+            .all_done_s
+            .map_or("not done by the end".to_string(), |t| {
+                format!("all done at {}", duration(t))
             });
-        format!("peak {} · {drained}", count(peak as f64))
+        format!("peak {} · {done}", count(peak as f64))
     };
     let grid = Grid {
         chart: CompareChart::QueueDepth,
@@ -274,7 +273,7 @@ const RATES: [(&str, &str, RGBColor); 2] = [
 
 /// (mean, low, high) of rate `k` of [`RATES`] in cell `cell`, in percent.
 fn rate_figure(report: &StudyReport, cell: usize, k: usize) -> Option<(f64, f64, f64)> {
-    let row = &report.cells[cell].metrics[metric_index(RATES[k].0)?];
+    let row = &report.cells[cell].metrics[report.metrics.index(RATES[k].0)?];
     let mean = row.mean? * 100.0;
     Some((
         mean,

@@ -12,16 +12,11 @@ use super::style::{self, FONT};
 use super::{CompareChart, CompareView, DrawResult};
 use crate::report::StudyReport;
 use crate::report::units::{Unit, metric_difference, metric_title, unit_of};
-use crate::study::{higher_is_better, metric_index};
+use crate::study::higher_is_better;
 
-/// Metrics shown besides the ranked one, in order of preference.
-const OTHERS: [&str; 5] = [
-    "latency_s.p99",
-    "drain_time_s",
-    "attempts",
-    "delivery_rate",
-    "latency_s.mean",
-];
+/// Metrics shown besides the ranked one, in order of preference (the share delivered within
+/// the scenario's second deadline is added after the first two).
+const OTHERS: [&str; 4] = ["all_done_s", "latency_s.p99", "attempts", "latency_s.mean"];
 /// Panels at most: the ranked metric and three others.
 const PANELS: usize = 4;
 /// Width of the column of policy names.
@@ -53,7 +48,7 @@ pub fn rows(report: &StudyReport) -> Vec<usize> {
 
 /// The metrics drawn: the ranked one, then others whose differences are not all zero or
 /// missing (a panel of nothing says nothing).
-pub fn metrics(report: &StudyReport) -> Vec<&'static str> {
+pub fn metrics(report: &StudyReport) -> Vec<String> {
     let informative = |m: usize| {
         report
             .cells
@@ -61,16 +56,23 @@ pub fn metrics(report: &StudyReport) -> Vec<&'static str> {
             .filter_map(|c| c.difference.get(m))
             .any(|d| d.mean.is_some_and(|v| v != 0.0) || d.high.is_some_and(|v| v != 0.0))
     };
-    let ranked = report.rank_by.as_deref().and_then(|name| {
-        let m = metric_index(name)?;
-        Some(crate::study::METRICS[m].0)
-    });
-    let mut chosen: Vec<&'static str> = ranked.into_iter().collect();
-    for name in OTHERS {
-        if chosen.len() < PANELS
-            && !chosen.contains(&name)
-            && metric_index(name).is_some_and(informative)
-        {
+    let ranked = report
+        .rank_by
+        .as_deref()
+        .and_then(|name| Some(report.metrics.name(report.metrics.index(name)?).to_string()));
+    let within = report
+        .metrics
+        .names()
+        .filter(|n| n.starts_with("delivered_by."))
+        .nth(1)
+        .map(String::from);
+    let mut candidates: Vec<String> = OTHERS[..2].iter().map(|s| s.to_string()).collect();
+    candidates.extend(within);
+    candidates.extend(OTHERS[2..].iter().map(|s| s.to_string()));
+    let mut chosen: Vec<String> = ranked.into_iter().collect();
+    for name in candidates {
+        let useful = report.metrics.index(&name).is_some_and(informative);
+        if chosen.len() < PANELS && !chosen.contains(&name) && useful {
             chosen.push(name);
         }
     }
@@ -158,7 +160,7 @@ fn draw_panel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let Some(m) = metric_index(metric) else {
+    let Some(m) = report.metrics.index(metric) else {
         return Ok(Vec::new());
     };
     let title = (FONT, 14, FontStyle::Bold).into_font().color(&style::INK);

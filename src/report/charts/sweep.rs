@@ -12,7 +12,6 @@ use crate::report::StudyReport;
 use crate::report::units::{
     Unit, capitalised, metric_value, metric_words, path_words, target_words, unit_of,
 };
-use crate::study::metric_index;
 use crate::study::sweep::{Target, axis_value};
 
 /// What a sweep chart is drawn from.
@@ -126,7 +125,7 @@ where
     let report = view.report;
     let path = report.sweep_paths.first().cloned().unwrap_or_default();
     let lines = report.sweep_lines();
-    let Some(m) = metric_index(view.metric) else {
+    let Some(m) = report.metrics.index(view.metric) else {
         return Ok(());
     };
     let target = report.target.as_ref().filter(|t| t.metric == view.metric);

@@ -8,7 +8,7 @@ use crate::report::units::{
     percent, target_words,
 };
 use crate::report::{CellReport, MetricRow, StudyReport};
-use crate::study::{StudyKind, higher_is_better, metric_index};
+use crate::study::{StudyKind, higher_is_better};
 
 /// The headline of a study.
 pub fn study_headline(report: &StudyReport) -> Headline {
@@ -34,7 +34,12 @@ pub fn study_headline(report: &StudyReport) -> Headline {
 
 /// A cell's row of a metric, by name.
 fn row<'a>(cell: &'a CellReport, metric: &str) -> Option<&'a MetricRow> {
-    cell.metrics.get(metric_index(metric)?)
+    cell.metrics.iter().find(|r| r.metric == metric)
+}
+
+/// A cell's paired difference of a metric, by name.
+fn difference<'a>(cell: &'a CellReport, metric: &str) -> Option<&'a MetricRow> {
+    cell.difference.iter().find(|r| r.metric == metric)
 }
 
 /// A tile of a metric's interval in `cell`.
@@ -71,7 +76,7 @@ fn replications(report: &StudyReport) -> Headline {
     };
     let tiles = [
         ("delivery_rate", "Delivered"),
-        ("drain_time_s", "Retry queue empty at"),
+        ("all_done_s", "All mail done at"),
         ("latency_s.p99", "p99 latency"),
         ("peak_queue", "Peak queue"),
         ("expiry_rate", "Expired"),
@@ -86,9 +91,9 @@ fn replications(report: &StudyReport) -> Headline {
         report.meta.replications,
         figure("delivery_rate").unwrap_or_else(|| "–".into())
     )];
-    if let (Some(p99), Some(drain)) = (figure("latency_s.p99"), figure("drain_time_s")) {
+    if let (Some(p99), Some(done)) = (figure("latency_s.p99"), figure("all_done_s")) {
         sentences.push(format!(
-            "The p99 latency was {p99}, and the retry queue last emptied at {drain}."
+            "The p99 latency was {p99}, and all mail was done at {done}."
         ));
     }
     Headline { tiles, sentences }
@@ -145,14 +150,11 @@ fn compare(report: &StudyReport) -> Headline {
 
 /// How many policies differ from the baseline in `metric` by more than their interval.
 fn real_differences(report: &StudyReport, metric: &str) -> usize {
-    let Some(m) = metric_index(metric) else {
-        return 0;
-    };
     report
         .cells
         .iter()
         .filter(|c| Some(&c.label) != report.baseline.as_ref())
-        .filter_map(|c| c.difference.get(m))
+        .filter_map(|c| difference(c, metric))
         .filter(|d| excludes_zero(d))
         .count()
 }
@@ -178,8 +180,7 @@ fn best_sentence(report: &StudyReport, metric: &str, best: &str, baseline: &str)
     let value = best_cell
         .and_then(|c| row(c, metric))
         .map_or("–".into(), |r| metric_interval(metric, r));
-    let difference = best_cell.and_then(|c| c.difference.get(metric_index(metric)?));
-    match difference {
+    match best_cell.and_then(|c| difference(c, metric)) {
         Some(d) if best != baseline && d.mean.is_some() => {
             let verdict = if excludes_zero(d) {
                 "a real difference"
@@ -197,8 +198,7 @@ fn best_sentence(report: &StudyReport, metric: &str, best: &str, baseline: &str)
 
 /// Which policy spends the most and the fewest attempts.
 fn attempts_sentence(report: &StudyReport) -> Option<String> {
-    let m = metric_index("attempts")?;
-    let mean = |c: &CellReport| c.metrics[m].mean;
+    let mean = |c: &CellReport| row(c, "attempts")?.mean;
     let most = report
         .cells
         .iter()
@@ -213,9 +213,9 @@ fn attempts_sentence(report: &StudyReport) -> Option<String> {
         format!(
             "{} spends the most attempts on the receiver ({}), {} the fewest ({}).",
             most.label,
-            metric_interval("attempts", &most.metrics[m]),
+            row(most, "attempts").map_or("–".into(), |r| metric_interval("attempts", r)),
             fewest.label,
-            metric_interval("attempts", &fewest.metrics[m])
+            row(fewest, "attempts").map_or("–".into(), |r| metric_interval("attempts", r))
         )
     })
 }
@@ -329,7 +329,7 @@ fn trend_sentence(report: &StudyReport, along: &str) -> Option<String> {
         .target
         .as_ref()
         .map(|t| t.metric.clone())
-        .or_else(|| Some("drain_time_s".to_string()))?;
+        .or_else(|| Some("all_done_s".to_string()))?;
     let line = report.sweep_lines().into_iter().next()?;
     let (&first, &last) = (line.first()?, line.last()?);
     let value = |c: usize| row(&report.cells[c], &metric).map(|r| metric_interval(&metric, r));

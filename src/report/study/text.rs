@@ -14,7 +14,7 @@ use crate::report::units::{
     EQUAL_RUNS_NOTE, all_runs_equal, difference_interval, duration, metric_interval, metric_value,
     metric_words, path_words, target_words,
 };
-use crate::study::{METRICS, StudyKind, higher_is_better, metric_index};
+use crate::study::{StudyKind, higher_is_better};
 
 /// A table as text cells: the header, the rows, and notes to print under it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -31,10 +31,10 @@ pub(super) struct Grid {
 
 /// How many metrics the terminal shows for a comparison (the pages show all).
 const TERMINAL_METRICS: [&str; 7] = [
-    "delivery_rate",
+    "all_done_s",
     "latency_s.p99",
     "latency_s.mean",
-    "drain_time_s",
+    "delivery_rate",
     "attempts",
     "expiry_rate",
     "bounce_rate",
@@ -43,23 +43,32 @@ const TERMINAL_METRICS: [&str; 7] = [
 /// The metrics of a comparison or of replications, ranked metric first: every metric with a
 /// non-zero value somewhere (`all`), or the terminal's short list; and the names of those
 /// left out because they are zero (or have no value) in every cell.
-fn chosen_metrics(report: &StudyReport, all: bool) -> (Vec<usize>, Vec<&'static str>) {
+fn chosen_metrics(report: &StudyReport, all: bool) -> (Vec<usize>, Vec<String>) {
     let zero = |m: usize| {
         report
             .cells
             .iter()
             .all(|c| c.metrics[m].mean.is_none_or(|v| v == 0.0))
     };
-    let wanted = |m: usize| all || TERMINAL_METRICS.contains(&METRICS[m].0);
-    let ranked = report.rank_by.as_deref().and_then(metric_index);
+    let list = &report.metrics;
+    // The terminal shows the short list and the share delivered within the second deadline.
+    let second_deadline = list
+        .names()
+        .filter(|n| n.starts_with("delivered_by."))
+        .nth(1);
+    let wanted = |m: usize| {
+        let name = list.name(m);
+        all || TERMINAL_METRICS.contains(&name) || Some(name) == second_deadline
+    };
+    let ranked = report.rank_by.as_deref().and_then(|name| list.index(name));
     let mut chosen: Vec<usize> = ranked.into_iter().collect();
     let mut left_out = Vec::new();
-    for m in 0..METRICS.len() {
+    for m in 0..list.len() {
         if Some(m) == ranked || !wanted(m) {
             continue;
         }
         if zero(m) {
-            left_out.push(METRICS[m].0);
+            left_out.push(list.name(m).to_string());
         } else {
             chosen.push(m);
         }
@@ -68,7 +77,7 @@ fn chosen_metrics(report: &StudyReport, all: bool) -> (Vec<usize>, Vec<&'static 
 }
 
 /// The note naming the metrics left out because they are zero everywhere.
-fn left_out_note(left_out: &[&str], everywhere: &str) -> Option<String> {
+fn left_out_note(left_out: &[String], everywhere: &str) -> Option<String> {
     (!left_out.is_empty()).then(|| {
         let names: Vec<String> = left_out.iter().map(|m| metric_words(m)).collect();
         format!("Not shown, zero {everywhere}: {}.", names.join(", "))
@@ -97,7 +106,8 @@ pub(super) fn main_grid(report: &StudyReport, chart_metrics: &[String], all: boo
 fn compare_grid(report: &StudyReport, all: bool) -> Grid {
     let (metrics, left_out) = chosen_metrics(report, all);
     let mut header = vec!["rank".to_string(), "policy".to_string()];
-    header.extend(metrics.iter().map(|&m| metric_words(METRICS[m].0)));
+    let name = |m: usize| report.metrics.name(m);
+    header.extend(metrics.iter().map(|&m| metric_words(name(m))));
     let rows = ranked_cells(report)
         .into_iter()
         .enumerate()
@@ -110,7 +120,7 @@ fn compare_grid(report: &StudyReport, all: bool) -> Grid {
             row.extend(
                 metrics
                     .iter()
-                    .map(|&m| metric_interval(METRICS[m].0, &cell.metrics[m])),
+                    .map(|&m| metric_interval(report.metrics.name(m), &cell.metrics[m])),
             );
             row
         })
@@ -135,7 +145,7 @@ pub(super) fn differences_grid(report: &StudyReport, all: bool) -> Option<Grid> 
     header.extend(
         metrics
             .iter()
-            .map(|&m| format!("{} − {baseline}", metric_words(METRICS[m].0))),
+            .map(|&m| format!("{} − {baseline}", metric_words(report.metrics.name(m)))),
     );
     let rows = ranked_cells(report)
         .into_iter()
@@ -145,7 +155,7 @@ pub(super) fn differences_grid(report: &StudyReport, all: bool) -> Option<Grid> 
             row.extend(
                 metrics
                     .iter()
-                    .map(|&m| difference_interval(METRICS[m].0, &cell.difference[m])),
+                    .map(|&m| difference_interval(report.metrics.name(m), &cell.difference[m])),
             );
             row
         })
@@ -168,7 +178,7 @@ fn replications_grid(report: &StudyReport) -> Grid {
     let rows = metrics
         .iter()
         .map(|&m| {
-            let (name, row) = (METRICS[m].0, &cell.metrics[m]);
+            let (name, row) = (report.metrics.name(m), &cell.metrics[m]);
             let range = match (row.low, row.high, row.half_width) {
                 (Some(low), Some(high), Some(_)) => {
                     format!(
@@ -198,7 +208,8 @@ fn replications_grid(report: &StudyReport) -> Grid {
 fn sweep_grid(report: &StudyReport, chart_metrics: &[String]) -> Grid {
     let metrics = sweep_metrics(report, chart_metrics);
     let mut header = vec!["point".to_string()];
-    header.extend(metrics.iter().map(|&m| metric_words(METRICS[m].0)));
+    let name = |m: usize| report.metrics.name(m);
+    header.extend(metrics.iter().map(|&m| metric_words(name(m))));
     let rows = report
         .cells
         .iter()
@@ -212,7 +223,7 @@ fn sweep_grid(report: &StudyReport, chart_metrics: &[String]) -> Grid {
             row.extend(
                 metrics
                     .iter()
-                    .map(|&m| metric_interval(METRICS[m].0, &cell.metrics[m])),
+                    .map(|&m| metric_interval(report.metrics.name(m), &cell.metrics[m])),
             );
             row
         })
@@ -236,7 +247,10 @@ fn sweep_metrics(report: &StudyReport, chart_metrics: &[String]) -> Vec<usize> {
     {
         names.insert(0, target.metric.clone());
     }
-    names.iter().filter_map(|n| metric_index(n)).collect()
+    names
+        .iter()
+        .filter_map(|n| report.metrics.index(n))
+        .collect()
 }
 
 /// Adds the note on `± 0` when a shown interval has one.
@@ -294,7 +308,7 @@ pub(super) fn conclusions(report: &StudyReport) -> String {
         } else {
             "lowest"
         };
-        let m = metric_index(metric);
+        let m = report.metrics.index(metric);
         let places: Vec<String> = ranked_cells(report)
             .iter()
             .enumerate()

@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::{AuthResult, Rate, Reputation, ServiceTime, Share};
+use crate::domain::{AuthResult, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::SimDuration;
 use crate::retry::RetrySpec;
 
@@ -77,6 +77,9 @@ pub struct RawRun {
     /// the time-average queue): they count only messages that arrive after it. Counts
     /// (arrived, delivered, bounced, expired, attempts) stay complete. Default `0s` (none).
     pub warmup: SimDuration,
+    /// The deadlines of the `delivered_by` figures: the share of arrived messages delivered
+    /// within each, shortest first. Default `["5m", "1h", "4h", "24h"]`.
+    pub deadlines: Vec<Deadline>,
 }
 
 impl Default for RawRun {
@@ -87,6 +90,7 @@ impl Default for RawRun {
             seed: 1,
             stop_when_drained: true,
             warmup: SimDuration::ZERO,
+            deadlines: Deadline::defaults(),
         }
     }
 }

@@ -8,7 +8,7 @@ mod receiver;
 
 use std::fmt;
 
-use crate::domain::{Rate, Reputation, ServiceTime, Share};
+use crate::domain::{Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
@@ -51,6 +51,8 @@ pub struct RunSettings {
     pub stop_when_drained: bool,
     /// Warm-up excluded from steady-state statistics (zero: none).
     pub warmup: SimDuration,
+    /// The deadlines of the `delivered_by` figures, shortest first (may be empty).
+    pub deadlines: Vec<Deadline>,
 }
 
 /// A validated sender.
