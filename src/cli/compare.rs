@@ -110,17 +110,13 @@ struct Chosen {
     spec: RetrySpec,
 }
 
-pub fn compare(args: CompareArgs) -> Result<(), CliError> {
-    let (text, base) = load_with_text(&args.scenario, &args.replication)?;
-    let origin = args.scenario.display().to_string();
-    limits::check(&base, args.replication.allow_large)?;
-    let metrics = MetricList::new(&base.run().deadlines);
-    metrics.check(&args.rank_by).map_err(|why| {
-        CliError::Input(miette::miette!(
-            help = "e.g. --rank-by latency_s.p99",
-            "--rank-by: {why}"
-        ))
-    })?;
+/// The policies to compare: from `--policy`, else the scenario's `policies` list; two or more.
+fn chosen_policies(
+    args: &CompareArgs,
+    text: &str,
+    base: &Scenario,
+    origin: &str,
+) -> Result<Vec<Chosen>, CliError> {
     let mut chosen: Vec<Chosen> = Vec::new();
     for given in &args.policies {
         let (written, spec) = given_policy(given)?;
@@ -131,7 +127,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         });
     }
     if chosen.is_empty() {
-        chosen = listed_policies(&text, &base)?;
+        chosen = listed_policies(text, base)?;
     }
     if chosen.is_empty() {
         return Err(CliError::Input(miette::miette!(
@@ -151,6 +147,21 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             only.label
         )));
     }
+    Ok(chosen)
+}
+
+pub fn compare(args: CompareArgs) -> Result<(), CliError> {
+    let (text, base) = load_with_text(&args.scenario, &args.replication)?;
+    let origin = args.scenario.display().to_string();
+    limits::check(&base, args.replication.allow_large)?;
+    let metrics = MetricList::new(&base.run().deadlines);
+    metrics.check(&args.rank_by).map_err(|why| {
+        CliError::Input(miette::miette!(
+            help = "e.g. --rank-by latency_s.p99",
+            "--rank-by: {why}"
+        ))
+    })?;
+    let chosen = chosen_policies(&args, &text, &base, &origin)?;
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();
     for policy in chosen {

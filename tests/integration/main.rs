@@ -27,6 +27,7 @@ mod output_safety;
 mod policies;
 mod properties;
 mod queueing;
+mod report_pages;
 mod scenario_library;
 mod scenarios;
 mod study;

@@ -336,10 +336,8 @@ fn a_sweep_finds_the_connections_needed_for_a_latency_target() {
         "--run-id",
         "c",
     ]);
-    assert!(
-        stdout.contains("Target longest latency ≤ 10m: met from connections per destination = 6 (judged on the mean)"),
-        "{stdout}"
-    );
+    let met = "Target longest latency ≤ 10m: met from connections per destination = 6 (judged";
+    assert!(stdout.contains(met), "{stdout}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("capacity/c/sweep.json")).unwrap()).unwrap();
     assert_eq!(json["thresholds"][0]["value"], "6");
@@ -478,8 +476,8 @@ fn compare_runs_the_scenarios_policies_list_when_no_policy_is_given() {
         "--run-id",
         "c",
     ]);
-    assert!(stdout.contains("\n  1     fope-5m  "), "{stdout}");
-    assert!(stdout.contains("  2     postfix (baseline)  "), "{stdout}");
+    let ranked = ["\n  1     fope-5m  ", "\n  2     postfix (baseline)  "];
+    assert!(ranked.iter().all(|row| stdout.contains(row)), "{stdout}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("tiny/c/comparison.json")).unwrap())
             .unwrap();

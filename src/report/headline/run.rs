@@ -34,7 +34,29 @@ fn tiles(output: &RunOutput) -> Vec<Tile> {
         x if x >= 0.95 => Tone::Warn,
         _ => Tone::Bad,
     };
-    let done = match s.all_done_s {
+    vec![
+        Tile::new(
+            "Delivered",
+            percent(share(s.delivered)),
+            format!(
+                "{} of {}",
+                count(s.delivered as f64),
+                count(s.arrived as f64)
+            ),
+            delivered_tone,
+        ),
+        done_tile(output),
+        latency_tile(output),
+        peak_tile(output),
+        rate_tile(output),
+        failed_tile(output),
+    ]
+}
+
+/// When all mail was done, or how much was left.
+fn done_tile(output: &RunOutput) -> Tile {
+    let s = &output.summary;
+    match s.all_done_s {
         Some(t) => Tile::new(
             "All mail done at",
             duration(t),
@@ -51,8 +73,12 @@ fn tiles(output: &RunOutput) -> Vec<Tile> {
             ),
             Tone::Bad,
         ),
-    };
-    let latency = match &s.latency_s {
+    }
+}
+
+/// The p99 latency, with the median beside it.
+fn latency_tile(output: &RunOutput) -> Tile {
+    match &output.summary.latency_s {
         Some(l) => Tile::new(
             "p99 latency",
             duration(l.p99),
@@ -65,7 +91,12 @@ fn tiles(output: &RunOutput) -> Vec<Tile> {
             "nothing delivered".into(),
             Tone::Bad,
         ),
-    };
+    }
+}
+
+/// The most messages waiting for a retry at once (and for a connection, if any did).
+fn peak_tile(output: &RunOutput) -> Tile {
+    let s = &output.summary;
     let waiting = if s.peak_waiting_connection > 0 {
         format!(
             "waiting for a retry; {} for a connection",
@@ -74,53 +105,41 @@ fn tiles(output: &RunOutput) -> Vec<Tile> {
     } else {
         "waiting for a retry".to_string()
     };
+    Tile::new(
+        "Peak queue",
+        count(s.peak_queue as f64),
+        waiting,
+        Tone::Plain,
+    )
+}
+
+/// Temporary replies per attempt, at every receiver together.
+fn rate_tile(output: &RunOutput) -> Tile {
     let (attempts, deferred) = receiver_totals(output);
     let rate = if attempts > 0 {
         percent(deferred as f64 / attempts as f64)
     } else {
         "–".into()
     };
+    let note = format!(
+        "{} of {} attempts",
+        count(deferred as f64),
+        count(attempts as f64)
+    );
+    Tile::new("Deferral rate", rate, note, Tone::Plain)
+}
+
+/// Bounced and expired messages.
+fn failed_tile(output: &RunOutput) -> Tile {
+    let s = &output.summary;
     let failed = s.bounced + s.expired;
-    vec![
-        Tile::new(
-            "Delivered",
-            percent(share(s.delivered)),
-            format!(
-                "{} of {}",
-                count(s.delivered as f64),
-                count(s.arrived as f64)
-            ),
-            delivered_tone,
-        ),
-        done,
-        latency,
-        Tile::new(
-            "Peak queue",
-            count(s.peak_queue as f64),
-            waiting,
-            Tone::Plain,
-        ),
-        Tile::new(
-            "Deferral rate",
-            rate,
-            format!(
-                "{} of {} attempts",
-                count(deferred as f64),
-                count(attempts as f64)
-            ),
-            Tone::Plain,
-        ),
-        Tile::new(
-            "Not delivered",
-            count(failed as f64),
-            format!(
-                "{} bounced, {} expired",
-                count(s.bounced as f64),
-                count(s.expired as f64)
-            ),
-            if failed == 0 { Tone::Good } else { Tone::Bad },
-        ),
-    ]
+    let note = format!(
+        "{} bounced, {} expired",
+        count(s.bounced as f64),
+        count(s.expired as f64)
+    );
+    let tone = if failed == 0 { Tone::Good } else { Tone::Bad };
+    Tile::new("Not delivered", count(failed as f64), note, tone)
 }
 
 /// Attempts and temporary replies at every receiver together.
