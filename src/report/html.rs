@@ -42,7 +42,7 @@ h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding
 .scroll{overflow-x:auto;max-width:100%}
 .warning{background:#fdecea;border:2px solid #c62828;color:#8e0000;padding:.7rem 1rem;font-weight:600}
 table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
-td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.name{white-space:nowrap}
 th{background:#f6f6f6}th.sorted{background:#e8f0f8}dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.meta dt{color:#666}dl.meta dd{margin:0;overflow-wrap:anywhere}
 figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;max-width:60rem}
 .empty-chart{color:#555;border-left:3px solid #ccc;padding:.2rem .7rem}.note{color:#555;font-size:.92rem}

@@ -16,7 +16,7 @@ pub struct RunRecord {
     pub cell: usize,
     /// Which replication.
     pub replication: u32,
-    /// The metrics, in [`super::METRICS`] order.
+    /// The metrics, in the order of the study's [`super::MetricList`].
     pub values: Vec<Option<f64>>,
 }
 

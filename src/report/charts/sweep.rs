@@ -160,7 +160,13 @@ where
         x_label: &|at| x.label(*at),
         top: style::headroom(top.max(1e-9)),
         y_desc: &y_desc,
-        y_label: &|y| metric_value(metric, *y),
+        y_label: &|y| {
+            if *y == 0.0 {
+                "0".into()
+            } else {
+                metric_value(metric, *y)
+            }
+        },
         y_step: match unit_of(metric) {
             Unit::Duration => axes::Step::Duration,
             _ => axes::Step::Decimal,

@@ -228,10 +228,11 @@ fn deadline_sentence(report: &StudyReport, baseline: &str) -> Option<String> {
     } else {
         "within the noise"
     };
+    let points = metric_value(&metric, d.mean?);
     Some(format!(
-        "{} delivers the most within {deadline}: {share} of the arrived mail, {} more than {baseline} (paired difference {}, {verdict}).",
+        "{} delivers the most within {deadline}: {share} of the arrived mail, {} percentage points more than {baseline} (paired difference {}, {verdict}).",
         best.label,
-        metric_value(&metric, d.mean?),
+        points.trim_end_matches('%'),
         difference_interval(&metric, d)
     ))
 }

@@ -68,7 +68,14 @@ pub fn study_html(report: &StudyReport, chart_metrics: &[String], charts: &[Stud
         ("scenario file", meta.scenario_file.clone()),
         ("seed", meta.seed.to_string()),
         ("replications", meta.replications.to_string()),
-        ("warm-up", duration(meta.warmup_s)),
+        (
+            "warm-up",
+            if meta.warmup_s > 0.0 {
+                duration(meta.warmup_s)
+            } else {
+                "none".into()
+            },
+        ),
     ];
     meta_section(&mut out, "Study", &pairs);
     page_end(&mut out);
@@ -129,7 +136,7 @@ fn table(out: &mut String, grid: &Grid, class: &str) {
             .enumerate()
             .map(|(i, cell)| {
                 if i < labels {
-                    format!("<td>{}</td>", escape(cell))
+                    format!("<td class=\"name\">{}</td>", escape(cell))
                 } else {
                     format!("<td class=\"value\">{}</td>", escape(cell))
                 }
@@ -159,7 +166,7 @@ mod tests {
         table(&mut out, &grid, "figures");
         assert_eq!(
             out,
-            "<div class=\"scroll\">\n<table class=\"figures\">\n<thead><tr>\n<th>policy</th><th class=\"sorted\">p99 latency</th></tr></thead>\n<tbody>\n<tr><td>&lt;a&gt;</td><td class=\"value\">1h ± 0</td></tr>\n</tbody>\n</table>\n</div>\n<p class=\"note\">n &amp; m</p>\n"
+            "<div class=\"scroll\">\n<table class=\"figures\">\n<thead><tr>\n<th>policy</th><th class=\"sorted\">p99 latency</th></tr></thead>\n<tbody>\n<tr><td class=\"name\">&lt;a&gt;</td><td class=\"value\">1h ± 0</td></tr>\n</tbody>\n</table>\n</div>\n<p class=\"note\">n &amp; m</p>\n"
         );
     }
 }
