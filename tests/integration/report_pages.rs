@@ -175,3 +175,104 @@ fn report_html_has_every_chart_and_the_summary_numbers() {
         assert!(markdown.contains(&format!("| arrived | {arrived} |")));
     }
 }
+
+#[test]
+fn the_run_headline_says_what_happened_and_why() {
+    let path = scenario_files()
+        .into_iter()
+        .find(|p| p.ends_with("fope-outage.ron"))
+        .expect("fope-outage.ron");
+    let scenario = scenario::load(&path).unwrap();
+    let output = run(&scenario);
+    let s = &output.summary;
+    let headline = mailsim::report::headline::run_headline(&scenario, &output);
+    let labels: Vec<&str> = headline.tiles.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Delivered",
+            "All mail done at",
+            "p99 latency",
+            "Peak queue",
+            "Deferral rate",
+            "Not delivered"
+        ]
+    );
+    let done = duration(s.all_done_s.expect("all mail done"));
+    assert_eq!(headline.tiles[1].value, done);
+    let story = headline.sentences.join(" ");
+    let deferrals: u64 = s.deferrals.values().sum();
+    for expected in [
+        format!("All {} messages were delivered", grouped(s.arrived)),
+        format!(
+            "the retry backlog cleared at {}",
+            duration(s.retry_queue_empty_s.unwrap())
+        ),
+        "after the contoso outage (timeouts) ended".to_string(),
+        format!("all mail was done at {done}"),
+        format!(
+            "All {} deferrals were connection timeouts (4.4.1), during the contoso outage",
+            grouped(deferrals)
+        ),
+    ] {
+        assert!(story.contains(&expected), "`{expected}` in: {story}");
+    }
+}
+
+#[test]
+fn the_comparison_headline_names_the_best_policy_and_whether_its_difference_is_real() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pair.ron"), PAIR).unwrap();
+    let output = assert_cmd::Command::cargo_bin("mailsim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "pair.ron",
+            "--policy",
+            "fixed:interval=1h",
+            "--policy",
+        ])
+        .args([
+            "fixed:interval=5m",
+            "--replications",
+            "3",
+            "--rank-by",
+            "latency_s.mean",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    // Retrying every 5 minutes instead of every hour delivers sooner, beyond the noise.
+    assert!(
+        stdout.contains("Best mean latency: fixed:interval=5m"),
+        "{stdout}"
+    );
+    let html =
+        std::fs::read_to_string(dir.path().join("output/pair/comparison-seed-4/report.html"))
+            .unwrap();
+    for expected in [
+        "fixed:interval=5m has the lowest mean latency (",
+        "; against fixed:interval=1h the paired difference is −",
+        "(a real difference).",
+    ] {
+        assert!(html.contains(expected), "`{expected}` in the headline");
+    }
+    let headline = html.find("<section id=\"headline\"").expect("a headline");
+    assert!(headline < html.find("<section id=\"charts\">").unwrap());
+    assert!(html.contains("<div class=\"scroll\">\n<table class=\"figures\">"));
+}
+
+/// Two policies against a receiver that defers half the attempts at random.
+const PAIR: &str = r#"(
+    name: "pair",
+    run: (horizon: "3d", seed: 4),
+    senders: [(
+        name: "s",
+        traffic: [Poisson(rate: "600/h", end: "1h")],
+        recipients: (mix: {"r": 1.0}),
+        retry: Fixed(interval: "10m"),
+    )],
+    receivers: { "r": (reputation_deferral: {Good: 0.5}) },
+)"#;

@@ -212,20 +212,23 @@ fn backlog(output: &RunOutput, windows: &[Window]) -> String {
     cleared + &done
 }
 
-/// The share delivered within each deadline: `Delivered within 5m: 12%; 1h: 80%; 4h: 99%.`
+/// The share delivered within each deadline: `Of the arrived messages, 12% were delivered
+/// within 5m, 80% within 1h and 99% within 4h.`
 fn deadline_sentence(output: &RunOutput) -> Option<String> {
-    let shares: Vec<String> = output
+    let shares: Vec<(String, &str)> = output
         .summary
         .delivered_by
         .iter()
-        .filter_map(|by| Some(format!("{} {}", by.deadline, percent(by.share?))))
+        .filter_map(|by| Some((percent(by.share?), by.deadline.as_str())))
         .collect();
-    (!shares.is_empty()).then(|| {
-        format!(
-            "Share of arrived messages delivered within {}.",
-            shares.join(", ")
-        )
-    })
+    let ((first, within), rest) = shares.split_first()?;
+    let mut sentence = format!("Of the arrived messages, {first} were delivered within {within}");
+    for (i, (share, within)) in rest.iter().enumerate() {
+        let joint = if i + 1 == rest.len() { " and" } else { "," };
+        sentence.push_str(&format!("{joint} {share} within {within}"));
+    }
+    sentence.push('.');
+    Some(sentence)
 }
 
 /// `, 20m after the contoso outage (timeouts) ended` for the window that ended last before
@@ -352,13 +355,13 @@ fn during(output: &RunOutput, reply: Reply, windows: &[Window]) -> String {
 /// The reason for a deferral, as a plural noun phrase with its code.
 fn phrase(reply: Reply) -> String {
     let words = match reply {
-        Reply::ServerBusy => "throttling replies (\"server busy\")",
+        Reply::ServerBusy => "throttling replies, \"server busy\"",
         Reply::IpReputation => "reputation deferrals",
         Reply::ConnectTimeout => "connection timeouts",
         Reply::ConnectRefused => "refused connections",
         Reply::Greeting421 => "421 replies at the greeting",
         Reply::TemporaryError451 => "451 temporary server errors",
-        Reply::AccessDenied => "anti-spam restrictions (\"access denied\")",
+        Reply::AccessDenied => "anti-spam restrictions, \"access denied\"",
         Reply::SpfTempError => "SPF temperrors",
         Reply::MxLookupFailed => "MX lookup failures at the sender",
         Reply::Greylisted => "greylisting deferrals",
