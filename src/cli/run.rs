@@ -3,21 +3,20 @@
 //! with its 95% confidence interval.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 use mailsim::engine::SimTime;
-use mailsim::model::{RunControl, SimError};
+use mailsim::model::{Estimate, RunControl};
 use mailsim::report;
 use mailsim::scenario::Scenario;
 use mailsim::study::{Cell, Plan, StudyKind, StudyOptions};
 
+use super::limits::{self, Budget};
 use super::study::{
     OutputArgs, ReplicationArgs, apply_overrides, open_folder, parse_shard, progress_bar,
     run_and_write, write_folder,
 };
-use super::{CliError, limits, print_stdout};
+use super::{CliError, print_stdout, signals};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -30,9 +29,6 @@ pub struct RunArgs {
     /// Run only part K of N of the replications (see `mailsim merge`).
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
-    /// At the end, print events processed, events per second and peak memory on stderr.
-    #[arg(long)]
-    stats: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
@@ -42,12 +38,13 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         args.replication.seed,
         args.replication.warmup.as_deref(),
     )?;
-    limits::check(&scenario, args.replication.allow_large)?;
+    super::print_warnings(&scenario);
     let shard = parse_shard(args.shard.as_deref())?;
     let replicated = args.replication.replications.is_some_and(|n| n != 1)
         || args.replication.precision.is_some()
         || shard.is_some();
     if replicated {
+        // The study checks its own estimate: its runs at once, what it keeps.
         let plan = Plan {
             kind: StudyKind::Replications,
             base: &scenario,
@@ -61,12 +58,20 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         };
         return run_and_write(plan, &args.replication, &args.output, shard, 1);
     }
-    run_once(&scenario, &args)
+    let estimate = limits::check(&scenario, args.replication.allow_large)?;
+    let budget = Budget::new(args.replication.max_events, &[estimate]);
+    run_once(&scenario, &args, budget, &estimate)
 }
 
 /// Runs replication 0 with a progress bar in simulated time, writes the run folder and prints
-/// the summary.
-fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
+/// the summary. A signal during the simulation stops it; one while the report is drawn or
+/// written ends the process at once; either way the staging folder is removed.
+fn run_once(
+    scenario: &Scenario,
+    args: &RunArgs,
+    budget: Budget,
+    estimate: &Estimate,
+) -> Result<(), CliError> {
     let output = &args.output;
     let folder = open_folder(
         &output.out,
@@ -75,11 +80,6 @@ fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
         &format!("seed-{}", scenario.run().seed),
         output.force,
     )?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    let handler_flag = Arc::clone(&cancel);
-    // If a handler cannot be installed (one already is), Ctrl-C simply kills the process; the
-    // staging folder's name still marks it as partial.
-    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
     // Simulated seconds out of the horizon (a run that drains early stops short of it).
     let bar = progress_bar(
         scenario.run().horizon.as_millis() / 1000,
@@ -88,39 +88,25 @@ fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
     );
     let advance = |time: SimTime| bar.set_position(time.as_millis() / 1000);
     let control = RunControl {
-        cancel: Some(&cancel),
-        max_events: args.replication.max_events,
+        cancel: Some(signals::cancel_flag()),
+        max_events: Some(budget.limit),
         progress: Some(&advance),
     };
     let started = std::time::Instant::now();
-    let run = mailsim::model::simulate_with(scenario, 0, control);
+    let run = signals::cooperative(|| mailsim::model::simulate_with(scenario, 0, control));
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let run = match run {
-        Ok(run) => run,
-        Err(error) => {
-            folder.abandon();
-            return Err(match error {
-                SimError::Interrupted => CliError::Interrupted,
-                other => CliError::Failed(other.into()),
-            });
-        }
+        None => return Err(signals::interrupted()),
+        Some(Err(error)) => return Err(budget.failure(error, None)),
+        Some(Ok(run)) => run,
     };
     let options = report::ReportOptions { png: output.png };
-    let files = match report::render_run(scenario, &run, options) {
-        Ok(files) => files,
-        Err(error) => {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
-    };
-    if cancel.load(Ordering::Relaxed) {
-        folder.abandon();
-        return Err(CliError::Interrupted);
-    }
+    let files = report::render_run(scenario, &run, options)
+        .map_err(|error| CliError::Failed(error.into()))?;
     let path = write_folder(folder, &files)?;
-    if args.stats {
-        print_stats(run.summary.events, elapsed);
+    if args.replication.stats {
+        limits::print_stats(Some(run.summary.events), elapsed, estimate);
     }
     if !output.quiet {
         print_stdout(&report::terminal_summary(scenario, &run))?;
@@ -132,19 +118,4 @@ fn run_once(scenario: &Scenario, args: &RunArgs) -> Result<(), CliError> {
     }
     let page = path.join(report::REPORT_HTML);
     print_stdout(&format!("report: {}\n", page.display()))
-}
-
-/// The `--stats` line: simulation work and speed (the run itself, not writing the results) and
-/// the process's peak memory.
-fn print_stats(events: u64, elapsed: std::time::Duration) {
-    let per_second = events as f64 / elapsed.as_secs_f64().max(1e-9);
-    let peak = mailsim::metrics::peak_rss_bytes().map_or_else(
-        || "unavailable".to_string(),
-        |bytes| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0)),
-    );
-    eprintln!(
-        "stats: {events} events in {:.3} s ({:.2} M events/s), peak memory (RSS) {peak}",
-        elapsed.as_secs_f64(),
-        per_second / 1e6
-    );
 }

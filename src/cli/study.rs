@@ -3,14 +3,13 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailsim::domain::parse_duration;
-use mailsim::model::{RunControl, RunOutput, SimError};
+use mailsim::model::{Estimate, RunControl, RunOutput};
 use mailsim::report::{self, OutputError, RunFolder};
 use mailsim::scenario::Scenario;
 use mailsim::study::{
@@ -18,7 +17,8 @@ use mailsim::study::{
     SHARD_FILE, Shard, Study, StudyError, StudyOptions, StudyProgress,
 };
 
-use super::{CliError, print_stdout};
+use super::limits::{self, Budget};
+use super::{CliError, print_stdout, signals};
 
 /// How to simulate: seed, replications, threads, warm-up and limits.
 #[derive(Debug, Args)]
@@ -52,6 +52,10 @@ pub struct ReplicationArgs {
     /// the scenario's `run.warmup`.
     #[arg(long, value_name = "DURATION")]
     pub warmup: Option<String>,
+    /// At the end, print the work done, its speed, the peak memory and the memory estimate on
+    /// stderr.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Where and how results are written.
@@ -79,12 +83,29 @@ fn input(message: String, help: &str) -> CliError {
     CliError::Input(miette::miette!(help = help.to_string(), "{message}"))
 }
 
-/// Checks `--run-id`.
+/// The longest `--run-id` (and scenario name in a shard file): with the staging folder's
+/// prefix and suffix it stays well under the 255 bytes a file name may have.
+pub const MAX_FOLDER_NAME: usize = 100;
+
+/// Whether `name` may name a result folder: letters, digits, `-` and `_`, not empty, at most
+/// [`MAX_FOLDER_NAME`] characters (so no path separators, dots, spaces or control characters).
+pub fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_FOLDER_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Checks `--run-id` (before anything runs).
 pub fn check_run_id(id: Option<&str>) -> Result<(), CliError> {
     match id {
-        Some(id) if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']) => Err(input(
-            format!("--run-id `{id}` cannot be used as a folder name"),
-            "use letters, digits, `-` and `_`",
+        Some(id) if !is_folder_name(id) => Err(input(
+            format!(
+                "--run-id `{}` cannot be used as a folder name",
+                id.escape_debug()
+            ),
+            &format!("use letters, digits, `-` and `_`, at most {MAX_FOLDER_NAME} characters"),
         )),
         _ => Ok(()),
     }
@@ -105,17 +126,22 @@ pub fn open_folder(
             "{} already holds an earlier run",
             path.display()
         )),
+        OutputError::NotAFolder(path) => CliError::Input(miette::miette!(
+            help = "choose another --run-id, or move the file away; --force only replaces a run folder",
+            "{} exists and is not a folder",
+            path.display()
+        )),
         other => CliError::Failed(anyhow::Error::new(other)),
     })
 }
 
-/// Writes `files` into `folder` and moves it into place, or removes it on any failure.
+/// Writes `files` into `folder` and moves it into place; on any failure the folder is dropped,
+/// which removes it.
 pub fn write_folder(folder: RunFolder, files: &[(String, Vec<u8>)]) -> Result<PathBuf, CliError> {
     for (name, contents) in files {
-        if let Err(error) = folder.write(name, contents) {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
+        folder
+            .write(name, contents)
+            .map_err(|error| CliError::Failed(error.into()))?;
     }
     folder
         .commit()
@@ -155,6 +181,7 @@ pub fn load_with_text(
     let text = mailsim::scenario::read_text(path)?;
     let mut base = mailsim::scenario::parse(&path.display().to_string(), &text)?;
     apply_overrides(&mut base, replication.seed, replication.warmup.as_deref())?;
+    super::print_warnings(&base);
     Ok((text, base))
 }
 
@@ -257,7 +284,7 @@ fn execute(
     output: &OutputArgs,
     shard: Option<Shard>,
     default_replications: u32,
-) -> Result<Outcome, CliError> {
+) -> Result<(Outcome, Estimate), CliError> {
     let metrics = MetricList::new(&plan.base.run().deadlines);
     let precision = replication
         .precision
@@ -294,9 +321,15 @@ fn execute(
     if threads == 0 {
         return Err(input("--jobs must be at least 1".into(), "e.g. --jobs 2"));
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let handler_flag = Arc::clone(&cancel);
-    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
+    let per_cell = match replications {
+        Replications::UntilPrecise { .. } => count.max(replication.max_replications),
+        _ => count,
+    };
+    let runs = plan.cells.len() as u64 * u64::from(per_cell);
+    let estimates: Vec<Estimate> = plan.scenarios.iter().map(Estimate::of).collect();
+    let study_estimate = Estimate::of_study(&plan.scenarios, runs, threads, plan.keep_first);
+    limits::check_estimate(plan.base.name(), &study_estimate, replication.allow_large)?;
+    let budget = Budget::new(replication.max_events, &estimates);
     let bars = RoundBars {
         quiet: output.quiet,
         bar: Mutex::new(ProgressBar::hidden()),
@@ -305,19 +338,20 @@ fn execute(
         replications,
         threads,
         control: RunControl {
-            cancel: Some(&cancel),
-            max_events: replication.max_events,
+            cancel: Some(signals::cancel_flag()),
+            max_events: Some(budget.limit),
             progress: None,
         },
         progress: &bars,
     };
-    let outcome = study::execute(plan, &execution).map_err(|error| match error {
-        StudyError::Run {
-            source: SimError::Interrupted,
-            ..
-        } => CliError::Interrupted,
-        other => CliError::Failed(other.into()),
-    })?;
+    let outcome = match signals::cooperative(|| study::execute(plan, &execution)) {
+        None => return Err(signals::interrupted()),
+        Some(Err(StudyError::Run { label, source })) => {
+            return Err(budget.failure(source, Some(&label)));
+        }
+        Some(Err(other)) => return Err(CliError::Failed(other.into())),
+        Some(Ok(outcome)) => outcome,
+    };
     if let Outcome::Whole {
         precision: Some(report),
         ..
@@ -325,7 +359,7 @@ fn execute(
     {
         tell_precision(report, metrics.name(report.goal.metric), output.quiet);
     }
-    Ok(outcome)
+    Ok((outcome, study_estimate))
 }
 
 /// Refuses a split into more parts than there are runs: a part with no runs would write an
@@ -405,11 +439,12 @@ pub fn run_and_write(
         &folder_stem,
         output.force,
     )?;
-    let outcome = match execute(&plan, replication, output, shard, default_replications) {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            folder.abandon();
-            return Err(error);
+    let started = std::time::Instant::now();
+    let (outcome, estimate) = execute(&plan, replication, output, shard, default_replications)?;
+    let elapsed = started.elapsed();
+    let stats = || {
+        if replication.stats {
+            limits::print_stats(None, elapsed, &estimate);
         }
     };
     match outcome {
@@ -421,6 +456,7 @@ pub fn run_and_write(
                 1 => "1 run".to_string(),
                 n => format!("{n} runs"),
             };
+            stats();
             print_stdout(&format!(
                 "shard {}/{} ({runs}): {}\n",
                 part.shard.index,
@@ -436,7 +472,9 @@ pub fn run_and_write(
             let compare_runs = plan
                 .keep_first
                 .then_some((plan.base, first_runs.as_slice()));
-            write_study(folder, &study, &plan.options, compare_runs, output)?;
+            let written = write_study(folder, &study, &plan.options, compare_runs, output);
+            stats();
+            written?;
             match precision {
                 Some(report) if !report.met => Err(CliError::GoalMissed),
                 _ => Ok(()),
@@ -453,13 +491,8 @@ pub fn write_study(
     compare_runs: Option<(&Scenario, &[RunOutput])>,
     output: &OutputArgs,
 ) -> Result<(), CliError> {
-    let files = match report::render_study(study, options, compare_runs, output.png) {
-        Ok(files) => files,
-        Err(error) => {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
-    };
+    let files = report::render_study(study, options, compare_runs, output.png)
+        .map_err(|error| CliError::Failed(error.into()))?;
     let path = write_folder(folder, &files)?;
     if !output.quiet {
         let summary = report::study_report(study, options);

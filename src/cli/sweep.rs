@@ -9,10 +9,10 @@ use mailsim::scenario::edit::PATH_FORM;
 use mailsim::study::sweep::{Setting, Target, VALUES_FORM, apply_point, grid};
 use mailsim::study::{Cell, MetricList, Plan, StudyKind, StudyOptions};
 
+use super::CliError;
 use super::study::{
     OutputArgs, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
 };
-use super::{CliError, limits};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -71,7 +71,6 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
     let warmup = args.replication.warmup.as_deref();
-    limits::check(&base, args.replication.allow_large)?;
     let shard = parse_shard(args.shard.as_deref())?;
     let settings: Vec<Setting> = args
         .settings

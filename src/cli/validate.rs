@@ -1,29 +1,26 @@
-//! `mailsim validate`: check a scenario file and show what it resolves to.
+//! `mailsim validate`: check a scenario file, show what it resolves to and what one run of it
+//! will cost (messages, events, memory), with any warnings on stderr.
 
 use std::path::Path;
 
-use mailsim::model::human_bytes;
+use mailsim::model::{Estimate, human_bytes};
 
-use super::{CliError, limits, print_stdout};
+use super::{CliError, print_stdout, print_warnings};
 
-/// Prints what the scenario resolves to, its size estimate (as `run` checks it against the
-/// memory available) and that it is valid.
 pub fn validate(path: &Path) -> Result<(), CliError> {
     let scenario = mailsim::scenario::load(path)?;
-    let estimate = mailsim::model::Estimate::of(&scenario);
-    let room = match limits::available_memory() {
-        Some(available) if estimate.fits(available) => {
-            format!("fits in the {} available", human_bytes(available as f64))
-        }
-        Some(available) => format!(
-            "more than the {} available: `mailsim run` refuses it without --allow-large",
+    print_warnings(&scenario);
+    let estimate = Estimate::of(&scenario);
+    let room = super::limits::available_memory().map_or(String::new(), |available| {
+        format!(
+            " (this machine has {} available)",
             human_bytes(available as f64)
-        ),
-        None => "the memory available is unknown on this system".to_string(),
-    };
+        )
+    });
     print_stdout(&format!(
-        "{}size: {estimate}; {room}\nok: {} is valid\n",
+        "{}estimate: {estimate}{room}; default event budget {}\nok: {} is valid\n",
         scenario.describe(),
+        estimate.event_budget(),
         path.display()
     ))
 }

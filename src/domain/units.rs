@@ -107,6 +107,9 @@ impl serde::Serialize for Deadline {
     }
 }
 
+/// The largest rate a scenario may give, per second: a billion.
+const MAX_RATE_PER_SECOND: f64 = 1e9;
+
 /// A rate of events, stored per second.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rate {
@@ -160,7 +163,13 @@ impl FromStr for Rate {
                 ));
             }
         };
-        Ok(Rate::per_second(count / seconds))
+        let per_second = count / seconds;
+        if per_second > MAX_RATE_PER_SECOND {
+            return Err(format!(
+                "invalid rate `{text}`: more than {MAX_RATE_PER_SECOND}/s (a billion a second), which no mail system comes near"
+            ));
+        }
+        Ok(Rate::per_second(per_second))
     }
 }
 
@@ -266,7 +275,16 @@ mod tests {
         assert_eq!("10/s".parse::<Rate>().unwrap().as_per_second(), 10.0);
         assert_eq!("120/min".parse::<Rate>().unwrap().as_per_second(), 2.0);
         assert_eq!("600/h".parse::<Rate>().unwrap().to_string(), "600/h");
-        for bad in ["600", "x/h", "10/week", "-1/s", "NaN/s", "inf/s"] {
+        for bad in [
+            "600",
+            "x/h",
+            "10/week",
+            "-1/s",
+            "NaN/s",
+            "inf/s",
+            "1e308/s",
+            "1000000001/s",
+        ] {
             assert!(bad.parse::<Rate>().is_err(), "{bad} should be rejected");
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Recorder;
-use crate::domain::Reply;
+use crate::domain::{Clock, Reply};
 use crate::engine::SimTime;
 
 /// Where a result came from, so a result file explains itself.
@@ -21,6 +21,10 @@ pub struct Meta {
     pub seed: u64,
     /// The replication number (0 for a single run).
     pub replication: u32,
+    /// The real instant the run started at (RFC 3339), when the scenario gives one; every
+    /// `_s` time is counted from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<Clock>,
 }
 
 /// Delivery latency of delivered messages (arrival to delivery), in seconds.
@@ -245,6 +249,7 @@ mod tests {
             scenario_file: "s.ron".into(),
             seed: 1,
             replication: 0,
+            start: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! and by the terminal table alike, so a count added to [`Summary`] and to one of those lists
 //! shows in `summary.md`, `report.html` and on the terminal.
 
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
 
 use super::units::{count, duration, percent};
@@ -83,6 +84,23 @@ pub(super) fn peaks(s: &Summary) -> Vec<Count> {
     ]
 }
 
+/// An instant of the run (seconds since the start) for a note: its exact seconds, with its
+/// clock time when the run has a start: `14,400 s`, or `14,400 s; Mon 2026-11-30 13:10 +01:00`.
+pub(super) fn human_instant(s: &Summary, seconds: f64) -> String {
+    match &s.meta.start {
+        Some(clock) => {
+            let at = SimTime(SimDuration::from_secs_f64(seconds).as_millis());
+            format!(
+                "{}; {} {}",
+                exact(seconds),
+                clock.date_and_time(at),
+                clock.offset_text()
+            )
+        }
+        None => exact(seconds),
+    }
+}
+
 /// Seconds as a human duration for the terminal table: `1h02m`, `850ms`.
 pub(super) fn human_duration(seconds: f64) -> String {
     duration(seconds)
@@ -111,7 +129,7 @@ pub(super) fn completion_figures(s: &Summary) -> Vec<Figure> {
             duration(t),
             format!(
                 "the last message left the queue (delivered, bounced or expired); {}",
-                exact(t)
+                human_instant(s, t)
             ),
         ),
         None => Figure::new(
@@ -135,7 +153,18 @@ pub(super) fn completion_figures(s: &Summary) -> Vec<Figure> {
 
 /// The rows of the summary table, in reading order.
 pub fn summary_figures(s: &Summary) -> Vec<Figure> {
-    let mut rows = completion_figures(s);
+    let mut rows = Vec::new();
+    if let Some(clock) = &s.meta.start {
+        rows.push(Figure::new(
+            "run started at",
+            clock.to_string(),
+            format!(
+                "clock times below are at UTC{}; times in seconds count from here",
+                clock.offset_text()
+            ),
+        ));
+    }
+    rows.extend(completion_figures(s));
     if let Some(warmup) = s.warmup_s {
         rows.push(Figure::new(
             "warm-up",
@@ -154,7 +183,7 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
             duration(t),
             format!(
                 "no message waited for a retry from then on (mail may still have waited for a connection); {}",
-                exact(t)
+                human_instant(s, t)
             ),
         ),
         None => Figure::new(
@@ -167,7 +196,7 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     rows.push(Figure::new(
         "run ended at",
         duration(s.end_time_s),
-        exact(s.end_time_s),
+        human_instant(s, s.end_time_s),
     ));
     rows.push(Figure::new(
         "events",

@@ -103,13 +103,16 @@ pub fn report_html(scenario: &Scenario, output: &RunOutput, charts: &[ChartFile]
     let view = RunView { scenario, output };
     charts_section(&mut out, &view, charts);
     summary_section(&mut out, summary);
-    let pairs = [
+    let mut pairs = vec![
         ("tool", meta.tool.clone()),
         ("scenario", meta.scenario.clone()),
         ("scenario file", meta.scenario_file.clone()),
         ("seed", meta.seed.to_string()),
         ("replication", meta.replication.to_string()),
     ];
+    if let Some(clock) = &meta.start {
+        pairs.push(("started", clock.to_string()));
+    }
     meta_section(&mut out, "Run", &pairs);
     let _ = writeln!(
         out,

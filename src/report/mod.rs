@@ -24,7 +24,7 @@ pub mod units;
 pub use charts::ChartError;
 pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};
 pub use figures::{Figure, summary_figures, unfinished_warning};
-pub use folder::{OutputError, RunFolder};
+pub use folder::{OutputError, RunFolder, StagedFile, remove_unfinished};
 pub use html::{escape, report_html};
 pub use json::summary_json;
 pub use markdown::summary_markdown;
@@ -62,7 +62,7 @@ pub fn render_run(
         (&output.summary, &output.samples, &output.deliverability);
     let texts = [
         ("summary.json", summary_json(summary)),
-        ("timeseries.csv", timeseries_csv(samples)),
+        ("timeseries.csv", timeseries_csv(samples, scenario.clock())),
         (
             "deliverability.csv",
             deliverability_csv(scenario, deliverability),

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
@@ -35,6 +35,14 @@ pub fn summary_table(summary: &Summary) -> String {
         "{} · seed {} · replication {}",
         meta.scenario, meta.seed, meta.replication
     );
+    if let Some(clock) = &meta.start {
+        let _ = writeln!(
+            out,
+            "  started {} (clock times below are at UTC{})",
+            clock.date_and_time(SimTime::ZERO),
+            clock.offset_text()
+        );
+    }
     if let Some(warning) = unfinished_warning(summary) {
         let _ = writeln!(out, "  !!! {warning}");
     }
@@ -57,14 +65,14 @@ pub fn summary_table(summary: &Summary) -> String {
     let emptied = summary
         .retry_queue_empty_s
         .map_or("—".into(), human_duration);
-    row(
-        &mut out,
-        "retry queue empty",
-        emptied,
-        "last emptied".into(),
-    );
+    let note = match summary.retry_queue_empty_s.map(|t| clock_at(summary, t)) {
+        Some(clock) if !clock.is_empty() => format!("last emptied, {clock}"),
+        _ => "last emptied".to_string(),
+    };
+    row(&mut out, "retry queue empty", emptied, note);
     let ended = human_duration(summary.end_time_s);
-    row(&mut out, "run ended at", ended, String::new());
+    let note = clock_at(summary, summary.end_time_s);
+    row(&mut out, "run ended at", ended, note);
     row(&mut out, "events", grouped(summary.events), String::new());
     out
 }
@@ -72,7 +80,7 @@ pub fn summary_table(summary: &Summary) -> String {
 /// When all mail was done, and the share of arrived messages delivered within each deadline.
 fn completion_rows(out: &mut String, s: &Summary) {
     match s.all_done_s {
-        Some(t) => row(out, "all mail done at", human_duration(t), String::new()),
+        Some(t) => row(out, "all mail done at", human_duration(t), clock_at(s, t)),
         None => row(
             out,
             "all mail done at",
@@ -89,6 +97,14 @@ fn completion_rows(out: &mut String, s: &Summary) {
             format!("{} messages", grouped(by.delivered)),
         );
     }
+}
+
+/// The clock time of an instant (seconds since the start), e.g. `Mon 13:10`; empty when the
+/// run has no start.
+fn clock_at(s: &Summary, seconds: f64) -> String {
+    s.meta.start.map_or_else(String::new, |clock| {
+        clock.day_and_time(SimTime(SimDuration::from_secs_f64(seconds).as_millis()))
+    })
 }
 
 /// Where the arrived messages went (with their shares), the attempts and the deferrals by
@@ -155,6 +171,7 @@ mod tests {
                 scenario_file: "s.ron".into(),
                 seed: 1,
                 replication: 0,
+                start: None,
             },
             all_done_s: None,
             delivered_by: Vec::new(),

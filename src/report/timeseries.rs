@@ -1,10 +1,11 @@
 //! `timeseries.csv`: one row per sample instant. Columns ending in `_total` are cumulative since
-//! the start; the others are gauges at that instant. After `time_s` and the count and gauge
+//! the start; the others are gauges at that instant. After `time_s` (and `time`, RFC 3339, for
+//! a run with a start) and the count and gauge
 //! columns ([`COLUMNS`]) come the deferrals by enhanced status code, one
 //! `deferrals_<code>_total` column per temporary code the model can produce
 //! ([`deferral_codes`]), whether or not the run saw it.
 
-use crate::domain::{Reply, ReplyClass};
+use crate::domain::{Clock, Reply, ReplyClass};
 use crate::metrics::Sample;
 
 /// A column's value in a sample.
@@ -42,11 +43,13 @@ pub fn deferral_codes() -> Vec<(&'static str, Vec<Reply>)> {
     codes
 }
 
-/// The time series as CSV text.
-pub fn timeseries_csv(samples: &[Sample]) -> String {
+/// The time series as CSV text; with the clock of a run that has a start, a `time` column
+/// (RFC 3339) follows `time_s`.
+pub fn timeseries_csv(samples: &[Sample], clock: Option<&Clock>) -> String {
     let codes = deferral_codes();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = std::iter::once("time_s".to_string())
+        .chain(clock.map(|_| "time".to_string()))
         .chain(COLUMNS.iter().map(|(name, _)| name.to_string()))
         .chain(
             codes
@@ -63,6 +66,7 @@ pub fn timeseries_csv(samples: &[Sample]) -> String {
             count.to_string()
         });
         let record = std::iter::once(s.time.as_secs_f64().to_string())
+            .chain(clock.map(|c| c.rfc3339(s.time)))
             .chain(COLUMNS.iter().map(|(_, value)| value(s).to_string()))
             .chain(by_code);
         writer.write_record(record).expect("writing to memory");
@@ -90,7 +94,7 @@ mod tests {
             },
             ..Sample::default()
         };
-        let csv = timeseries_csv(&[sample]);
+        let csv = timeseries_csv(&[sample], None);
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
         let row: Vec<&str> = lines.next().expect("a row").split(',').collect();

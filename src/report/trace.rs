@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::domain::{Reply, ReplyClass};
+use crate::domain::{Clock, Reply, ReplyClass};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{Happening, Observer, Step};
 use crate::scenario::{IpAddress, Scenario};
@@ -121,6 +121,7 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
         receiver: &scenario.receivers[first.receiver].name,
         arrival: first.time,
         last_ip: None,
+        clock: scenario.clock().copied(),
     };
     let mut out = format!(
         "message {} of {} (seed {}): sender {} → receiver {}\nretry policy: {}\n\n",
@@ -133,7 +134,14 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
     );
     for step in &journey.steps {
         let text = narrator.tell(step);
-        out.push_str(&format!("{:>14}  {text}\n", clock(step.time)));
+        match &narrator.clock {
+            Some(wall) => out.push_str(&format!(
+                "{:>14}  {:<12}  {text}\n",
+                clock(step.time),
+                wall.day_and_time(step.time)
+            )),
+            None => out.push_str(&format!("{:>14}  {text}\n", clock(step.time))),
+        }
     }
     let ended = journey.steps.last().is_some_and(|s| {
         matches!(
@@ -154,6 +162,8 @@ struct Narrator<'a> {
     receiver: &'a str,
     arrival: SimTime,
     last_ip: Option<IpAddress>,
+    /// The clock of a run with a start, to name instants by their clock time too.
+    clock: Option<Clock>,
 }
 
 impl Narrator<'_> {
@@ -196,10 +206,12 @@ impl Narrator<'_> {
             Happening::Bounced => {
                 "bounced: a permanent failure is returned to the sender at once".to_string()
             }
-            Happening::Deferred { reply, retry_at } => deferred_text(step, reply, retry_at),
+            Happening::Deferred { reply, retry_at } => {
+                deferred_text(step, reply, retry_at, self.clock.as_ref())
+            }
             Happening::Held { until } => format!(
                 "held by the policy (destination suspended or slowed) until {}",
-                clock(until)
+                instant(until, self.clock.as_ref())
             ),
             Happening::DelayNotice => format!(
                 "delay notice sent to the sender (queued for {})",
@@ -214,7 +226,7 @@ impl Narrator<'_> {
 }
 
 /// Why a message was deferred and when the policy retries it.
-fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime) -> String {
+fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime, wall: Option<&Clock>) -> String {
     let why = if reply.class() == ReplyClass::Temporary {
         format!("the reply is temporary ({})", reply.enhanced())
     } else {
@@ -222,7 +234,7 @@ fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime) -> String {
     };
     format!(
         "deferred: {why}; the policy retries at {} (in {})",
-        clock(retry_at),
+        instant(retry_at, wall),
         since(SimTime(retry_at.as_millis() - step.time.as_millis()))
     )
 }
@@ -245,6 +257,15 @@ fn clock(time: SimTime) -> String {
     }
 }
 
+/// An instant as [`clock`] shows it, with its clock time when the run has a start:
+/// `0:10:03.000`, or `0:10:03.000 (Mon 09:10:03)`.
+fn instant(time: SimTime, wall: Option<&Clock>) -> String {
+    match wall {
+        Some(wall) => format!("{} ({})", clock(time), wall.day_and_time(time)),
+        None => clock(time),
+    }
+}
+
 fn scope_name(reply: Reply) -> &'static str {
     match reply.scope() {
         crate::domain::Scope::Site => "site",
@@ -257,6 +278,9 @@ fn scope_name(reply: Reply) -> &'static str {
 #[derive(Serialize)]
 struct EventLine<'a> {
     time_s: f64,
+    /// RFC 3339, for a run with a start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<String>,
     message: u64,
     sender: &'a str,
     ip: Option<String>,
@@ -272,6 +296,9 @@ struct EventLine<'a> {
     scope: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     until_s: Option<f64>,
+    /// RFC 3339, for a run with a start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
 }
 
 /// Writes every selected step as one JSON object per line, as it happens. Write errors are
@@ -324,8 +351,10 @@ impl<W: Write> Observer for EventLog<'_, W> {
             _ => (None, None, None, None),
         };
         let address = ip.and_then(|i| self.ips.get(i).copied());
+        let wall = self.scenario.clock();
         let line = EventLine {
             time_s: step.time.as_secs_f64(),
+            time: wall.map(|c| c.rfc3339(step.time)),
             message: step.message,
             sender: &self.scenario.senders[step.sender].name,
             ip: address.map(|a| a.to_string()),
@@ -336,6 +365,7 @@ impl<W: Write> Observer for EventLog<'_, W> {
             code: reply.map(Reply::enhanced),
             scope: reply.map(scope_name),
             until_s: until.map(SimTime::as_secs_f64),
+            until: until.and_then(|t| Some(wall?.rfc3339(t))),
         };
         let written = serde_json::to_writer(&mut self.out, &line)
             .map_err(std::io::Error::other)
@@ -368,6 +398,7 @@ mod tests {
             receiver: "rx",
             arrival: SimTime(1000),
             last_ip: None,
+            clock: None,
         };
         let started = Happening::AttemptStarted {
             attempt: 1,

@@ -9,13 +9,14 @@ use std::path::Path;
 
 use super::resolved::{Receiver, RunSettings, Scenario, Sender};
 use super::{ScenarioError, raw, source, validate};
+use crate::domain::Clock;
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
 impl Scenario {
-    /// Reads, parses and validates a scenario file.
+    /// Reads (at most [`super::MAX_SCENARIO_BYTES`]), parses and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = source::read_text(path)?;
+        let text = super::read_text(path)?;
         Scenario::parse(&path.display().to_string(), &text)
     }
 
@@ -27,9 +28,20 @@ impl Scenario {
             ron::extensions::Extensions::IMPLICIT_SOME
                 | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
         );
-        let raw: raw::RawScenario = options
-            .from_str(text)
-            .map_err(|error| ScenarioError::from_ron(origin, text, &error))?;
+        // Clock times are read against run.start, wherever it stands in the file.
+        let start = raw::instant::peek_start(&options, text);
+        let (parsed, clock_without_start) =
+            raw::instant::with_start(start.as_ref().ok().copied().flatten(), || {
+                options.from_str::<raw::RawScenario>(text)
+            });
+        let raw = parsed.map_err(|error| {
+            // A clock time seemed to lack a start because the start could not be read: say why.
+            let error = match &start {
+                Err(unreadable) if clock_without_start => unreadable,
+                _ => &error,
+            };
+            ScenarioError::from_ron(origin, text, error)
+        })?;
         validate::validate(origin, raw)
     }
 
@@ -51,6 +63,11 @@ impl Scenario {
     /// Run settings.
     pub fn run(&self) -> &RunSettings {
         &self.run
+    }
+
+    /// The clock of a run with a `run.start`, to show instants as clock times.
+    pub fn clock(&self) -> Option<&Clock> {
+        self.run.start.as_ref()
     }
 
     /// Senders, in file order.

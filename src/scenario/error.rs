@@ -10,7 +10,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("could not read scenario file {path}: {source}")]
+    #[error("could not read scenario file {path}")]
     #[diagnostic(help("check the path; scenarios/ has examples"))]
     Read {
         /// The path given.
@@ -42,6 +42,16 @@ pub enum ScenarioError {
     Empty {
         /// The file.
         path: String,
+    },
+
+    /// The file is larger than a scenario can be (a wrong path: a log, a device).
+    #[error("{path} is larger than {} MiB, the most a scenario file may be", limit >> 20)]
+    #[diagnostic(help("a scenario is a few kilobytes of RON text: check the path"))]
+    TooLarge {
+        /// The path given.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
     },
 
     /// The text is not valid RON, or a value has the wrong type or unit.

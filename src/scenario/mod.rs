@@ -7,6 +7,7 @@
 //! Running scenarios is the model's business, running many of them the study's.
 
 mod access;
+mod checks;
 pub mod edit;
 mod error;
 pub mod raw;
@@ -16,13 +17,13 @@ mod validate;
 
 use std::path::Path;
 
+pub use checks::{MAX_SCENARIO_BYTES, fingerprint_of, read_text};
 pub use error::{ScenarioError, SyntaxError};
 pub use resolved::{
     AffectedIps, AuthPolicy, Ban, ConnectionLimit, Connections, DnsTrouble, Incident, IpAddress,
     Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
     SendingIp, Throttle, Traffic,
 };
-pub use source::read_text;
 
 /// Reads, parses and validates a scenario file: [`Scenario::load`].
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {

@@ -10,13 +10,9 @@ use super::ScenarioError;
 /// The byte-order mark some editors put at the start of a UTF-8 file.
 const BOM: char = '\u{feff}';
 
-/// Reads a scenario file as text: binary data (bytes that are not UTF-8, or a NUL byte) is
+/// A scenario file's bytes as text: binary data (bytes that are not UTF-8, or a NUL byte) is
 /// refused with the offset of the first such byte; a byte-order mark is dropped.
-pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+pub(super) fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String, ScenarioError> {
     let not_text = |offset: usize| ScenarioError::NotText {
         path: path.display().to_string(),
         offset,

@@ -134,6 +134,7 @@ pub fn execute(plan: &Plan, execution: &Execution) -> Result<Outcome, StudyError
     if let Some(shard) = shard {
         return Ok(Outcome::Part(ShardFile {
             shard,
+            fingerprint: plan.fingerprint(),
             meta,
             cells: plan.cells.clone(),
             options: plan.options.clone(),
@@ -205,6 +206,13 @@ impl Plan<'_> {
             confidence: stats::CONFIDENCE,
             deadlines: self.base.run.deadlines.clone(),
         }
+    }
+
+    /// The fingerprint of every configuration's validated scenario (and of this version of
+    /// mailsim): what tells the shards of this study from those of any other.
+    pub fn fingerprint(&self) -> String {
+        let each: Vec<String> = self.scenarios.iter().map(Scenario::fingerprint).collect();
+        crate::scenario::fingerprint_of(&each.join("\n"))
     }
 }
 

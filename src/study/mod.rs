@@ -32,7 +32,7 @@ pub use metric::{
 };
 pub use precision::{Precision, PrecisionReport, Verdict};
 pub use runner::{Progress, RunRecord, StudyError, Workers, run_cells};
-pub use shard::{SHARD_FILE, Shard, ShardFile, merge_shards};
+pub use shard::{MergeError, SHARD_FILE, Shard, ShardFile, merge_shards};
 pub use stats::Interval;
 
 /// What kind of study produced a result.

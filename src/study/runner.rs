@@ -25,7 +25,7 @@ pub struct RunRecord {
 #[non_exhaustive]
 pub enum StudyError {
     /// One of its runs failed.
-    #[error("{label}: {source}")]
+    #[error("{label}")]
     Run {
         /// The cell whose run failed.
         label: String,

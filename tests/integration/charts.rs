@@ -246,7 +246,7 @@ fn mailsim_run_writes_charts_and_reports_and_ends_with_the_report_path() {
 fn timeseries_csv_splits_deferrals_by_code_after_the_original_columns() {
     let scenario = scenario::parse("micro-outage.ron", MICRO).unwrap();
     let output = run(&scenario);
-    let csv = mailsim::report::timeseries_csv(&output.samples);
+    let csv = mailsim::report::timeseries_csv(&output.samples, None);
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let original = [

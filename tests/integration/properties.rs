@@ -224,6 +224,7 @@ proptest! {
             scenario_file: "t.ron".into(),
             seed: 1,
             replication: 0,
+            start: None,
         };
         let end = SimTime(*latencies_ms.iter().max().unwrap());
         let l = recorder.summarize(meta, end, 0).latency_s.unwrap();

@@ -182,6 +182,7 @@ impl<'a> World<'a> {
             scenario_file: scenario.origin.clone(),
             seed: scenario.run.seed,
             replication: self.replication,
+            start: scenario.run.start,
         };
         Ok(self.journal.into_output(meta, end, self.events))
     }
@@ -200,16 +201,17 @@ impl<'a> World<'a> {
                 drained = true;
                 break;
             }
-            // Checking every 4096 events keeps cancellation prompt and nearly free.
+            // The budget is exact (one comparison per event); checking the flag and telling the
+            // progress every 4096 events keeps cancellation prompt and nearly free.
+            if self.events >= limit {
+                return Err(SimError::EventLimit {
+                    events: self.events,
+                    limit,
+                });
+            }
             if self.events.is_multiple_of(4096) {
                 if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                     return Err(SimError::Interrupted);
-                }
-                if self.events >= limit {
-                    return Err(SimError::EventLimit {
-                        events: self.events,
-                        limit,
-                    });
                 }
                 if let Some(progress) = control.progress {
                     progress(time);

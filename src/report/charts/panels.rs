@@ -71,7 +71,7 @@ where
         .filter_map(|o| o.samples.last())
         .map(|s| s.time.as_secs_f64())
         .fold(0.0, f64::max);
-    let axis = TimeAxis::with_ticks(end_s, 4);
+    let axis = TimeAxis::with_ticks(end_s, view.scenario.clock(), 4);
     let windows = outages::windows(view.scenario, axis.end_s);
     let n = lines.len().max(1);
     let cols = columns(n);
@@ -129,7 +129,7 @@ where
         )?;
     chart
         .configure_mesh()
-        .x_label_formatter(&|v| style::time_label(*v))
+        .x_label_formatter(&|v| axis.label(*v))
         .y_label_formatter(&count_ticks)
         .label_style((FONT, 13))
         .bold_line_style(style::GRID)

@@ -8,6 +8,7 @@
 //! The scenario, its run settings and senders are here; the receivers in `raw/receiver.rs`
 //! (their types are re-exported here).
 
+pub mod instant;
 mod receiver;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use std::marker::PhantomData;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::{AuthResult, Deadline, Rate, Reputation, ServiceTime, Share};
+use crate::domain::{AuthResult, Clock, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::SimDuration;
 use crate::retry::RetrySpec;
 
@@ -64,7 +65,12 @@ pub struct RawPolicy {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawRun {
+    /// The real instant the run starts at (RFC 3339 with a UTC offset, e.g.
+    /// `"2026-11-30T09:00:00+01:00"`): every instant of the file may then be written as a clock
+    /// time, and outputs show clock times beside offsets. Default: none.
+    pub start: Option<Clock>,
     /// The simulated time after which the run stops, drained or not. Default `7d`.
+    #[serde(deserialize_with = "instant::at")]
     pub horizon: SimDuration,
     /// The time-series sample interval. Default `5m`.
     pub sample_every: SimDuration,
@@ -76,6 +82,7 @@ pub struct RawRun {
     /// A warm-up period excluded from the steady-state statistics (latency, Little's law and
     /// the time-average queue): they count only messages that arrive after it. Counts
     /// (arrived, delivered, bounced, expired, attempts) stay complete. Default `0s` (none).
+    #[serde(deserialize_with = "instant::at")]
     pub warmup: SimDuration,
     /// The deadlines of the `delivered_by` figures: the share of arrived messages delivered
     /// within each, shortest first. Default `["5m", "1h", "4h", "24h"]`.
@@ -85,6 +92,7 @@ pub struct RawRun {
 impl Default for RawRun {
     fn default() -> Self {
         RawRun {
+            start: None,
             horizon: SimDuration::from_days(7),
             sample_every: SimDuration::from_mins(5),
             seed: 1,
@@ -180,10 +188,10 @@ pub enum RawTraffic {
         /// Mean arrival rate.
         rate: Rate,
         /// When the source starts.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "instant::optional_at")]
         start: Option<SimDuration>,
         /// When the source stops.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "instant::optional_at")]
         end: Option<SimDuration>,
     },
     /// `messages` messages at `at`, all at once or spread evenly over `spread`.
@@ -191,6 +199,7 @@ pub enum RawTraffic {
         /// How many messages.
         messages: u64,
         /// When the campaign starts.
+        #[serde(deserialize_with = "instant::at")]
         at: SimDuration,
         /// Spread evenly over this span (default `0s`: all at once).
         #[serde(default)]
@@ -211,6 +220,7 @@ pub enum RawTraffic {
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// When this rate starts (offset within the period when the profile repeats).
+    #[serde(deserialize_with = "instant::at")]
     pub from: SimDuration,
     /// The rate from then on.
     pub rate: Rate,

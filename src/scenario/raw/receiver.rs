@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::instant;
 use super::unique_keys;
 use crate::domain::{DnsKind, OutageKind, Rate, Reputation, Share};
 use crate::engine::SimDuration;
@@ -115,8 +116,10 @@ pub struct RawIncident {
     /// A short label for charts and traces, e.g. "anti-spam rule change".
     pub name: String,
     /// When the rule change takes effect.
+    #[serde(deserialize_with = "instant::at")]
     pub start: SimDuration,
     /// When the final fix (the reversion) is deployed.
+    #[serde(deserialize_with = "instant::at")]
     pub end: SimDuration,
     /// The affected IPs by address. Give `ips` or `fraction`.
     #[serde(default)]
@@ -145,6 +148,7 @@ pub struct RawIncident {
 #[serde(deny_unknown_fields)]
 pub struct RawFix {
     /// When it is deployed.
+    #[serde(deserialize_with = "instant::at")]
     pub at: SimDuration,
     /// The deferral probability from then on.
     pub deferral: Share,
@@ -155,6 +159,7 @@ pub struct RawFix {
 #[serde(deny_unknown_fields)]
 pub struct RawAllowList {
     /// When they are added.
+    #[serde(deserialize_with = "instant::at")]
     pub at: SimDuration,
     /// Their addresses.
     pub ips: Vec<String>,
@@ -165,8 +170,10 @@ pub struct RawAllowList {
 #[serde(deny_unknown_fields)]
 pub struct RawDnsTrouble {
     /// Start of the window.
+    #[serde(deserialize_with = "instant::at")]
     pub start: SimDuration,
     /// End of the window (exclusive).
+    #[serde(deserialize_with = "instant::at")]
     pub end: SimDuration,
     /// What fails.
     pub kind: DnsKind,
@@ -185,10 +192,10 @@ pub struct RawBan {
     /// The banned address.
     pub ip: String,
     /// When the ban starts. Default `0s`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant::at")]
     pub from: SimDuration,
     /// When the IP is delisted. Default: never.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant::optional_at")]
     pub delisted: Option<SimDuration>,
 }
 
@@ -225,8 +232,10 @@ pub struct RawThrottle {
 #[serde(deny_unknown_fields)]
 pub struct RawOutage {
     /// Start of the window.
+    #[serde(deserialize_with = "instant::at")]
     pub start: SimDuration,
     /// End of the window (exclusive).
+    #[serde(deserialize_with = "instant::at")]
     pub end: SimDuration,
     /// What senders see.
     pub kind: OutageKind,

@@ -8,7 +8,7 @@ mod receiver;
 
 use std::fmt;
 
-use crate::domain::{Deadline, Rate, Reputation, ServiceTime, Share};
+use crate::domain::{Clock, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
@@ -41,6 +41,8 @@ pub struct Scenario {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RunSettings {
+    /// The real instant the run starts at, if the scenario gives one.
+    pub start: Option<Clock>,
     /// Stop at this instant at the latest.
     pub horizon: SimTime,
     /// Time-series sample interval (positive).

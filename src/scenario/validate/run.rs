@@ -44,6 +44,7 @@ pub(super) fn resolve_run(check: &Checker, raw: &RawRun) -> Result<RunSettings, 
         ));
     }
     Ok(RunSettings {
+        start: raw.start,
         horizon: SimTime(raw.horizon.as_millis()),
         sample_every: raw.sample_every,
         seed: raw.seed,
