@@ -3,6 +3,7 @@
 
 mod compare;
 mod completions;
+mod convert;
 mod import;
 mod limits;
 mod man;
@@ -11,6 +12,7 @@ mod policies;
 mod replay;
 mod run;
 mod schedule;
+mod schema;
 mod signals;
 mod study;
 mod sweep;
@@ -64,6 +66,10 @@ enum Command {
     /// Print the scenario text of the retry policy in a real MTA's configuration (Postfix
     /// main.cf, Exim configuration, KumoMTA shaping.toml / queues.toml).
     Import(import::ImportArgs),
+    /// Write a scenario in another format (ron, json, toml, yaml) with the same meaning.
+    Convert(convert::ConvertArgs),
+    /// Print the JSON Schema of scenario files (for editors) or of summary.json.
+    Schema(schema::SchemaArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) on stdout, or write one per subcommand with --out-dir.
@@ -150,6 +156,8 @@ pub fn main() -> Result<(), CliError> {
         Command::Trace(args) => trace::trace(args),
         Command::Replay(args) => replay::replay(args),
         Command::Import(args) => import::import(args),
+        Command::Convert(args) => convert::convert_file(args),
+        Command::Schema(args) => schema::schema(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => man::man(args),
     }

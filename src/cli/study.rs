@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailsim::domain::parse_duration;
 use mailsim::model::{Estimate, RunControl, RunOutput};
 use mailsim::report::{self, OutputError, RunFolder};
-use mailsim::scenario::Scenario;
+use mailsim::scenario::{Format, Scenario};
 use mailsim::study::{
     self, Execution, MetricList, Outcome, Plan, Precision, PrecisionReport, Replications,
     SHARD_FILE, Shard, Study, StudyError, StudyOptions, StudyProgress,
@@ -179,23 +179,46 @@ pub fn load_with_text(
     replication: &ReplicationArgs,
 ) -> Result<(String, Scenario), CliError> {
     let text = mailsim::scenario::read_text(path)?;
-    let mut base = mailsim::scenario::parse(&path.display().to_string(), &text)?;
+    let origin = path.display().to_string();
+    let format = Format::of_path(path);
+    let mut base = Scenario::parse_as(&origin, &text, format)?;
     apply_overrides(&mut base, replication.seed, replication.warmup.as_deref())?;
     super::print_warnings(&base);
+    // `--set` edits RON text, so a scenario written in another format is edited as RON.
+    let text = match format {
+        Format::Ron => text,
+        _ => mailsim::scenario::convert(&origin, &text, format, Format::Ron)?,
+    };
     Ok((text, base))
 }
 
-/// Parses `--shard K/N`.
-pub fn parse_shard(text: Option<&str>) -> Result<Option<Shard>, CliError> {
-    text.map(|t| {
-        Shard::parse(t).map_err(|why| {
-            input(
-                why,
-                "e.g. --shard 1/4 … --shard 4/4, then `mailsim merge` the four folders",
-            )
-        })
-    })
-    .transpose()
+/// Parses `--shard K/N`, or `--shard auto` (the part from the array-job runner's environment,
+/// the count from `--shards N` when the runner does not give it).
+pub fn parse_shard(text: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, CliError> {
+    let example = "e.g. --shard 1/4 … --shard 4/4, then `mailsim merge` the four folders; or --shard auto in a Slurm array, a Kubernetes indexed Job or GNU parallel";
+    match text {
+        None if shards.is_some() => Err(input(
+            "--shards N goes with --shard auto (it gives the number of parts when the runner does not)".to_string(),
+            example,
+        )),
+        None => Ok(None),
+        Some(text) if text.trim().eq_ignore_ascii_case("auto") => {
+            let (shard, from) = mailsim::study::shard_from_env(|name| std::env::var(name).ok(), shards)
+                .map_err(|why| input(why, example))?;
+            eprintln!("{from}");
+            Ok(Some(shard))
+        }
+        Some(text) => {
+            let shard = Shard::parse(text).map_err(|why| input(why, example))?;
+            match shards {
+                Some(count) if count != shard.count => Err(input(
+                    format!("--shards {count} disagrees with --shard {text}"),
+                    example,
+                )),
+                _ => Ok(Some(shard)),
+            }
+        }
+    }
 }
 
 /// Parses `--precision METRIC=FRACTION` for a study with `metrics`; `max_replications` is

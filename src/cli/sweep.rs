@@ -31,9 +31,15 @@ pub struct SweepArgs {
     /// else all_done_s and latency_s.p99).
     #[arg(long = "chart", value_name = "METRIC")]
     charts: Vec<String>,
-    /// Run only part K of N of the runs (see `mailsim merge`).
+    /// Run only part K of N of the runs (see `mailsim merge`); `auto` reads the part from
+    /// Slurm (SLURM_ARRAY_TASK_ID …), a Kubernetes indexed Job (JOB_COMPLETION_INDEX) or GNU
+    /// parallel (PARALLEL_SEQ).
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// With --shard auto: how many parts, when the runner does not say (Kubernetes, GNU
+    /// parallel); or set MAILSIM_SHARDS.
+    #[arg(long, value_name = "N")]
+    shards: Option<u32>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -71,7 +77,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
     let warmup = args.replication.warmup.as_deref();
-    let shard = parse_shard(args.shard.as_deref())?;
+    let shard = parse_shard(args.shard.as_deref(), args.shards)?;
     let settings: Vec<Setting> = args
         .settings
         .iter()

@@ -48,6 +48,11 @@ impl Clock {
         Ok(Clock { start, offset })
     }
 
+    /// The start in milliseconds since the Unix epoch (`None` before 1970).
+    pub fn unix_millis(&self) -> Option<u64> {
+        u64::try_from(self.start.as_millisecond()).ok()
+    }
+
     /// Whether `text` is written as a clock time (`09:00`, `2026-12-01 08:30`, a date)
     /// rather than as an offset such as `2h` (offsets never contain `:` nor start with a date).
     pub fn is_clock_text(text: &str) -> bool {
@@ -212,6 +217,22 @@ impl<'de> Deserialize<'de> for Clock {
 impl Serialize for Clock {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+/// A run's start is RFC 3339 text with its UTC offset.
+impl schemars::JsonSchema for Clock {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ClockStart".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A real date and time with its UTC offset (RFC 3339), e.g. \"2026-11-30T09:00:00+01:00\".",
+            "pattern": "^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|z|[+-]\\d{2}:\\d{2})$",
+            "examples": ["2026-11-30T09:00:00+01:00", "2026-11-30T08:00:00Z"]
+        })
     }
 }
 

@@ -180,9 +180,30 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+/// Written as [`Rate::exact_text`], so that a scenario written back (`mailsim convert`) reads
+/// in as the very same rate.
 impl serde::Serialize for Rate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.exact_text())
+    }
+}
+
+impl Rate {
+    /// The rate as text that parses back to exactly this rate: the display form (`600/h`) when
+    /// it does, else the shortest exact form per day, hour, minute or second (`1/d` rather
+    /// than the display's rounded `0.0416667/h`).
+    pub fn exact_text(self) -> String {
+        let exact = |text: &String| text.parse::<Rate>().is_ok_and(|rate| rate == self);
+        let shown = self.to_string();
+        if exact(&shown) {
+            return shown;
+        }
+        [("d", 86_400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)]
+            .into_iter()
+            .map(|(unit, seconds)| format!("{}/{unit}", self.per_second * seconds))
+            .filter(exact)
+            .min_by_key(String::len)
+            .unwrap_or_else(|| format!("{}/s", self.per_second))
     }
 }
 
@@ -215,6 +236,12 @@ impl Share {
     }
 }
 
+impl serde::Serialize for Share {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.0)
+    }
+}
+
 impl<'de> Deserialize<'de> for Share {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = f64::deserialize(deserializer)?;
@@ -230,6 +257,70 @@ fn round_sig(value: f64) -> f64 {
     let digits = 6 - value.abs().log10().ceil() as i32;
     let scale = 10f64.powi(digits);
     (value * scale).round() / scale
+}
+
+/// Scenario files write a duration as a string with units; the schema says so.
+impl schemars::JsonSchema for SimDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A duration: a number and a unit, e.g. \"90s\", \"20m\", \"4h\", \"5d\", \"1h30m\", \"250ms\".",
+            "pattern": "^\\s*([0-9]+(\\.[0-9]+)?\\s*[a-zA-Z\u{b5}]+\\s*)+$",
+            "examples": ["90s", "20m", "4h", "5d", "1h30m"]
+        })
+    }
+}
+
+/// A deadline is written like a duration.
+impl schemars::JsonSchema for Deadline {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Deadline".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = SimDuration::json_schema(generator);
+        schema.insert(
+            "description".into(),
+            "A positive duration, e.g. \"5m\", \"1h\", \"24h\".".into(),
+        );
+        schema
+    }
+}
+
+/// Scenario files write a rate as `count/unit`; the schema says so.
+impl schemars::JsonSchema for Rate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rate".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A rate: a count, a slash and a unit (s, min, h or d), e.g. \"600/h\", \"10/s\", \"100/min\".",
+            "pattern": "^\\s*[0-9]+(\\.[0-9]*)?\\s*/\\s*(s|sec|second|m|min|minute|h|hour|d|day)\\s*$",
+            "examples": ["600/h", "10/s", "100/min", "50000/d"]
+        })
+    }
+}
+
+/// A share is a number from 0 to 1.
+impl schemars::JsonSchema for Share {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Share".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "number",
+            "description": "A share or probability: a number from 0 to 1.",
+            "minimum": 0,
+            "maximum": 1
+        })
+    }
 }
 
 #[cfg(test)]
@@ -275,6 +366,12 @@ mod tests {
         assert_eq!("10/s".parse::<Rate>().unwrap().as_per_second(), 10.0);
         assert_eq!("120/min".parse::<Rate>().unwrap().as_per_second(), 2.0);
         assert_eq!("600/h".parse::<Rate>().unwrap().to_string(), "600/h");
+        // Written back, a rate reads in as itself, in its own unit where the display rounds.
+        for (text, exact) in [("600/h", "600/h"), ("1/d", "1/d"), ("7/min", "420/h")] {
+            let rate: Rate = text.parse().unwrap();
+            assert_eq!(rate.exact_text(), exact);
+            assert_eq!(rate.exact_text().parse::<Rate>().unwrap(), rate);
+        }
         for bad in [
             "600",
             "x/h",

@@ -9,7 +9,7 @@ use crate::domain::{Clock, Reply};
 use crate::engine::SimTime;
 
 /// Where a result came from, so a result file explains itself.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Meta {
     /// `mailsim` and its version.
     pub tool: String,
@@ -35,7 +35,7 @@ pub struct Meta {
 /// exact value, and it is never above the exact maximum or below the exact minimum (a
 /// percentile in the bucket of the slowest or fastest delivery is that delivery's exact
 /// latency).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LatencySummary {
     /// Exact mean.
     pub mean: f64,
@@ -54,7 +54,7 @@ pub struct LatencySummary {
 }
 
 /// The three sides of Little's law, L = λ·W, over the whole run.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LittleSummary {
     /// L: time-average number of messages in the queue (any state).
     pub mean_queued: f64,
@@ -65,7 +65,7 @@ pub struct LittleSummary {
 }
 
 /// The share of arrived messages delivered within one deadline of their arrival.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct DeliveredBy {
     /// The deadline as the scenario writes it, e.g. `4h`.
     pub deadline: String,
@@ -79,7 +79,7 @@ pub struct DeliveredBy {
 }
 
 /// Everything a run reports. Times are in seconds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Summary {
     /// Where the result came from.
     pub meta: Meta,

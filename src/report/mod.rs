@@ -15,6 +15,7 @@ pub mod headline;
 mod html;
 mod json;
 mod markdown;
+mod openmetrics;
 mod study;
 mod table;
 mod timeseries;
@@ -26,11 +27,13 @@ pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliv
 pub use figures::{Figure, summary_figures, unfinished_warning};
 pub use folder::{OutputError, RunFolder, StagedFile, remove_unfinished};
 pub use html::{escape, report_html};
-pub use json::summary_json;
+pub use json::{SUMMARY_SCHEMA_VERSION, summary_json, summary_json_schema};
 pub use markdown::summary_markdown;
+pub use openmetrics::{clock_start_unix_ms, openmetrics};
 pub use study::{
-    CellReport, MetricRow, StudyChart, StudyReport, Threshold, render_study, runs_csv, study_csv,
-    study_html, study_json, study_markdown, study_report, study_table, sweep_lines,
+    CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, render_study,
+    runs_csv, study_csv, study_html, study_json, study_markdown, study_report, study_table,
+    sweep_lines,
 };
 pub use table::{summary_table, terminal_summary};
 pub use timeseries::{deferral_codes, timeseries_csv};

@@ -23,7 +23,9 @@ use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// Which transport server's defaults apply.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum TransportRole {
     /// The Transport service on a Mailbox server.
     #[default]
@@ -43,7 +45,7 @@ impl std::fmt::Display for TransportRole {
 }
 
 /// Exchange's settings, with Exchange's names; unset values take the role's default.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExchangeServerParams {
     /// Mailbox (default) or Edge defaults.

@@ -46,7 +46,7 @@ mod sendmail;
 
 pub(crate) use contract::past_lifetime;
 pub use contract::{
-    Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
+    Admission, Decision, Failure, MessageRetryState, Pending, QueueRunner, RetryPolicy, notice_due,
 };
 pub use custom::{CustomPolicy, CustomSpec};
 pub use params::SpecProblem;

@@ -8,41 +8,24 @@
 use std::path::Path;
 
 use super::resolved::{Receiver, RunSettings, Scenario, Sender};
-use super::{ScenarioError, raw, source, validate};
+use super::{Format, ScenarioError};
 use crate::domain::Clock;
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
 impl Scenario {
-    /// Reads (at most [`super::MAX_SCENARIO_BYTES`]), parses and validates a scenario file.
+    /// Reads (at most [`super::MAX_SCENARIO_BYTES`]), parses and validates a scenario file, in
+    /// the format its extension names ([`Format::of_path`]: `.json`, `.toml`, `.yaml`/`.yml`,
+    /// else RON).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = super::read_text(path)?;
-        Scenario::parse(&path.display().to_string(), &text)
+        Scenario::parse_as(&path.display().to_string(), &text, Format::of_path(path))
     }
 
-    /// Parses and validates scenario text; `origin` names it in error messages.
+    /// Parses and validates RON scenario text; `origin` names it in error messages. Other
+    /// formats: [`Scenario::parse_as`].
     pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let text = source::without_bom(text);
-        source::check_shape(origin, text)?;
-        let options = ron::Options::default().with_default_extension(
-            ron::extensions::Extensions::IMPLICIT_SOME
-                | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-        );
-        // Clock times are read against run.start, wherever it stands in the file.
-        let start = raw::instant::peek_start(&options, text);
-        let (parsed, clock_without_start) =
-            raw::instant::with_start(start.as_ref().ok().copied().flatten(), || {
-                options.from_str::<raw::RawScenario>(text)
-            });
-        let raw = parsed.map_err(|error| {
-            // A clock time seemed to lack a start because the start could not be read: say why.
-            let error = match &start {
-                Err(unreadable) if clock_without_start => unreadable,
-                _ => &error,
-            };
-            ScenarioError::from_ron(origin, text, error)
-        })?;
-        validate::validate(origin, raw)
+        Scenario::parse_as(origin, text, Format::Ron)
     }
 
     /// Short name (safe as a folder name).

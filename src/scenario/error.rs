@@ -21,11 +21,9 @@ pub enum ScenarioError {
     },
 
     /// The file holds binary data, not text.
-    #[error(
-        "{path} is not a text file (binary data at byte {offset}); a scenario is a RON text file"
-    )]
+    #[error("{path} is not a text file (binary data at byte {offset}); a scenario is a text file")]
     #[diagnostic(help(
-        "give the path of a .ron scenario file; scenarios/ has examples, and scenarios/README.md documents every field"
+        "give the path of a scenario file (.ron, .json, .toml or .yaml); scenarios/ has examples, and scenarios/README.md documents every field"
     ))]
     NotText {
         /// The file.
@@ -37,7 +35,7 @@ pub enum ScenarioError {
     /// The file holds nothing but blanks and comments.
     #[error("{path} is empty: it holds no scenario")]
     #[diagnostic(help(
-        "a scenario is a RON structure such as (name: \"x\", senders: [...], receivers: {{...}}); copy one from scenarios/ to start"
+        "a scenario names its senders and receivers, e.g. in RON (name: \"x\", senders: [...], receivers: {{...}}); copy one from scenarios/ to start"
     ))]
     Empty {
         /// The file.
@@ -46,7 +44,7 @@ pub enum ScenarioError {
 
     /// The file is larger than a scenario can be (a wrong path: a log, a device).
     #[error("{path} is larger than {} MiB, the most a scenario file may be", limit >> 20)]
-    #[diagnostic(help("a scenario is a few kilobytes of RON text: check the path"))]
+    #[diagnostic(help("a scenario is a few kilobytes of text: check the path"))]
     TooLarge {
         /// The path given.
         path: PathBuf,
@@ -124,27 +122,39 @@ impl ScenarioError {
         }))
     }
 
-    /// A [`ScenarioError::Syntax`] at byte `offset` of `text`, underlining one character.
-    pub(crate) fn syntax_at(
+    /// Builds a [`ScenarioError::Syntax`] for a problem found by the JSON, TOML or YAML parser
+    /// (or by the shape check before RON reads the file) at byte `start` (`length` bytes long)
+    /// of `text`; the line and column are counted from it, internal type names put in the
+    /// file's words.
+    pub(crate) fn at_offset(
         path: &str,
         text: &str,
-        offset: usize,
+        start: usize,
+        length: usize,
         message: String,
-        hint: Option<String>,
     ) -> ScenarioError {
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        let length = text[offset..].chars().next().map_or(1, char::len_utf8);
+        let start = floor_char_boundary(text, start.min(text.len()));
+        let (line, column) = line_column(text, start);
+        let length = length.max(1).min(text.len().saturating_sub(start).max(1));
+        let message = plain_words(&message);
+        let hint = hint_for(&message);
         ScenarioError::Syntax(Box::new(SyntaxError {
             path: path.to_string(),
             line,
             column,
             message,
             source_code: NamedSource::new(path, text.to_string()),
-            span: SourceSpan::new(offset.into(), length),
+            span: SourceSpan::new(start.into(), length),
             hint,
         }))
+    }
+
+    /// The same error with `hint` in place of the one worked out from its message.
+    pub(crate) fn with_hint(mut self, hint: &str) -> ScenarioError {
+        if let ScenarioError::Syntax(error) = &mut self {
+            error.hint = Some(hint.to_string());
+        }
+        self
     }
 
     /// The 1-based (line, column) of a syntax error, if it has one.
@@ -171,6 +181,27 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
         offset += line_text.len();
     }
     text.len()
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// The byte offset of the 1-based `line` and `column` (in characters) of `text`.
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    byte_offset(text, line, column)
+}
+
+/// The largest character boundary at or before `offset`.
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// RON's message with the names of mailsim's internal types (the serde mirror `RawSender`,
@@ -305,5 +336,20 @@ mod tests {
         assert_eq!(byte_offset(text, 2, 1), 3);
         assert_eq!(byte_offset(text, 3, 1), 8);
         assert_eq!(byte_offset(text, 9, 1), text.len());
+    }
+
+    #[test]
+    fn lines_and_columns_count_characters() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, 8), (3, 1));
+        assert_eq!(line_column(text, 7), (2, 4));
+        for (line, column) in [(1, 2), (2, 3), (3, 1)] {
+            assert_eq!(
+                line_column(text, offset_of(text, line, column)),
+                (line, column)
+            );
+        }
     }
 }

@@ -1,11 +1,11 @@
-//! What a scenario file holds before it is read as RON: text (not binary data), not empty,
-//! not JSON. A byte-order mark, which some editors write at the start of a UTF-8 file, is
+//! What a scenario file holds before its parser reads it: text (not binary data), not empty,
+//! and, for a file read as RON, not JSON. A byte-order mark, which some editors write at the start of a UTF-8 file, is
 //! dropped. Each of these mistakes gets its own message, because RON's own complaint about
 //! them ("Expected opening `(`") does not say what is wrong.
 
 use std::path::Path;
 
-use super::ScenarioError;
+use super::{Format, ScenarioError};
 
 /// The byte-order mark some editors put at the start of a UTF-8 file.
 const BOM: char = '\u{feff}';
@@ -31,25 +31,31 @@ pub fn without_bom(text: &str) -> &str {
     text.strip_prefix(BOM).unwrap_or(text)
 }
 
-/// Refuses text that cannot be a scenario before RON reads it: nothing but blanks and
-/// comments, or JSON (an object or array where RON's parenthesis should be).
-pub fn check_shape(origin: &str, text: &str) -> Result<(), ScenarioError> {
+/// Refuses text that cannot be a scenario before its parser reads it: nothing but blanks and
+/// comments, or, in a file read as RON, JSON (an object or array where RON's parenthesis
+/// should be: the file's extension is not `.json`).
+pub fn check_shape(origin: &str, text: &str, format: Format) -> Result<(), ScenarioError> {
+    let empty = || ScenarioError::Empty {
+        path: origin.to_string(),
+    };
+    if format != Format::Ron {
+        let blank =
+            |line: &str| line.is_empty() || (format != Format::Json && line.starts_with('#'));
+        return match text.lines().all(|line| blank(line.trim())) {
+            true => Err(empty()),
+            false => Ok(()),
+        };
+    }
     let Some((offset, first)) = first_token(text) else {
-        return Err(ScenarioError::Empty {
-            path: origin.to_string(),
-        });
+        return Err(empty());
     };
     if first == '{' || first == '[' {
-        return Err(ScenarioError::syntax_at(
-            origin,
-            text,
-            offset,
-            "this looks like JSON, but a scenario is written in RON".to_string(),
-            Some(
-                "RON writes the scenario in parentheses with bare field names: (name: \"x\", run: (horizon: \"1d\"), senders: [...], receivers: {...}); see scenarios/ for examples"
-                    .to_string(),
-            ),
-        ));
+        let message =
+            "this looks like JSON, but the file is read as RON (its name does not end in .json)";
+        return Err(ScenarioError::at_offset(origin, text, offset, 1, message.to_string())
+            .with_hint(
+                "name the file .json to read it as JSON, or write it in RON: (name: \"x\", run: (horizon: \"1d\"), senders: [...], receivers: {...}); see scenarios/ for examples",
+            ));
     }
     Ok(())
 }
@@ -80,15 +86,20 @@ mod tests {
         assert_eq!(first_token("  // a\n /* b */ (x"), Some((16, '(')));
         assert_eq!(first_token("// only\n/* c */\n"), None);
         assert!(matches!(
-            check_shape("f.ron", "// nothing\n"),
+            check_shape("f.ron", "// nothing\n", Format::Ron),
             Err(ScenarioError::Empty { .. })
         ));
-        assert!(check_shape("f.ron", "(name: \"x\")").is_ok());
+        assert!(check_shape("f.ron", "(name: \"x\")", Format::Ron).is_ok());
+        assert!(matches!(
+            check_shape("f.toml", "# a comment\n\n", Format::Toml),
+            Err(ScenarioError::Empty { .. })
+        ));
+        assert!(check_shape("f.json", " {}", Format::Json).is_ok());
     }
 
     #[test]
     fn json_is_named_and_located() {
-        let error = check_shape("f.json", "\n  {\"name\": \"x\"}").unwrap_err();
+        let error = check_shape("f.ron", "\n  {\"name\": \"x\"}", Format::Ron).unwrap_err();
         assert_eq!(error.location(), Some((2, 3)));
         assert!(error.to_string().contains("looks like JSON"), "{error}");
     }

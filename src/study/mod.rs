@@ -19,6 +19,7 @@ pub mod metric;
 mod precision;
 mod runner;
 mod shard;
+mod shard_env;
 pub mod stats;
 pub mod sweep;
 
@@ -33,6 +34,7 @@ pub use metric::{
 pub use precision::{Precision, PrecisionReport, Verdict};
 pub use runner::{Progress, RunRecord, StudyError, Workers, run_cells};
 pub use shard::{MergeError, SHARD_FILE, Shard, ShardFile, merge_shards};
+pub use shard_env::{SHARDS_VARIABLE, shard_from_env};
 pub use stats::Interval;
 
 /// What kind of study produced a result.

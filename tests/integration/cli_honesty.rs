@@ -92,6 +92,9 @@ fn an_unreached_precision_goal_is_said_plainly_and_exits_3_with_the_results_writ
 fn validate_prints_the_size_estimate() {
     let (_, code, stdout, stderr) = mailsim(&["validate", "s.ron"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.contains("\nestimate: about 600 messages"), "{stdout}");
+    assert!(
+        stdout.contains("\nestimate: about 600 messages"),
+        "{stdout}"
+    );
     assert!(stdout.ends_with("ok: s.ron is valid\n"), "{stdout}");
 }

@@ -13,7 +13,7 @@ use assert_cmd::Command;
 mod build_script;
 
 /// Every subcommand, as `mailsim --help` lists them.
-const SUBCOMMANDS: [&str; 12] = [
+const SUBCOMMANDS: [&str; 14] = [
     "run",
     "compare",
     "sweep",
@@ -24,6 +24,8 @@ const SUBCOMMANDS: [&str; 12] = [
     "trace",
     "replay",
     "import",
+    "convert",
+    "schema",
     "completions",
     "man",
 ];

@@ -62,7 +62,7 @@ fn files_that_are_no_scenario_get_their_own_message() {
         (
             "json",
             br#"  {"name": "x", "senders": []}"#.to_vec(),
-            &["test.ron:1:3", "looks like JSON", "parentheses"],
+            &["test.ron:1:3", "looks like JSON", "name the file .json"],
         ),
         (
             "binary",

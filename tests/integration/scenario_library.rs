@@ -175,15 +175,15 @@ fn greylisting_defers_each_small_server_message_once_and_delivers_within_minutes
     let (output, seen) = run_observed(&load("scenarios/greylisting.ron"));
     let summary = &output.summary;
     assert_eq!(summary.deferrals.keys().collect::<Vec<_>>(), vec!["4.2.0"]);
-    // Attempts: smallbiz messages are greylisted on the first, accepted on the second (a handful
-    // on the third); Office 365 accepts every first attempt.
+    // Attempts: smallbiz messages are greylisted on the first, accepted on the second (rarely
+    // on the third, 5 minutes later); Office 365 accepts every first attempt.
     let two = summary.attempts_per_message.get(&2).copied().unwrap_or(0);
     let three = summary.attempts_per_message.get(&3).copied().unwrap_or(0);
     assert!(three * 50 < two, "{two} twice, {three} three times");
     assert_eq!(summary.deferrals["4.2.0"], two + 2 * three);
     assert!(!summary.attempts_per_message.keys().any(|&n| n > 3));
     let latency = summary.latency_s.as_ref().expect("latency");
-    assert!(latency.max <= 15.0 * 60.0 + 2.0 && latency.p99 < 10.0 * 60.0 + 2.0);
+    assert!(latency.max <= 10.0 * 60.0 + 2.0 && latency.p99 < 10.0 * 60.0 + 2.0);
     assert!(summary.peak_queue < 60, "{}", summary.peak_queue);
     assert!(
         seen.iter()

@@ -21,7 +21,9 @@
 //!
 //! The handlers are spread by concern: `connections` (slots per destination, the FIFO wait,
 //! messages per connection), `attempt` (an attempt's start, reply and end), `sender` (the
-//! retry policy's admission and decisions, delay notices, queue alerts). Everything the
+//! retry policy's admission and decisions, delay notices, queue alerts), `runner` (the queue
+//! runner of a policy that has one, such as Exim's: deferred messages then wait for a run, which
+//! takes them one at a time). Everything the
 //! world reports goes through `journal`, its one door to the metrics recorder and the
 //! observer. Arrivals and the loop itself are here.
 //!
@@ -32,6 +34,7 @@ mod attempt;
 mod connections;
 mod destination;
 mod journal;
+mod runner;
 mod sender;
 #[cfg(test)]
 mod testing;
@@ -69,6 +72,10 @@ enum Event {
     },
     /// Time to check whether a sender's queue alert should repeat.
     QueueAlertCheck { sender: u16 },
+    /// A sender's queue runner starts a run.
+    QueueRun { sender: u16 },
+    /// A sender's queue run goes on to its next message (after writing a bounce).
+    RunNext { sender: u16 },
 }
 
 /// One queued message. Compact: the slab holds one per message in the queue.
@@ -158,6 +165,12 @@ impl<'a> World<'a> {
         };
         for source in 0..world.sources.len() {
             world.schedule_next_arrival(source);
+        }
+        for sender in 0..world.senders.len() {
+            if let Some(first) = world.senders[sender].runner.as_ref().map(|r| r.first_run()) {
+                let sender = sender as u16;
+                world.schedule(first, Event::QueueRun { sender });
+            }
         }
         world
     }
@@ -270,6 +283,8 @@ impl<'a> World<'a> {
                 reply,
             } => self.attempt_done(message, usize::from(ip), uses, reply),
             Event::QueueAlertCheck { sender } => self.queue_alert_check(usize::from(sender)),
+            Event::QueueRun { sender } => self.queue_run(usize::from(sender)),
+            Event::RunNext { sender } => self.run_next(usize::from(sender)),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::retry::admission::{self, Verdict};
 use crate::retry::{Decision, Failure, Pending, RetryPolicy, notice_due};
 use crate::scenario::{QueueAlert, Sender};
 
+use super::runner::Runner;
 use super::{Event, World};
 
 /// A sender's running state: its policy, its IPs' rotation, its retry queue's length and its
@@ -23,6 +24,8 @@ pub(super) struct SenderState {
     pub next_ip: usize,
     /// Messages waiting for a retry (deferred or held).
     pub waiting_retry: u64,
+    /// The queue runner, if the policy has one: deferred and held messages wait for its runs.
+    pub runner: Option<Runner>,
     alert_active: bool,
     pub recipients_rng: RandomStream,
     pub service_rng: RandomStream,
@@ -38,12 +41,16 @@ impl SenderState {
         stream: impl Fn(String) -> RandomStream,
     ) -> SenderState {
         let policy = spec.retry.build();
+        let runner = policy
+            .queue_runner()
+            .map(|runner| Runner::new(runner, stream(format!("queue-runner/{}", spec.name))));
         SenderState {
             hooks: policy.uses_destination_hooks(),
             policy,
             first_ip,
             next_ip: 0,
             waiting_retry: 0,
+            runner,
             alert_active: false,
             recipients_rng: stream(format!("recipients/{}", spec.name)),
             service_rng: stream(format!("service/{}", spec.name)),
@@ -70,7 +77,9 @@ impl World<'_> {
         let policy = self.senders[sender].policy.as_mut();
         match admission::admit(policy, &pending, &mut msg.retry_state, &mut msg.reserved) {
             Verdict::Proceed => return true,
-            Verdict::Defer(reply) => self.deferred(message, sender, receiver, reply),
+            Verdict::Defer(reply) => {
+                self.deferred(message, sender, receiver, reply);
+            }
             Verdict::WaitUntil(at) => self.wait_until(message, sender, at),
             Verdict::Expire => {
                 self.journal.expired(self.now, message, msg);
@@ -84,8 +93,17 @@ impl World<'_> {
     fn wait_until(&mut self, message: u32, sender: usize, at: SimTime) {
         self.journal
             .held(self.now, message, &self.messages[message as usize], at);
-        self.senders[sender].waiting_retry += 1;
-        self.schedule(at, Event::RetryDue { message });
+        self.wait_for_retry(message, sender, at);
+    }
+
+    /// `message` waits in the retry queue: until `at`, or for the sender's next queue run.
+    fn wait_for_retry(&mut self, message: u32, sender: usize, at: SimTime) {
+        let state = &mut self.senders[sender];
+        state.waiting_retry += 1;
+        match state.runner.as_mut() {
+            Some(runner) => runner.spool(message),
+            None => self.schedule(at, Event::RetryDue { message }),
+        }
     }
 
     /// A deferred or held message's time has come: it asks for a connection again.
@@ -98,7 +116,14 @@ impl World<'_> {
     }
 
     /// `message` failed temporarily with `reply`: the policy retries it later or gives up.
-    pub(super) fn deferred(&mut self, message: u32, sender: usize, receiver: usize, reply: Reply) {
+    /// Returns whether it gave up (the message expired).
+    pub(super) fn deferred(
+        &mut self,
+        message: u32,
+        sender: usize,
+        receiver: usize,
+        reply: Reply,
+    ) -> bool {
         self.journal.temporary_failure(reply);
         let msg = &mut self.messages[message as usize];
         let failure = Failure {
@@ -117,19 +142,20 @@ impl World<'_> {
             Decision::GiveUp => {
                 self.journal.expired(self.now, message, msg);
                 self.release(message);
+                return true;
             }
             Decision::RetryAt(at) => {
                 let retry_at = at.max(self.now);
                 self.journal
                     .deferred(self.now, message, msg, reply, retry_at);
                 self.maybe_send_notice(message, sender, failure.age());
-                self.senders[sender].waiting_retry += 1;
-                self.schedule(retry_at, Event::RetryDue { message });
+                self.wait_for_retry(message, sender, retry_at);
                 if let Some(alert) = self.scenario.senders[sender].queue_alert {
                     self.maybe_raise_alert(sender, alert);
                 }
             }
         }
+        false
     }
 
     /// Sends a delay notice for `message` if its `age` at a failure calls for one (the sender's

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 pub use csv_files::{runs_csv, study_csv};
 pub use html::{StudyChart, study_html};
-pub use json::study_json;
+pub use json::{STUDY_SCHEMA_VERSION, study_json};
 pub use markdown::study_markdown;
 pub use render::render_study;
 pub use table::study_table;
@@ -34,9 +34,11 @@ pub struct MetricRow {
     pub mean: Option<f64>,
     /// Half-width of the 95% interval (`null` with fewer than two values).
     pub half_width: Option<f64>,
-    /// Lower end of the interval.
+    /// Lower end of the interval; `ci_low` in the JSON and CSV files alike.
+    #[serde(rename = "ci_low")]
     pub low: Option<f64>,
-    /// Upper end of the interval.
+    /// Upper end of the interval; `ci_high` in the JSON and CSV files alike.
+    #[serde(rename = "ci_high")]
     pub high: Option<f64>,
     /// Runs with a value.
     pub n: usize,

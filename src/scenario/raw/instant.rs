@@ -71,6 +71,20 @@ pub fn resolve(text: &str) -> Result<SimDuration, String> {
     }
 }
 
+/// The JSON Schema of an instant: a duration from the start (`"2h"`) or a clock time
+/// (`"09:00"`, `"2026-12-01 08:30"`, RFC 3339), for the fields read with [`at`] and
+/// [`optional_at`].
+pub fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "description": "An instant: an offset from the start of the run (\"2h\", \"90m\") or, when run.start is given, a clock time (\"09:00\", \"2026-12-01 08:30\", RFC 3339).",
+        "anyOf": [
+            {"pattern": "^\\s*([0-9]+(\\.[0-9]+)?\\s*[a-zA-Z\u{b5}]+\\s*)+$"},
+            {"pattern": "^\\s*(\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|z|[+-]\\d{2}:\\d{2})?)?|\\d{1,2}:\\d{2}(:\\d{2})?)\\s*$"}
+        ]
+    })
+}
+
 /// Deserializes an instant (see the module docs).
 pub fn at<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SimDuration, D::Error> {
     let text = String::deserialize(deserializer)?;
@@ -88,7 +102,7 @@ pub fn optional_at<'de, D: Deserializer<'de>>(
 
 /// Only `run.start` of a scenario file; every other field is skipped unread.
 #[derive(Deserialize)]
-struct StartOnly {
+pub(crate) struct StartOnly {
     #[serde(default)]
     run: RunStartOnly,
 }
@@ -97,6 +111,13 @@ struct StartOnly {
 struct RunStartOnly {
     #[serde(default)]
     start: Option<Clock>,
+}
+
+impl StartOnly {
+    /// The start, if the file gives one.
+    pub(crate) fn start(self) -> Option<Clock> {
+        self.run.start
+    }
 }
 
 /// Reads `run.start` of scenario text alone (the rest is skipped, but must be valid RON).

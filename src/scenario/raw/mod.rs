@@ -16,7 +16,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::domain::{AuthResult, Clock, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::SimDuration;
@@ -28,13 +28,13 @@ pub use receiver::{
 };
 
 /// A whole scenario file. It may open with `Scenario(` as well as with a bare `(`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename = "Scenario")]
 pub struct RawScenario {
     /// Short name, used for the output folder: letters, digits, `-` and `_`.
     pub name: String,
     /// What the scenario shows; printed in reports.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// How long to run, how often to sample, which seed.
     #[serde(default)]
@@ -47,12 +47,12 @@ pub struct RawScenario {
     /// Retry policies for `mailsim compare` to run when no `--policy` is given, in order (the
     /// first is the baseline), e.g. `[(name: "postfix", retry: Postfix()), (name: "fope",
     /// retry: Fope())]`. Each replaces every sender's `retry`. Default: none.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<RawPolicy>,
 }
 
 /// A named retry policy to compare.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     /// Its label in the comparison.
@@ -62,7 +62,7 @@ pub struct RawPolicy {
 }
 
 /// Run settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawRun {
     /// The real instant the run starts at (RFC 3339 with a UTC offset, e.g.
@@ -71,6 +71,7 @@ pub struct RawRun {
     pub start: Option<Clock>,
     /// The simulated time after which the run stops, drained or not. Default `7d`.
     #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub horizon: SimDuration,
     /// The time-series sample interval. Default `5m`.
     pub sample_every: SimDuration,
@@ -83,6 +84,7 @@ pub struct RawRun {
     /// the time-average queue): they count only messages that arrive after it. Counts
     /// (arrived, delivered, bounced, expired, attempts) stay complete. Default `0s` (none).
     #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub warmup: SimDuration,
     /// The deadlines of the `delivered_by` figures: the share of arrived messages delivered
     /// within each, shortest first. Default `["5m", "1h", "4h", "24h"]`.
@@ -104,7 +106,7 @@ impl Default for RawRun {
 }
 
 /// One sender (an MTA or ESP).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSender {
     /// The sender's name.
@@ -122,10 +124,10 @@ pub struct RawSender {
     /// Age at which one delay warning (DSN) is sent; checked when an attempt fails. Default: the
     /// retry policy's real default (FOPE 2h; Exchange Server, Sendmail and PowerMTA 4h; Exim
     /// 24h; Postfix `delay_warning_time`, off by default), else off.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_warning: Option<SimDuration>,
     /// Alert while the deferred queue is above a threshold. Default: off.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_alert: Option<RawQueueAlert>,
     /// How the sender's mail fares in SPF, DKIM and DMARC checks. Default: all pass.
     #[serde(default)]
@@ -139,7 +141,7 @@ fn default_ips() -> Vec<RawIpPool> {
 }
 
 /// SPF, DKIM and DMARC results of a sender's mail.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawAuthentication {
     /// SPF. Default `Pass`.
@@ -151,7 +153,7 @@ pub struct RawAuthentication {
 }
 
 /// A pool of sending IPs that share a reputation class.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawIpPool {
     /// How many IPs. Default `1`.
@@ -160,10 +162,12 @@ pub struct RawIpPool {
     pub reputation: Reputation,
     /// The first address; the rest count up from it. Default: taken from 192.0.2.0/24 and
     /// following documentation ranges in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_address: Option<String>,
     /// How long these IPs have been sending when the run starts; a receiver's `probation`
     /// limits IPs with less history. Default: established (never on probation). A new IP is
     /// `"0s"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_history: Option<SimDuration>,
 }
 
@@ -179,7 +183,7 @@ impl Default for RawIpPool {
 }
 
 /// A traffic source.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub enum RawTraffic {
@@ -188,10 +192,20 @@ pub enum RawTraffic {
         /// Mean arrival rate.
         rate: Rate,
         /// When the source starts.
-        #[serde(default, deserialize_with = "instant::optional_at")]
+        #[serde(
+            default,
+            deserialize_with = "instant::optional_at",
+            skip_serializing_if = "Option::is_none"
+        )]
+        #[schemars(schema_with = "instant::json_schema")]
         start: Option<SimDuration>,
         /// When the source stops.
-        #[serde(default, deserialize_with = "instant::optional_at")]
+        #[serde(
+            default,
+            deserialize_with = "instant::optional_at",
+            skip_serializing_if = "Option::is_none"
+        )]
+        #[schemars(schema_with = "instant::json_schema")]
         end: Option<SimDuration>,
     },
     /// `messages` messages at `at`, all at once or spread evenly over `spread`.
@@ -200,9 +214,10 @@ pub enum RawTraffic {
         messages: u64,
         /// When the campaign starts.
         #[serde(deserialize_with = "instant::at")]
+        #[schemars(schema_with = "instant::json_schema")]
         at: SimDuration,
         /// Spread evenly over this span (default `0s`: all at once).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         spread: Option<SimDuration>,
     },
     /// Poisson arrivals whose rate changes in steps; optionally repeating (e.g. every `24h`).
@@ -210,24 +225,25 @@ pub enum RawTraffic {
         /// `(from, rate)` steps; each rate holds until the next step's `from`.
         steps: Vec<RawStep>,
         /// Repeat the profile with this period. Default: the last step holds for ever.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         repeat: Option<SimDuration>,
     },
 }
 
 /// One step of a rate profile.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// When this rate starts (offset within the period when the profile repeats).
     #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub from: SimDuration,
     /// The rate from then on.
     pub rate: Rate,
 }
 
 /// The recipient mix.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecipients {
     /// Share of messages per receiver name; shares sum to 1.
@@ -239,7 +255,7 @@ pub struct RawRecipients {
 }
 
 /// Per-destination connection settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConnections {
     /// Parallel connections per destination: a number, or `"unlimited"`. Default `20`.
@@ -268,7 +284,7 @@ impl Default for RawConnections {
 }
 
 /// A connection limit as written: a number, or the word `"unlimited"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawLimit {
     /// At most this many.
@@ -278,7 +294,7 @@ pub enum RawLimit {
 }
 
 /// Queue alert settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueueAlert {
     /// Alert while more than this many messages wait for a retry.
