@@ -9,6 +9,7 @@ mod limits;
 mod man;
 mod merge;
 mod policies;
+mod precision;
 mod replay;
 mod run;
 mod schedule;

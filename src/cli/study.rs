@@ -13,11 +13,12 @@ use mailsim::model::{Estimate, RunControl, RunOutput};
 use mailsim::report::{self, OutputError, RunFolder};
 use mailsim::scenario::{Format, Scenario};
 use mailsim::study::{
-    self, Execution, MetricList, Outcome, Plan, Precision, PrecisionReport, Replications,
-    SHARD_FILE, Shard, Study, StudyError, StudyOptions, StudyProgress,
+    self, Execution, MetricList, Outcome, Plan, Replications, SHARD_FILE, Shard, Study, StudyError,
+    StudyOptions, StudyProgress,
 };
 
 use super::limits::{self, Budget};
+use super::precision::{check_shard_has_runs, parse_precision, tell_precision};
 use super::{CliError, print_stdout, signals};
 
 /// How to simulate: seed, replications, threads, warm-up and limits.
@@ -79,7 +80,7 @@ pub struct OutputArgs {
     pub png: bool,
 }
 
-fn input(message: String, help: &str) -> CliError {
+pub(super) fn input(message: String, help: &str) -> CliError {
     CliError::Input(miette::miette!(help = help.to_string(), "{message}"))
 }
 
@@ -221,42 +222,6 @@ pub fn parse_shard(text: Option<&str>, shards: Option<u32>) -> Result<Option<Sha
     }
 }
 
-/// Parses `--precision METRIC=FRACTION` for a study with `metrics`; `max_replications` is
-/// `--max-replications`.
-fn parse_precision(
-    text: &str,
-    metrics: &MetricList,
-    max_replications: u32,
-) -> Result<Precision, CliError> {
-    let help = "write --precision METRIC=FRACTION, e.g. --precision latency_s.mean=0.05 (half-width within 5% of the mean)";
-    let (metric, fraction) = text
-        .split_once('=')
-        .ok_or_else(|| input(format!("--precision `{text}` has no `=`"), help))?;
-    let metric = metric.trim();
-    metrics
-        .check(metric)
-        .map_err(|why| input(format!("--precision: {why}"), help))?;
-    let fraction: f64 = fraction
-        .trim()
-        .parse()
-        .ok()
-        .filter(|f: &f64| *f > 0.0 && f.is_finite())
-        .ok_or_else(|| {
-            input(
-                format!(
-                    "--precision: `{}` is not a positive fraction",
-                    fraction.trim()
-                ),
-                help,
-            )
-        })?;
-    Ok(Precision {
-        metric: metrics.index(metric).unwrap_or(0),
-        fraction,
-        max_replications,
-    })
-}
-
 /// A progress bar on stderr counting to `total` (`unit` names what is counted), or a hidden
 /// one with `--quiet` or when stderr is not a terminal.
 pub fn progress_bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
@@ -309,35 +274,8 @@ fn execute(
     default_replications: u32,
 ) -> Result<(Outcome, Estimate), CliError> {
     let metrics = MetricList::new(&plan.base.run().deadlines);
-    let precision = replication
-        .precision
-        .as_deref()
-        .map(|text| parse_precision(text, &metrics, replication.max_replications))
-        .transpose()?;
-    if precision.is_some() && shard.is_some() {
-        return Err(input(
-            "--precision and --shard cannot be combined: how many replications are needed is only known once the earlier ones have run".into(),
-            "run the shards with a fixed --replications N",
-        ));
-    }
-    let count = replication.replications.unwrap_or(if precision.is_some() {
-        5
-    } else {
-        default_replications
-    });
-    if count == 0 {
-        return Err(input(
-            "--replications must be at least 1".into(),
-            "e.g. --replications 10",
-        ));
-    }
-    if let Some(shard) = shard {
-        check_shard_has_runs(shard, plan.cells.len(), count)?;
-    }
-    let replications = match precision {
-        Some(goal) => Replications::UntilPrecise { start: count, goal },
-        None => Replications::Fixed { count, shard },
-    };
+    let (replications, count) =
+        replications(plan, replication, &metrics, shard, default_replications)?;
     let threads = replication
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -385,60 +323,45 @@ fn execute(
     Ok((outcome, study_estimate))
 }
 
-/// Refuses a split into more parts than there are runs: a part with no runs would write an
-/// empty `shard.json` and look like work done.
-fn check_shard_has_runs(shard: Shard, cells: usize, replications: u32) -> Result<(), CliError> {
-    let runs = cells as u64 * u64::from(replications);
-    if u64::from(shard.count) <= runs {
-        return Ok(());
+/// The replications asked for (`--replications`, `--precision`, `--shard`), checked against
+/// each other, and the count to start with.
+fn replications(
+    plan: &Plan,
+    replication: &ReplicationArgs,
+    metrics: &MetricList,
+    shard: Option<Shard>,
+    default_replications: u32,
+) -> Result<(Replications, u32), CliError> {
+    let precision = replication
+        .precision
+        .as_deref()
+        .map(|text| parse_precision(text, metrics, replication.max_replications))
+        .transpose()?;
+    if precision.is_some() && shard.is_some() {
+        return Err(input(
+            "--precision and --shard cannot be combined: how many replications are needed is only known once the earlier ones have run".into(),
+            "run the shards with a fixed --replications N",
+        ));
     }
-    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    Err(input(
-        format!(
-            "--shard {}/{}: {} × {} = {}, fewer than the {} parts asked for, so some parts would have no runs",
-            shard.index,
-            shard.count,
-            plural(cells as u64, "configuration"),
-            plural(u64::from(replications), "replication"),
-            plural(runs, "run"),
-            shard.count,
-        ),
-        &format!("use at most --shard K/{runs}, or more --replications"),
-    ))
-}
-
-/// A share as a percentage with two significant digits: `2%`, `0.14%`, `12%`.
-pub fn percent(share: f64) -> String {
-    let value = share * 100.0;
-    if value == 0.0 || !value.is_finite() {
-        return "0%".into();
-    }
-    let places = (1 - value.abs().log10().floor() as i32).max(0) as usize;
-    let text = format!("{value:.places$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
+    let count = replication.replications.unwrap_or(if precision.is_some() {
+        5
     } else {
-        &text
+        default_replications
+    });
+    if count == 0 {
+        return Err(input(
+            "--replications must be at least 1".into(),
+            "e.g. --replications 10",
+        ));
+    }
+    if let Some(shard) = shard {
+        check_shard_has_runs(shard, plan.cells.len(), count)?;
+    }
+    let replications = match precision {
+        Some(goal) => Replications::UntilPrecise { start: count, goal },
+        None => Replications::Fixed { count, shard },
     };
-    format!("{text}%")
-}
-
-/// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
-/// stopping short of it always is (and the command then exits with code 3).
-fn tell_precision(report: &PrecisionReport, name: &str, quiet: bool) {
-    let count = report.replications;
-    let (widest, asked) = (percent(report.widest), percent(report.goal.fraction));
-    if report.met {
-        if !quiet {
-            eprintln!(
-                "precision reached: after {count} replications the widest 95% half-width of {name} is {widest} of its mean (asked: at most {asked})"
-            );
-        }
-    } else {
-        eprintln!(
-            "precision NOT reached: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {widest} of its mean (asked: at most {asked}); the results are written, and the exit code is 3"
-        );
-    }
+    Ok((replications, count))
 }
 
 /// Runs the plan and writes its folder: the whole study, or the shard's `shard.json`.
@@ -529,18 +452,4 @@ pub fn write_study(
         "report: {}\n",
         path.join(report::REPORT_HTML).display()
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fractions_read_as_percentages_with_two_significant_digits() {
-        assert_eq!(percent(0.02), "2%");
-        assert_eq!(percent(0.0001), "0.01%");
-        assert_eq!(percent(0.0384), "3.8%");
-        assert_eq!(percent(0.126), "13%");
-        assert_eq!(percent(0.0), "0%");
-    }
 }

@@ -84,17 +84,17 @@ pub(super) fn peaks(s: &Summary) -> Vec<Count> {
     ]
 }
 
-/// An instant of the run (seconds since the start) for a note: its exact seconds, with its
-/// clock time when the run has a start: `14,400 s`, or `14,400 s; Mon 2026-11-30 13:10 +01:00`.
+/// An instant of the run (seconds since the start) for a note: its exact seconds, after its
+/// clock time when the run has a start: `14,400 s`, or `Mon 2026-11-30 13:10 +01:00 (14,400 s)`.
 pub(super) fn human_instant(s: &Summary, seconds: f64) -> String {
     match &s.meta.start {
         Some(clock) => {
             let at = SimTime(SimDuration::from_secs_f64(seconds).as_millis());
             format!(
-                "{}; {} {}",
-                exact(seconds),
+                "{} {} ({})",
                 clock.date_and_time(at),
-                clock.offset_text()
+                clock.offset_text(),
+                exact(seconds)
             )
         }
         None => exact(seconds),
