@@ -20,7 +20,7 @@ const OTHERS: [&str; 4] = ["all_done_s", "latency_s.p99", "attempts", "latency_s
 /// Panels at most: the ranked metric and three others.
 const PANELS: usize = 4;
 /// Width of the column of policy names.
-const NAMES: i32 = 170;
+const NAMES: i32 = 185;
 /// Height of one policy's row (the canvas grows with the rows).
 const ROW: u32 = 30;
 /// Height above the rows: title, subtitle, panel titles.
@@ -126,8 +126,9 @@ where
 /// Vertical pixels above each panel's plot: its title and which side is better.
 const TOP: i32 = 52;
 
-/// The policy names, right-aligned, in their colours, one per row at the rows' heights in
-/// the panels (`row_pixels`, from the top of the canvas).
+/// The policy names, right-aligned in dark ink (pale colours read badly as text), each
+/// followed by a dot of its colour, one per row at the rows' heights in the panels
+/// (`row_pixels`, from the top of the canvas).
 fn draw_names<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     report: &StudyReport,
@@ -142,9 +143,10 @@ where
         let (color, _) = style::series(cell);
         let font = (FONT, 14, FontStyle::Bold)
             .into_font()
-            .color(&color)
+            .color(&style::INK)
             .pos(Pos::new(HPos::Right, VPos::Center));
-        area.draw_text(&report.cells[cell].label, &font, (NAMES - 10, y - origin))?;
+        area.draw_text(&report.cells[cell].label, &font, (NAMES - 24, y - origin))?;
+        area.draw(&Circle::new((NAMES - 13, y - origin), 5, color.filled()))?;
     }
     Ok(())
 }
@@ -219,12 +221,17 @@ where
             continue;
         };
         if high > low {
+            // The whisker with end caps, so that a short one still shows beside its dot.
+            let caps = [low, high].map(|x| {
+                PathElement::new(vec![(x, y - 0.22), (x, y + 0.22)], color.stroke_width(2))
+            });
+            chart.draw_series(caps)?;
             chart.draw_series([PathElement::new(
                 vec![(low, y), (high, y)],
-                color.stroke_width(3),
+                color.stroke_width(2),
             )])?;
         }
-        chart.draw_series([Circle::new((mean, y), 6, color.filled())])?;
+        chart.draw_series([Circle::new((mean, y), 4, color.filled())])?;
     }
     let row_pixels = (0..rows.len())
         .map(|i| chart.backend_coord(&(0.0, n - i as f64 - 0.5)).1)
