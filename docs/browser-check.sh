@@ -33,7 +33,8 @@ done
 if [ -z "$chromium" ]; then
     if command -v apt-get > /dev/null && [ "$(id -u)" = 0 ]; then
         echo "browser-check: installing chromium from the distribution's packages" >&2
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+        timeout 180 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 420 \
+            apt-get install -y -qq --no-install-recommends chromium > /dev/null
         chromium=chromium
     else
         echo "browser-check: chromium is not installed and cannot be installed here (needs root and apt-get)" >&2

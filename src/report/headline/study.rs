@@ -53,12 +53,15 @@ fn metric_tile(cell: &CellReport, metric: &str, label: &str) -> Option<Tile> {
             Tone::Plain,
         ));
     }
-    let note = match (row.low, row.high, row.half_width) {
-        (Some(low), Some(high), Some(half)) if half > 0.0 => format!(
-            "95%: {} to {}",
-            metric_value(metric, low),
-            metric_value(metric, high)
-        ),
+    // The interval's ends, unless the unit's rounding writes them alike ("8h to 8h").
+    let ends = match (row.low, row.high, row.half_width) {
+        (Some(low), Some(high), Some(half)) if half > 0.0 => {
+            Some((metric_value(metric, low), metric_value(metric, high)))
+        }
+        _ => None,
+    };
+    let note = match ends {
+        Some((low, high)) if low != high => format!("95%: {low} to {high}"),
         _ => format!("over {} runs", row.n),
     };
     Some(Tile::new(
@@ -393,4 +396,34 @@ fn trend_sentence(report: &StudyReport, along: &str) -> Option<String> {
 /// `text` with a capital first letter.
 fn capital(text: &str) -> String {
     crate::report::units::capitalised(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(mean: f64, half: f64) -> CellReport {
+        CellReport {
+            label: "x".into(),
+            settings: Vec::new(),
+            metrics: vec![MetricRow {
+                metric: "all_done_s".into(),
+                mean: Some(mean),
+                half_width: Some(half),
+                low: Some(mean - half),
+                high: Some(mean + half),
+                n: 3,
+            }],
+            difference: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_tile_gives_the_interval_s_ends_only_when_they_read_apart() {
+        let wide = metric_tile(&cell(28_800.0, 1_800.0), "all_done_s", "done").unwrap();
+        assert!(wide.note == "95%: 7h30m to 8h30m", "{}", wide.note);
+        // 8h ± 4s: both ends read "8h", so the note gives the number of runs instead.
+        let narrow = metric_tile(&cell(28_794.0, 4.1), "all_done_s", "done").unwrap();
+        assert!(narrow.note == "over 3 runs", "{}", narrow.note);
+    }
 }
