@@ -4,6 +4,7 @@
 //! difference; which side is better is written over each panel.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -213,30 +214,47 @@ where
         style::INK.stroke_width(1),
     ))?;
     for (i, figure) in figures.into_iter().enumerate() {
-        let y = n - i as f64 - 0.5;
-        let (color, _) = style::series(rows[i]);
-        let Some((mean, low, high)) = figure else {
-            let font = (FONT, 13).into_font().color(&style::MUTED);
-            chart.draw_series([Text::new("no value", (0.0, y), font)])?;
-            continue;
-        };
-        if high > low {
-            // The whisker with end caps, so that a short one still shows beside its dot.
-            let caps = [low, high].map(|x| {
-                PathElement::new(vec![(x, y - 0.22), (x, y + 0.22)], color.stroke_width(2))
-            });
-            chart.draw_series(caps)?;
-            chart.draw_series([PathElement::new(
-                vec![(low, y), (high, y)],
-                color.stroke_width(2),
-            )])?;
-        }
-        chart.draw_series([Circle::new((mean, y), 4, color.filled())])?;
+        draw_row(
+            &mut chart,
+            n - i as f64 - 0.5,
+            style::series(rows[i]).0,
+            figure,
+        )?;
     }
     let row_pixels = (0..rows.len())
         .map(|i| chart.backend_coord(&(0.0, n - i as f64 - 0.5)).1)
         .collect();
     Ok(row_pixels)
+}
+
+/// One policy's row at height `y`: its dot at the mean and its whisker from the low to the
+/// high end of the interval (`figure`), or "no value".
+fn draw_row<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, RangedCoordf64>>,
+    y: f64,
+    color: RGBColor,
+    figure: Option<(f64, f64, f64)>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let Some((mean, low, high)) = figure else {
+        let font = (FONT, 13).into_font().color(&style::MUTED);
+        chart.draw_series([Text::new("no value", (0.0, y), font)])?;
+        return Ok(());
+    };
+    if high > low {
+        // The whisker with end caps, so that a short one still shows beside its dot.
+        let caps = [low, high]
+            .map(|x| PathElement::new(vec![(x, y - 0.22), (x, y + 0.22)], color.stroke_width(2)));
+        chart.draw_series(caps)?;
+        chart.draw_series([PathElement::new(
+            vec![(low, y), (high, y)],
+            color.stroke_width(2),
+        )])?;
+    }
+    chart.draw_series([Circle::new((mean, y), 4, color.filled())])?;
+    Ok(())
 }
 
 /// A tick label: `0`, or a signed difference in the metric's unit, durations as compact as
