@@ -180,18 +180,90 @@ fn rules(text: &str) -> Result<String, String> {
     Ok(out.join("; "))
 }
 
+/// A setting's value is wrong.
+fn setting_error(
+    file: &ConfigFile,
+    line: &Line,
+    name: &str,
+    value: &str,
+    message: String,
+) -> ImportError {
+    ImportError::Setting {
+        file: file.name.clone(),
+        line: line.number,
+        name: name.to_string(),
+        value: value.to_string(),
+        message,
+    }
+}
+
+/// The file as read: its sections, main options and smtp transports.
+struct Reading<'a> {
+    file: &'a ConfigFile,
+    sections: &'a [(String, Vec<Line>)],
+    /// Main options, macros and `.include` directives left out.
+    main: Options<'a>,
+    /// Transports whose driver is `smtp`, in file order.
+    smtp: Vec<Transport<'a>>,
+}
+
+impl<'a> Reading<'a> {
+    fn new(file: &'a ConfigFile, sections: &'a [(String, Vec<Line>)]) -> Reading<'a> {
+        let main = sections[0]
+            .1
+            .iter()
+            .filter(|line| !line.text.starts_with('.'))
+            .map(|line| {
+                let (name, value) = option(&line.text);
+                (name, value, line)
+            })
+            .filter(|(name, ..)| !name.starts_with(|c: char| c.is_ascii_uppercase()))
+            .collect();
+        let mut transports: Vec<Transport> = Vec::new();
+        for (_, lines) in sections.iter().filter(|(name, _)| name == "transports") {
+            for line in lines {
+                if let Some(name) = line.text.strip_suffix(':') {
+                    transports.push((name.trim().to_string(), Vec::new()));
+                } else if let Some((_, options)) = transports.last_mut() {
+                    let (name, value) = option(&line.text);
+                    options.push((name, value, line));
+                }
+            }
+        }
+        let smtp = transports
+            .into_iter()
+            .filter(|(_, options)| options.iter().any(|(n, v, _)| n == "driver" && v == "smtp"))
+            .collect();
+        Reading {
+            file,
+            sections,
+            main,
+            smtp,
+        }
+    }
+
+    /// The last setting of a main option.
+    fn find(&self, key: &str) -> Option<&(String, String, &'a Line)> {
+        self.main.iter().rev().find(|(name, ..)| name == key)
+    }
+
+    fn at(&self, line: &Line) -> String {
+        at(&self.file.name, line.number)
+    }
+
+    fn error(&self, line: &Line, name: &str, value: &str, message: &str) -> ImportError {
+        setting_error(self.file, line, name, value, message.to_string())
+    }
+}
+
+/// The retry section's lines split into words.
+type RetryLines<'a> = Vec<(&'a Line, Vec<&'a str>)>;
+
 /// The policy text for one Exim configuration (the first file; Exim reads one).
 pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
     let file = &files[0];
     let sections = sections(&file.text);
-    let setting_error =
-        |line: &Line, name: &str, value: &str, message: String| ImportError::Setting {
-            file: file.name.clone(),
-            line: line.number,
-            name: name.to_string(),
-            value: value.to_string(),
-            message,
-        };
+    let reading = Reading::new(file, &sections);
     let mut text = Text::default();
     text.comment(
         0,
@@ -201,28 +273,43 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
         ),
     );
     text.code(0, "Exim(", None);
-
-    // The retry rules.
-    let retry: Vec<&Line> = sections
+    let retry: RetryLines = sections
         .iter()
         .filter(|(name, _)| name == "retry")
         .flat_map(|(_, lines)| lines)
+        .map(|line| (line, line.text.split_whitespace().collect::<Vec<_>>()))
         .collect();
-    let parsed: Vec<(&Line, Vec<&str>)> = retry
-        .iter()
-        .map(|line| (*line, line.text.split_whitespace().collect::<Vec<_>>()))
-        .collect();
-    let catch_all = parsed
+    let chosen = rules_field(&reading, &retry, &mut text)?;
+    main_times(&reading, &mut text)?;
+    cutoff_field(&reading, &mut text)?;
+    text.field(
+        1,
+        "queue_interval",
+        "None",
+        "default: unset (the daemon's -q option, e.g. -q30m, is not in this file)",
+    );
+    delay_warning_field(&reading, &mut text)?;
+    leftovers(&reading, &retry, chosen, &mut text);
+    text.code(0, ")", None);
+    Ok(text.render())
+}
+
+/// The `rules` field from the first `* *` retry line (else the last); returns its index.
+fn rules_field(
+    reading: &Reading,
+    retry: &RetryLines,
+    text: &mut Text,
+) -> Result<usize, ImportError> {
+    let catch_all = retry
         .iter()
         .position(|(_, words)| words.len() >= 2 && words[0] == "*" && words[1] == "*");
-    let chosen = catch_all.or(parsed.len().checked_sub(1));
-    let Some(chosen) = chosen else {
+    let Some(chosen) = catch_all.or(retry.len().checked_sub(1)) else {
         return Err(ImportError::Missing {
-            file: file.name.clone(),
+            file: reading.file.name.clone(),
             message: "no retry rules (no `begin retry` section, or an empty one): Exim then treats every temporary error as permanent, which mailsim's Exim policy cannot express".into(),
         });
     };
-    let (rule_line, words) = &parsed[chosen];
+    let (rule_line, words) = &retry[chosen];
     let rest_at = if words.get(2).is_some_and(|w| w.starts_with("senders=")) {
         3
     } else {
@@ -232,159 +319,116 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
         .get(rest_at..)
         .map(|w| w.join(" "))
         .unwrap_or_default();
+    let error = |message: &str| reading.error(rule_line, "retry rule", &rule_line.text, message);
     if rule_text.is_empty() {
-        return Err(setting_error(
-            rule_line,
-            "retry rule",
-            &rule_line.text,
-            "this rule has no retry parameters: Exim bounces such mail at the first temporary error, which mailsim's Exim policy cannot express".into(),
+        return Err(error(
+            "this rule has no retry parameters: Exim bounces such mail at the first temporary error, which mailsim's Exim policy cannot express",
         ));
     }
-    let printed = rules(&rule_text)
-        .map_err(|m| setting_error(rule_line, "retry rule", &rule_line.text, m))?;
-    let mut comment = format!("{} {}", at(&file.name, rule_line.number), words.join(" "));
+    let printed = rules(&rule_text).map_err(|m| error(&m))?;
+    let mut comment = format!("{} {}", reading.at(rule_line), words.join(" "));
     if catch_all.is_none() {
         comment.push_str(" (no `* *` line: the last rule is applied to all mail)");
     }
     text.field(1, "rules", &format!("\"{printed}\""), comment);
+    Ok(chosen)
+}
 
-    // Main options.
-    let main: Vec<(String, String, &Line)> = sections[0]
-        .1
-        .iter()
-        .filter(|line| !line.text.starts_with('.'))
-        .map(|line| {
-            let (name, value) = option(&line.text);
-            (name, value, line)
-        })
-        .filter(|(name, ..)| !name.starts_with(|c: char| c.is_ascii_uppercase()))
-        .collect();
-    let find = |key: &str| main.iter().rev().find(|(name, ..)| name == key);
+/// `retry_interval_max` and `retry_data_expire` from the main options or their defaults.
+fn main_times(reading: &Reading, text: &mut Text) -> Result<(), ImportError> {
     for (key, default) in [
         ("retry_interval_max", 86_400),
         ("retry_data_expire", 7 * 86_400),
     ] {
-        match find(key) {
+        match reading.find(key) {
             Some((name, value, line)) => {
                 let seconds = exim_time(value).ok_or_else(|| {
-                    setting_error(
-                        line,
-                        name,
-                        value,
-                        "not an Exim time (e.g. 8h, 1d12h)".into(),
-                    )
+                    reading.error(line, name, value, "not an Exim time (e.g. 8h, 1d12h)")
                 })?;
                 text.field(
                     1,
                     key,
                     &printed_time(seconds),
-                    format!("{} {name} = {value}", at(&file.name, line.number)),
+                    format!("{} {name} = {value}", reading.at(line)),
                 );
             }
             None => text.field(1, key, &printed_time(default), "default (not in the file)"),
         }
     }
+    Ok(())
+}
 
-    // smtp transports.
-    let mut transports: Vec<Transport> = Vec::new();
-    for (_, lines) in sections.iter().filter(|(name, _)| name == "transports") {
-        for line in lines {
-            if let Some(name) = line.text.strip_suffix(':') {
-                transports.push((name.trim().to_string(), Vec::new()));
-            } else if let Some((_, options)) = transports.last_mut() {
-                let (name, value) = option(&line.text);
-                options.push((name, value, line));
-            }
-        }
-    }
-    let smtp: Vec<&Transport> = transports
-        .iter()
-        .filter(|(_, options)| options.iter().any(|(n, v, _)| n == "driver" && v == "smtp"))
-        .collect();
-    let cutoff = smtp.first().and_then(|(transport, options)| {
+/// `delay_after_cutoff` of the first smtp transport, or its default.
+fn cutoff_field(reading: &Reading, text: &mut Text) -> Result<(), ImportError> {
+    let cutoff = reading.smtp.first().and_then(|(transport, options)| {
         options
             .iter()
             .find(|(n, ..)| n == "delay_after_cutoff")
             .map(|o| (transport, o))
     });
-    match cutoff {
-        Some((transport, (name, value, line))) => {
-            let flag = match value.as_str() {
-                "true" | "yes" => "true",
-                "false" | "no" => "false",
-                _ => {
-                    return Err(setting_error(
-                        line,
-                        name,
-                        value,
-                        "not a boolean (true, false, yes, no)".into(),
-                    ));
-                }
-            };
-            text.field(
-                1,
-                "delay_after_cutoff",
-                flag,
-                format!(
-                    "{} {name} = {value} (transport {transport})",
-                    at(&file.name, line.number)
-                ),
-            );
+    let Some((transport, (name, value, line))) = cutoff else {
+        let comment = match reading.smtp.first() {
+            Some((transport, _)) => format!("default (transport {transport} does not set it)"),
+            None => "default (no smtp transport in the file)".to_string(),
+        };
+        text.field(1, "delay_after_cutoff", "true", comment);
+        return Ok(());
+    };
+    let flag = match value.as_str() {
+        "true" | "yes" => "true",
+        "false" | "no" => "false",
+        _ => {
+            let message = "not a boolean (true, false, yes, no)";
+            return Err(reading.error(line, name, value, message));
         }
-        None => text.field(
-            1,
-            "delay_after_cutoff",
-            "true",
-            match smtp.first() {
-                Some((transport, _)) => format!("default (transport {transport} does not set it)"),
-                None => "default (no smtp transport in the file)".to_string(),
-            },
-        ),
-    }
+    };
     text.field(
         1,
-        "queue_interval",
-        "None",
-        "default: unset (the daemon's -q option, e.g. -q30m, is not in this file)",
+        "delay_after_cutoff",
+        flag,
+        format!(
+            "{} {name} = {value} (transport {transport})",
+            reading.at(line)
+        ),
     );
-    match find("delay_warning") {
-        Some((name, value, line)) => {
-            let first = value.split(':').next().unwrap_or("");
-            let seconds = exim_time(first).ok_or_else(|| {
-                setting_error(
-                    line,
-                    name,
-                    value,
-                    "not an Exim time list (e.g. 24h or 4h:8h:24h)".into(),
-                )
-            })?;
-            let mut comment = format!("{} {name} = {value}", at(&file.name, line.number));
-            if value.contains(':') {
-                comment.push_str(" (a list: mailsim repeats its first interval)");
-            }
-            if seconds == 0 {
-                comment.push_str(
-                    " (Exim sends no warnings at 0; mailsim's Exim policy has no off switch)",
-                );
-            }
-            text.field(1, "delay_warning", &printed_time(seconds), comment);
-        }
-        None => text.field(
+    Ok(())
+}
+
+/// `delay_warning`: the first interval of the main option's list, or Exim's 24 h.
+fn delay_warning_field(reading: &Reading, text: &mut Text) -> Result<(), ImportError> {
+    let Some((name, value, line)) = reading.find("delay_warning") else {
+        text.field(
             1,
             "delay_warning",
             &printed_time(86_400),
             "default (not in the file)",
-        ),
+        );
+        return Ok(());
+    };
+    let first = value.split(':').next().unwrap_or("");
+    let seconds = exim_time(first).ok_or_else(|| {
+        let message = "not an Exim time list (e.g. 24h or 4h:8h:24h)";
+        reading.error(line, name, value, message)
+    })?;
+    let mut comment = format!("{} {name} = {value}", reading.at(line));
+    if value.contains(':') {
+        comment.push_str(" (a list: mailsim repeats its first interval)");
     }
+    if seconds == 0 {
+        comment.push_str(" (Exim sends no warnings at 0; mailsim's Exim policy has no off switch)");
+    }
+    text.field(1, "delay_warning", &printed_time(seconds), comment);
+    Ok(())
+}
 
-    // What the file has that the policy does not take.
-    let other_rules: Vec<String> = parsed
+/// What the file has that the policy does not take: other retry lines, unmodelled options,
+/// directives, unrelated options.
+fn leftovers(reading: &Reading, retry: &RetryLines, chosen: usize, text: &mut Text) {
+    let other_rules: Vec<String> = retry
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != chosen)
-        .map(|(_, (line, words))| {
-            format!("`{}` ({})", words.join(" "), at(&file.name, line.number))
-        })
+        .map(|(_, (line, words))| format!("`{}` ({})", words.join(" "), reading.at(line)))
         .collect();
     text.list(
         1,
@@ -394,21 +438,18 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
     let mut unmodelled = Vec::new();
     let mut other = Vec::new();
     let modelled = ["retry_interval_max", "retry_data_expire", "delay_warning"];
-    for (name, value, line) in &main {
+    for (name, value, line) in &reading.main {
         if modelled.contains(&name.as_str()) {
             continue;
         }
         if NOT_MODELLED.contains(&name.as_str()) || name.contains("queue") || name.contains("retry")
         {
-            unmodelled.push(format!(
-                "{name} = {value} ({})",
-                at(&file.name, line.number)
-            ));
+            unmodelled.push(format!("{name} = {value} ({})", reading.at(line)));
         } else if !other.contains(name) {
             other.push(name.clone());
         }
     }
-    for (transport, options) in &smtp {
+    for (transport, options) in &reading.smtp {
         for (name, value, line) in options {
             if NOT_MODELLED.contains(&name.as_str()) {
                 let advice = if name == "connect_timeout" {
@@ -416,19 +457,17 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
                 } else {
                     ""
                 };
-                unmodelled.push(format!(
-                    "{transport}: {name} = {value} ({}){advice}",
-                    at(&file.name, line.number)
-                ));
+                let place = reading.at(line);
+                unmodelled.push(format!("{transport}: {name} = {value} ({place}){advice}"));
             }
         }
     }
     text.list(1, "Not modelled by mailsim:", &unmodelled);
-    let directives: Vec<String> = sections[0]
+    let directives: Vec<String> = reading.sections[0]
         .1
         .iter()
         .filter(|line| line.text.starts_with('.'))
-        .map(|line| format!("`{}` ({})", line.text, at(&file.name, line.number)))
+        .map(|line| format!("`{}` ({})", line.text, reading.at(line)))
         .collect();
     text.list(
         1,
@@ -440,140 +479,7 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
         "Main options not about retry or queueing (ignored):",
         &other,
     );
-    text.code(0, ")", None);
-    Ok(text.render())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::{ConfigFormat, import};
-    use super::*;
-    use crate::retry::{EximParams, EximRules, RetrySpec};
-
-    fn file(text: &str) -> Vec<ConfigFile> {
-        vec![ConfigFile {
-            name: "exim4.conf".into(),
-            text: text.into(),
-        }]
-    }
-
-    #[test]
-    fn times_are_exim_times() {
-        assert_eq!(exim_time("2h"), Some(7200));
-        assert_eq!(exim_time("1d12h"), Some(129_600));
-        assert_eq!(exim_time("90"), Some(90));
-        assert_eq!(exim_time("1w"), Some(604_800));
-        assert_eq!(exim_time("2x"), None);
-        assert_eq!(exim_time("h"), None);
-        assert_eq!(
-            rules("F,2h,15m; G,16h,1h,1.5; F,4d,6h").unwrap(),
-            "F,2h,15m; G,16h,1h,1.5; F,4d,6h"
-        );
-        assert_eq!(rules("F,1d12h,900").unwrap(), "F,1d12h,15m");
-        assert!(rules("F,2h").is_err());
-    }
-
-    #[test]
-    fn the_shipped_default_configuration_gives_exims_defaults() {
-        let conf = "\
-primary_hostname = mx1.example.org
-MAIN_TLS_ENABLE = yes
-.ifdef MAIN_TLS_ENABLE
-tls_advertise_hosts = *
-.endif
-ignore_bounce_errors_after = 2d
-timeout_frozen_after = 7d
-
-begin routers
-dnslookup:
-  driver = dnslookup
-  transport = remote_smtp
-
-begin transports
-remote_smtp:
-  driver = smtp
-  hosts_max_try = 5
-
-begin retry
-# Address or Domain    Error       Retries
-*                      *           F,2h,15m; G,16h,1h,1.5; F,4d,6h
-
-begin rewrite
-";
-        let imported = import(ConfigFormat::Exim, &file(conf)).unwrap();
-        assert_eq!(imported.spec, RetrySpec::Exim(EximParams::default()));
-        let t = &imported.text;
-        for expected in [
-            "    rules: \"F,2h,15m; G,16h,1h,1.5; F,4d,6h\",",
-            "// exim4.conf:21 * * F,2h,15m; G,16h,1h,1.5; F,4d,6h",
-            "delay_after_cutoff: true,",
-            "// default (transport remote_smtp does not set it)",
-            "    // Not modelled by mailsim:\n    //   ignore_bounce_errors_after = 2d (exim4.conf:6)\n    //   timeout_frozen_after = 7d (exim4.conf:7)\n    //   remote_smtp: hosts_max_try = 5 (exim4.conf:17)\n",
-            "    //   `.ifdef MAIN_TLS_ENABLE` (exim4.conf:3)\n",
-            "// Main options not about retry or queueing (ignored): primary_hostname, tls_advertise_hosts.",
-        ] {
-            assert!(t.contains(expected), "missing {expected:?} in\n{t}");
-        }
-    }
-
-    #[test]
-    fn rules_main_options_and_transport_settings_are_read() {
-        let conf = "\
-delay_warning = 4h:8h:24h
-retry_interval_max = 8h
-begin transports
-local_delivery:
-  driver = appendfile
-remote_smtp:
-  driver = smtp
-  no_delay_after_cutoff
-  connect_timeout = 30s
-begin retry
-example.com   *      F,1h,5m
-*             rcpt_4xx  senders=*@example.org  F,\\
-                        4h,10m
-*             *      F,1d12h,30m; G,3d,1h,2
-";
-        let imported = import(ConfigFormat::Exim, &file(conf)).unwrap();
-        let RetrySpec::Exim(p) = &imported.spec else {
-            panic!("{:?}", imported.spec)
-        };
-        assert_eq!(
-            p.rules,
-            EximRules::try_from("F,1d12h,30m; G,3d,1h,2".to_string()).unwrap()
-        );
-        assert_eq!(p.retry_interval_max, SimDuration::from_hours(8));
-        assert_eq!(p.delay_warning, SimDuration::from_hours(4));
-        assert!(!p.delay_after_cutoff);
-        let t = &imported.text;
-        for expected in [
-            "// exim4.conf:14 * * F,1d12h,30m; G,3d,1h,2",
-            "// exim4.conf:1 delay_warning = 4h:8h:24h (a list: mailsim repeats its first interval)",
-            "// exim4.conf:8 delay_after_cutoff = false (transport remote_smtp)",
-            "    //   `example.com * F,1h,5m` (exim4.conf:11)\n    //   `* rcpt_4xx senders=*@example.org F,4h,10m` (exim4.conf:12)\n",
-            "    //   remote_smtp: connect_timeout = 30s (exim4.conf:9): set the sender's connections: (connect_timeout: …)\n",
-        ] {
-            assert!(t.contains(expected), "missing {expected:?} in\n{t}");
-        }
-    }
-
-    #[test]
-    fn missing_and_broken_rules_are_errors() {
-        let error = import(ConfigFormat::Exim, &file("primary_hostname = x\n")).unwrap_err();
-        assert!(matches!(error, ImportError::Missing { .. }), "{error}");
-        let error = import(ConfigFormat::Exim, &file("begin retry\n* * F,2h\n")).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "exim4.conf:2: `retry rule = * * F,2h`: `F,2h` is not a retry rule (F,cutoff,interval or G,cutoff,start,multiplier)"
-        );
-        let error = import(
-            ConfigFormat::Exim,
-            &file("begin retry\n* * F,4d,6h; F,2h,15m\n"),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(error, ImportError::Policy { ref field, .. } if field == "rules"),
-            "{error}"
-        );
-    }
-}
+mod tests;

@@ -228,26 +228,37 @@ fn reference(value: &str) -> Option<&str> {
         .then_some(name)
 }
 
-/// The policy text for `files` (`main.cf` settings; a later file overrides an earlier one).
-pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
-    let mut values: HashMap<String, (Setting, String)> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for file in files {
-        for (name, setting) in settings(file)? {
-            order.retain(|n| *n != name);
-            order.push(name.clone());
-            values.insert(name, (setting, file.name.clone()));
+/// Every setting of the files by name (a later file overrides an earlier one), with the file it
+/// came from, and the names in the order they were last set.
+struct Settings {
+    values: HashMap<String, (Setting, String)>,
+    order: Vec<String>,
+}
+
+impl Settings {
+    fn read(files: &[ConfigFile]) -> Result<Settings, ImportError> {
+        let mut values: HashMap<String, (Setting, String)> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for file in files {
+            for (name, setting) in settings(file)? {
+                order.retain(|n| *n != name);
+                order.push(name.clone());
+                values.insert(name, (setting, file.name.clone()));
+            }
         }
+        Ok(Settings { values, order })
     }
-    // Resolve whole-value references to other parameters (from the file, else a default).
-    let resolve = |name: &str| -> Option<(String, Setting, String)> {
-        let (setting, file) = values.get(name)?;
+
+    /// `name`'s value with whole-value references to other parameters resolved (from the file,
+    /// else a default), its setting and its file.
+    fn resolve(&self, name: &str) -> Option<(String, Setting, String)> {
+        let (setting, file) = self.values.get(name)?;
         let mut value = setting.value.clone();
         for _ in 0..8 {
             let Some(target) = reference(&value) else {
                 break;
             };
-            value = match values.get(target) {
+            value = match self.values.get(target) {
                 Some((s, _)) => s.value.clone(),
                 None => MODELLED
                     .iter()
@@ -256,7 +267,12 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
             };
         }
         Some((value, setting.clone(), file.clone()))
-    };
+    }
+}
+
+/// The policy text for `files` (`main.cf` settings; a later file overrides an earlier one).
+pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
+    let settings = Settings::read(files)?;
     let names = files
         .iter()
         .map(|f| f.name.as_str())
@@ -271,8 +287,8 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
     let mut used = Vec::new();
     for (name, kind, default, smtp) in MODELLED {
         let chosen = smtp
-            .and_then(|s| resolve(s).map(|r| (s, r)))
-            .or_else(|| resolve(name).map(|r| (name, r)));
+            .and_then(|s| settings.resolve(s).map(|r| (s, r)))
+            .or_else(|| settings.resolve(name).map(|r| (name, r)));
         match chosen {
             Some((from, (value, setting, file))) => {
                 let printed = ron_value(kind, &value).map_err(|message| ImportError::Setting {
@@ -282,23 +298,8 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
                     value: setting.value.clone(),
                     message,
                 })?;
-                let mut comment = format!("{} {from} = {}", at(&file, setting.line), setting.value);
-                if value != setting.value {
-                    comment.push_str(&format!(" → {value}"));
-                }
-                if from != name {
-                    comment.push_str(" (the smtp transport's own");
-                    if let Some((overridden, file)) = values.get(name) {
-                        comment.push_str(&format!(
-                            "; overrides {name} = {}, {}",
-                            overridden.value,
-                            at(file, overridden.line)
-                        ));
-                        used.push(name);
-                    }
-                    comment.push(')');
-                }
-                used.push(from);
+                let comment =
+                    setting_comment(&settings, name, from, &value, &setting, &file, &mut used);
                 text.field(1, name, &printed, comment);
             }
             None => {
@@ -307,38 +308,71 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
             }
         }
     }
+    unused_settings(&settings, &used, &mut text);
+    text.code(0, ")", None);
+    Ok(text.render())
+}
+
+/// Where parameter `name`'s value came from: the setting `from` (`name` itself or the smtp
+/// transport's own), its resolved value, what it overrides. Records the names used.
+fn setting_comment<'a>(
+    settings: &Settings,
+    name: &'a str,
+    from: &'a str,
+    value: &str,
+    setting: &Setting,
+    file: &str,
+    used: &mut Vec<&'a str>,
+) -> String {
+    let mut comment = format!("{} {from} = {}", at(file, setting.line), setting.value);
+    if value != setting.value {
+        comment.push_str(&format!(" → {value}"));
+    }
+    if from != name {
+        comment.push_str(" (the smtp transport's own");
+        if let Some((overridden, file)) = settings.values.get(name) {
+            comment.push_str(&format!(
+                "; overrides {name} = {}, {}",
+                overridden.value,
+                at(file, overridden.line)
+            ));
+            used.push(name);
+        }
+        comment.push(')');
+    }
+    used.push(from);
+    comment
+}
+
+/// The settings the policy did not take: those about queueing are named with their place (and
+/// advice where there is some), the rest only by name.
+fn unused_settings(settings: &Settings, used: &[&str], text: &mut Text) {
     let mut unmodelled = Vec::new();
     let mut other = Vec::new();
-    for name in &order {
+    for name in &settings.order {
         if used.contains(&name.as_str()) {
             continue;
         }
-        let (setting, file) = &values[name];
+        let (setting, file) = &settings.values[name];
         let known = NOT_MODELLED.iter().find(|(n, _)| n == name);
         let queueish = name.starts_with("smtp_") || QUEUE_WORDS.iter().any(|w| name.contains(w));
+        let place = at(file, setting.line);
         match known {
             Some((_, advice)) => unmodelled.push(format!(
-                "{name} = {} ({}){}",
+                "{name} = {} ({place}){}",
                 setting.value,
-                at(file, setting.line),
                 if advice.is_empty() {
                     String::new()
                 } else {
                     format!(": {advice}")
                 }
             )),
-            None if queueish => unmodelled.push(format!(
-                "{name} = {} ({})",
-                setting.value,
-                at(file, setting.line)
-            )),
+            None if queueish => unmodelled.push(format!("{name} = {} ({place})", setting.value)),
             None => other.push(name.clone()),
         }
     }
     text.list(1, "Not modelled by mailsim:", &unmodelled);
     text.names(1, "Not about retry or queueing (ignored):", &other);
-    text.code(0, ")", None);
-    Ok(text.render())
 }
 
 #[cfg(test)]

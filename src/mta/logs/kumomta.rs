@@ -27,7 +27,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::history::{AttemptStatus, Builder, LineTally, attempt, finish_notes};
+use super::builder::{Builder, attempt, finish_notes};
+use super::history::{Attempt, AttemptStatus, LineTally};
 use super::{Format, History, Outcome, Stamp, Verdict, clock, numbered_lines};
 
 /// Reads KumoMTA log records (one JSON object per line).
@@ -149,22 +150,51 @@ fn instant(seconds: Option<&Value>, rfc3339: Option<&str>) -> Option<Stamp> {
     }
 }
 
-fn read(builder: &mut Builder, record: &Record) -> Verdict {
-    let status = match record.kind.as_str() {
-        "Reception" => None,
-        "Delivery" => Some(AttemptStatus::Delivered),
-        "TransientFailure" => Some(AttemptStatus::Deferred),
-        "Bounce" => Some(AttemptStatus::Bounced),
-        "Expiration" | "AdminBounce" => None,
+/// What a record type means for the history.
+enum Meaning {
+    /// The message entered the queue.
+    Reception,
+    /// An attempt with this outcome.
+    Attempt(AttemptStatus),
+    /// The message ended without an attempt (expired, or bounced by an administrator).
+    End(Outcome),
+}
+
+/// The meaning of record type `kind`, or why the record has nothing to take.
+fn meaning(kind: &str) -> Result<Meaning, Verdict> {
+    Ok(match kind {
+        "Reception" => Meaning::Reception,
+        "Delivery" => Meaning::Attempt(AttemptStatus::Delivered),
+        "TransientFailure" => Meaning::Attempt(AttemptStatus::Deferred),
+        "Bounce" => Meaning::Attempt(AttemptStatus::Bounced),
+        "Expiration" => Meaning::End(Outcome::Expired),
+        "AdminBounce" => Meaning::End(Outcome::Bounced),
         "Delayed" | "Delay" => {
-            return Verdict::Ignored("Delayed: why a message waits (no attempt)");
+            return Err(Verdict::Ignored(
+                "Delayed: why a message waits (no attempt)",
+            ));
         }
         "AdminRebind" | "DeferredInjectionRebind" | "XferOut" | "XferIn" => {
-            return Verdict::Ignored("moved between queues or nodes (no attempt)");
+            return Err(Verdict::Ignored(
+                "moved between queues or nodes (no attempt)",
+            ));
         }
-        "Rejection" => return Verdict::Ignored("Rejection: refused at reception (never queued)"),
-        "OOB" | "Feedback" => return Verdict::Ignored("OOB bounce or feedback report received"),
-        _ => return Verdict::Problem("unknown record type"),
+        "Rejection" => {
+            return Err(Verdict::Ignored(
+                "Rejection: refused at reception (never queued)",
+            ));
+        }
+        "OOB" | "Feedback" => {
+            return Err(Verdict::Ignored("OOB bounce or feedback report received"));
+        }
+        _ => return Err(Verdict::Problem("unknown record type")),
+    })
+}
+
+fn read(builder: &mut Builder, record: &Record) -> Verdict {
+    let meaning = match meaning(&record.kind) {
+        Ok(meaning) => meaning,
+        Err(verdict) => return verdict,
     };
     let Some(t) = instant(record.timestamp.as_ref(), record.event_time.as_deref()) else {
         return Verdict::Problem("record without a timestamp");
@@ -183,19 +213,14 @@ fn read(builder: &mut Builder, record: &Record) -> Verdict {
     if record.size.is_some_and(|s| s > 0) {
         draft.size = record.size;
     }
-    match (record.kind.as_str(), status) {
-        ("Reception", _) => {
+    match meaning {
+        Meaning::Reception => {
             draft.arrived(t);
             for recipient in recipients {
                 draft.recipient(recipient);
             }
         }
-        ("Expiration" | "AdminBounce", _) => {
-            let outcome = if record.kind == "Expiration" {
-                Outcome::Expired
-            } else {
-                Outcome::Bounced
-            };
+        Meaning::End(outcome) => {
             for recipient in &recipients {
                 let r = draft.recipient(recipient);
                 if r.end.is_none() {
@@ -206,45 +231,39 @@ fn read(builder: &mut Builder, record: &Record) -> Verdict {
                 draft.end_open(outcome, t);
             }
         }
-        (_, Some(status)) => {
-            let response = record.response.as_ref();
-            let content = response.map_or("", |r| r.content.as_str());
-            let internal = content.contains("KumoMTA internal");
-            let connected = record.peer_address.is_some() && !internal;
-            let host = record
-                .peer_address
-                .as_ref()
-                .filter(|_| connected)
-                .map(|p| format!("{} [{}]", p.name.trim_end_matches('.'), p.addr));
-            let code = response.and_then(|r| r.code);
-            let enhanced = response
-                .and_then(|r| r.enhanced_code.as_ref())
-                .map(|e| format!("{}.{}.{}", e.class, e.subject, e.detail));
-            let text = match code {
-                Some(code) => format!("{code} {content}"),
-                None => content.to_string(),
-            };
+        Meaning::Attempt(status) => {
             if recipients.is_empty() {
                 return Verdict::Problem("attempt record without a recipient");
             }
+            let attempt = record_attempt(record, t, status);
             for recipient in recipients {
-                draft.attempt(
-                    recipient,
-                    attempt(
-                        t,
-                        host.clone(),
-                        status,
-                        code,
-                        enhanced.clone(),
-                        connected,
-                        text.clone(),
-                    ),
-                );
+                draft.attempt(recipient, attempt.clone());
             }
         }
-        _ => unreachable!("every other type returned above"),
     }
     Verdict::Used
+}
+
+/// The attempt a Delivery, TransientFailure or Bounce record describes.
+fn record_attempt(record: &Record, t: Stamp, status: AttemptStatus) -> Attempt {
+    let response = record.response.as_ref();
+    let content = response.map_or("", |r| r.content.as_str());
+    let internal = content.contains("KumoMTA internal");
+    let connected = record.peer_address.is_some() && !internal;
+    let host = record
+        .peer_address
+        .as_ref()
+        .filter(|_| connected)
+        .map(|p| format!("{} [{}]", p.name.trim_end_matches('.'), p.addr));
+    let code = response.and_then(|r| r.code);
+    let enhanced = response
+        .and_then(|r| r.enhanced_code.as_ref())
+        .map(|e| format!("{}.{}.{}", e.class, e.subject, e.detail));
+    let text = match code {
+        Some(code) => format!("{code} {content}"),
+        None => content.to_string(),
+    };
+    attempt(t, host, status, code, enhanced, connected, text)
 }
 
 #[cfg(test)]

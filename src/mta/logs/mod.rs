@@ -13,6 +13,7 @@
 //!
 //! What is not here: fitting a receiver model to a history, and running anything.
 
+mod builder;
 pub mod clock;
 pub mod exim;
 mod history;

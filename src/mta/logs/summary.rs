@@ -12,7 +12,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{ArrivalSource, Attempt, AttemptStatus, Format, History, LineTally, Outcome, Stamp};
+use super::{
+    ArrivalSource, Attempt, AttemptStatus, Format, History, LineTally, ObservedMessage, Outcome,
+    Stamp,
+};
 
 /// The observed summary.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -134,88 +137,109 @@ fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// The figures gathered while the messages are read, before they are sorted and filled in.
+#[derive(Default)]
+struct Tally {
+    outcomes: OutcomeCounts,
+    by_reply: BTreeMap<String, u64>,
+    per_message: BTreeMap<u64, u64>,
+    hours: BTreeMap<i64, (Stamp, u64, u64)>,
+    latencies: Vec<f64>,
+    attempts: u64,
+    connected: u64,
+    deferrals: u64,
+    span: Option<(Stamp, Stamp)>,
+}
+
+impl Tally {
+    fn add(&mut self, m: &ObservedMessage) {
+        let outcomes = &mut self.outcomes;
+        match m.outcome {
+            Outcome::Delivered => outcomes.delivered += 1,
+            Outcome::Bounced => outcomes.bounced += 1,
+            Outcome::Expired => outcomes.expired += 1,
+            Outcome::Removed => outcomes.removed += 1,
+            Outcome::Queued => outcomes.queued += 1,
+        }
+        if m.outcome == Outcome::Delivered
+            && let Some(latency) = m.latency_s()
+        {
+            self.latencies.push(latency);
+        }
+        *self.per_message.entry(m.attempts.len() as u64).or_default() += 1;
+        let last = m
+            .attempts
+            .iter()
+            .map(|a| a.time)
+            .chain(m.end)
+            .max()
+            .unwrap_or(m.arrival);
+        self.span = Some(match self.span {
+            None => (m.arrival, last),
+            Some((a, b)) => (a.min(m.arrival), b.max(last)),
+        });
+        for a in &m.attempts {
+            self.attempts += 1;
+            self.connected += u64::from(a.connected);
+            let hour = a.time.hour_start();
+            let row = self.hours.entry(hour.unix_ms).or_insert((hour, 0, 0));
+            row.1 += 1;
+            if a.status == AttemptStatus::Deferred {
+                self.deferrals += 1;
+                row.2 += 1;
+                *self.by_reply.entry(reply_key(a)).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Exact percentiles of unsorted latencies.
+pub fn latency_figures(mut latencies: Vec<f64>) -> Option<LatencyFigures> {
+    latencies.sort_by(f64::total_cmp);
+    (!latencies.is_empty()).then(|| LatencyFigures {
+        count: latencies.len() as u64,
+        p50: nearest_rank(&latencies, 0.5),
+        p90: nearest_rank(&latencies, 0.9),
+        p99: nearest_rank(&latencies, 0.99),
+        max: latencies[latencies.len() - 1],
+    })
+}
+
 impl ObservedSummary {
     /// Summarises a history.
     pub fn of(history: &History) -> ObservedSummary {
         let messages: Vec<_> = history.messages.iter().filter(|m| !m.mta_notice).collect();
-        let mut outcomes = OutcomeCounts::default();
-        let mut by_reply: BTreeMap<String, u64> = BTreeMap::new();
-        let mut per_message: BTreeMap<u64, u64> = BTreeMap::new();
-        let mut hours: BTreeMap<i64, (Stamp, u64, u64)> = BTreeMap::new();
-        let mut latencies = Vec::new();
-        let (mut attempts, mut connected, mut deferrals) = (0, 0, 0);
-        let mut span: Option<(Stamp, Stamp)> = None;
+        let mut tally = Tally::default();
         for m in &messages {
-            match m.outcome {
-                Outcome::Delivered => outcomes.delivered += 1,
-                Outcome::Bounced => outcomes.bounced += 1,
-                Outcome::Expired => outcomes.expired += 1,
-                Outcome::Removed => outcomes.removed += 1,
-                Outcome::Queued => outcomes.queued += 1,
-            }
-            if m.outcome == Outcome::Delivered
-                && let Some(latency) = m.latency_s()
-            {
-                latencies.push(latency);
-            }
-            *per_message.entry(m.attempts.len() as u64).or_default() += 1;
-            let last = m
-                .attempts
-                .iter()
-                .map(|a| a.time)
-                .chain(m.end)
-                .max()
-                .unwrap_or(m.arrival);
-            span = Some(match span {
-                None => (m.arrival, last),
-                Some((a, b)) => (a.min(m.arrival), b.max(last)),
-            });
-            for a in &m.attempts {
-                attempts += 1;
-                connected += u64::from(a.connected);
-                let hour = a.time.hour_start();
-                let row = hours.entry(hour.unix_ms).or_insert((hour, 0, 0));
-                row.1 += 1;
-                if a.status == AttemptStatus::Deferred {
-                    deferrals += 1;
-                    row.2 += 1;
-                    *by_reply.entry(reply_key(a)).or_default() += 1;
-                }
-            }
+            tally.add(m);
         }
-        latencies.sort_by(f64::total_cmp);
-        let latency_s = (!latencies.is_empty()).then(|| LatencyFigures {
-            count: latencies.len() as u64,
-            p50: nearest_rank(&latencies, 0.5),
-            p90: nearest_rank(&latencies, 0.9),
-            p99: nearest_rank(&latencies, 0.99),
-            max: latencies[latencies.len() - 1],
-        });
-        let mut deferrals_by_reply: Vec<ReplyCount> = by_reply
+        let mut deferrals_by_reply: Vec<ReplyCount> = tally
+            .by_reply
             .into_iter()
             .map(|(reply, count)| ReplyCount { reply, count })
             .collect();
         deferrals_by_reply.sort_by(|a, b| b.count.cmp(&a.count).then(a.reply.cmp(&b.reply)));
         ObservedSummary {
             format: history.format,
-            span,
+            span: tally.span,
             messages: messages.len() as u64,
             arrivals_in_log: messages
                 .iter()
                 .filter(|m| m.arrival_source == ArrivalSource::Logged)
                 .count() as u64,
             mta_notices: (history.messages.len() - messages.len()) as u64,
-            outcomes,
-            attempts,
-            connected_attempts: connected,
-            deferrals,
-            latency_s,
+            outcomes: tally.outcomes,
+            attempts: tally.attempts,
+            connected_attempts: tally.connected,
+            deferrals: tally.deferrals,
+            latency_s: latency_figures(tally.latencies),
             deferrals_by_reply,
-            attempts_per_message: per_message
+            attempts_per_message: tally
+                .per_message
                 .into_iter()
                 .map(|(attempts, messages)| AttemptsBin { attempts, messages })
                 .collect(),
-            hourly: fill_hours(&hours),
+            hourly: fill_hours(&tally.hours),
             lines: history.lines.clone(),
             notes: history.notes.clone(),
         }
@@ -282,6 +306,21 @@ const HOURS_SHOWN: usize = 24;
 
 impl fmt::Display for ObservedSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_counts(f)?;
+        self.write_latency(f)?;
+        self.write_breakdowns(f)?;
+        self.write_hours(f)?;
+        write!(f, "{}", LinesReport(&self.lines))?;
+        for note in &self.notes {
+            writeln!(f, "  note: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ObservedSummary {
+    /// The span, the messages by outcome, attempts and deferrals.
+    fn write_counts(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let o = &self.outcomes;
         let n = self.messages;
         match self.span {
@@ -329,7 +368,10 @@ impl fmt::Display for ObservedSummary {
             "  deferrals       {:>8}  {:>6} of attempts",
             self.deferrals,
             percent(self.deferrals, self.attempts)
-        )?;
+        )
+    }
+
+    fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.latency_s {
             Some(l) => writeln!(
                 f,
@@ -339,9 +381,13 @@ impl fmt::Display for ObservedSummary {
                 human_duration(l.p99),
                 human_duration(l.max),
                 l.count
-            )?,
-            None => writeln!(f, "  latency         — (no delivery with a known arrival)")?,
+            ),
+            None => writeln!(f, "  latency         — (no delivery with a known arrival)"),
         }
+    }
+
+    /// Deferrals by reply and attempts per message.
+    fn write_breakdowns(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.deferrals_by_reply.is_empty() {
             writeln!(f, "  deferrals by reply")?;
             for r in &self.deferrals_by_reply {
@@ -363,34 +409,36 @@ impl fmt::Display for ObservedSummary {
                     bin.attempts,
                     if bin.attempts == 1 { " " } else { "s" },
                     bin.messages,
-                    percent(bin.messages, n)
+                    percent(bin.messages, self.messages)
                 )?;
             }
         }
+        Ok(())
+    }
+
+    /// The deferral rate of the first hours with attempts.
+    fn write_hours(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let busy: Vec<&HourRow> = self.hourly.iter().filter(|h| h.attempts > 0).collect();
-        if !busy.is_empty() {
-            writeln!(f, "  deferral rate by hour (hours with attempts)")?;
-            for row in busy.iter().take(HOURS_SHOWN) {
-                writeln!(
-                    f,
-                    "    {}  {:>7} attempts  {:>7} deferred  {:>6}",
-                    row.hour.short(),
-                    row.attempts,
-                    row.deferrals,
-                    percent(row.deferrals, row.attempts)
-                )?;
-            }
-            if busy.len() > HOURS_SHOWN {
-                writeln!(
-                    f,
-                    "    … {} more hours in observed-hourly.csv",
-                    busy.len() - HOURS_SHOWN
-                )?;
-            }
+        if busy.is_empty() {
+            return Ok(());
         }
-        write!(f, "{}", LinesReport(&self.lines))?;
-        for note in &self.notes {
-            writeln!(f, "  note: {note}")?;
+        writeln!(f, "  deferral rate by hour (hours with attempts)")?;
+        for row in busy.iter().take(HOURS_SHOWN) {
+            writeln!(
+                f,
+                "    {}  {:>7} attempts  {:>7} deferred  {:>6}",
+                row.hour.short(),
+                row.attempts,
+                row.deferrals,
+                percent(row.deferrals, row.attempts)
+            )?;
+        }
+        if busy.len() > HOURS_SHOWN {
+            writeln!(
+                f,
+                "    … {} more hours in observed-hourly.csv",
+                busy.len() - HOURS_SHOWN
+            )?;
         }
         Ok(())
     }
@@ -433,108 +481,4 @@ impl fmt::Display for LinesReport<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::{ParseOptions, YearRule, parse};
-    use super::*;
-
-    #[test]
-    fn durations_and_shares_read_like_people_write_them() {
-        assert_eq!(human_duration(4.25), "4.2s");
-        assert_eq!(human_duration(42.0), "42s");
-        assert_eq!(human_duration(725.0), "12m05s");
-        assert_eq!(human_duration(3720.0), "1h02m");
-        assert_eq!(
-            human_duration(2.0 * 86_400.0 + 3.0 * 3600.0 + 59.0),
-            "2d03h"
-        );
-        assert_eq!(percent(1, 8), "12.5%");
-        assert_eq!(percent(0, 0), "—");
-    }
-
-    #[test]
-    fn percentiles_are_exact_ranks_and_never_pass_the_maximum() {
-        let sorted: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(nearest_rank(&sorted, 0.5), 5.0);
-        assert_eq!(nearest_rank(&sorted, 0.9), 9.0);
-        assert_eq!(nearest_rank(&sorted, 0.99), 10.0);
-        assert_eq!(nearest_rank(&[7.0], 0.5), 7.0);
-    }
-
-    #[test]
-    fn a_small_postfix_history_summarises_exactly() {
-        let log = "\
-Nov 23 10:00:00 mx postfix/smtpd[1]: AAAAA1: client=c[198.51.100.7]
-Nov 23 10:00:01 mx postfix/qmgr[2]: AAAAA1: from=<a@x.org>, size=10, nrcpt=1 (queue active)
-Nov 23 10:00:02 mx postfix/smtp[3]: AAAAA1: to=<b@y.net>, relay=mx.y.net[192.0.2.1]:25, delay=2, delays=0/0/1/1, dsn=4.7.500, status=deferred (host mx.y.net[192.0.2.1] said: 451 4.7.500 Server busy (in reply to RCPT TO command))
-Nov 23 10:05:02 mx postfix/smtp[3]: AAAAA1: to=<b@y.net>, relay=none, delay=302, delays=300/0/2/0, dsn=4.4.1, status=deferred (connect to mx.y.net[192.0.2.1]:25: Connection refused)
-Nov 23 11:02:02 mx postfix/smtp[3]: AAAAA1: to=<b@y.net>, relay=mx.y.net[192.0.2.1]:25, delay=3722, delays=3700/0/1/21, dsn=2.0.0, status=sent (250 2.0.0 OK)
-Nov 23 11:02:02 mx postfix/qmgr[2]: AAAAA1: removed
-Nov 23 10:30:00 mx postfix/smtpd[1]: BBBBB2: client=c[198.51.100.7]
-Nov 23 10:30:01 mx postfix/smtp[3]: BBBBB2: to=<c@z.com>, relay=mx.z.com[192.0.2.2]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 ok)
-";
-        let options = ParseOptions {
-            year: YearRule::FirstLine(2024),
-            utc_offset: None,
-        };
-        let summary = ObservedSummary::of(&parse(Format::Postfix, log, &options));
-        assert_eq!(summary.messages, 2);
-        assert_eq!(summary.outcomes.delivered, 2);
-        assert_eq!(
-            (
-                summary.attempts,
-                summary.connected_attempts,
-                summary.deferrals
-            ),
-            (4, 3, 2)
-        );
-        let latency = summary.latency_s.unwrap();
-        assert_eq!((latency.p50, latency.max), (1.0, 3722.0));
-        assert_eq!(
-            summary.deferrals_by_reply,
-            vec![
-                ReplyCount {
-                    reply: "4.4.1 (no reply)".into(),
-                    count: 1
-                },
-                ReplyCount {
-                    reply: "451 4.7.500".into(),
-                    count: 1
-                },
-            ]
-        );
-        assert_eq!(
-            summary.attempts_per_message,
-            vec![
-                AttemptsBin {
-                    attempts: 1,
-                    messages: 1
-                },
-                AttemptsBin {
-                    attempts: 3,
-                    messages: 1
-                },
-            ]
-        );
-        let hours: Vec<(String, u64, u64)> = summary
-            .hourly
-            .iter()
-            .map(|h| (h.hour.to_string(), h.attempts, h.deferrals))
-            .collect();
-        assert_eq!(
-            hours,
-            vec![
-                ("2024-11-23T10:00:00Z".into(), 3, 2),
-                ("2024-11-23T11:00:00Z".into(), 1, 0)
-            ]
-        );
-        let text = summary.to_string();
-        assert!(
-            text.contains("p50 1s  p90 1h02m  p99 1h02m  max 1h02m  (exact, 2 delivered)"),
-            "{text}"
-        );
-        assert!(
-            text.contains("2024-11-23 10:00        3 attempts        2 deferred   66.7%"),
-            "{text}"
-        );
-    }
-}
+mod tests;
