@@ -3,11 +3,14 @@
 //! A discrete-event simulator of how email senders defer and retry when receivers such as
 //! Microsoft 365 throttle them, go down or reject mail.
 //!
-//! One pipeline, one direction:
+//! One pipeline, one direction, on one-way floors (each module imports only from those below it;
+//! `ARCHITECTURE.md` has the map and the checklists):
 //!
 //! ```text
-//! scenario file (RON) ─> scenario: parse, validate ─> model: build the world
-//!     ─> engine: run events in time order ─> metrics: count, histogram, sample ─> report
+//! scenario file ─> scenario: parse, validate ─> model: build the world and run its event loop
+//!     (engine: time-ordered queue and random streams; retry: the sender's policies;
+//!      domain: replies and units) ─> metrics: count, histogram, sample ─> report
+//! study: many runs (replications, compare, sweep)   mta: real logs and configurations in
 //! ```
 //!
 //! ```no_run
