@@ -15,13 +15,15 @@ const BYTES_PER_SAMPLE: u64 = 128;
 /// The expected size of a run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
-    /// Expected number of arriving messages (exact for campaigns, the mean for Poisson traffic).
+    /// Expected number of arriving messages (exact for campaigns and replays, the mean for
+    /// Poisson traffic).
     pub messages: f64,
     /// Events, at the least: one arrival and one attempt per message.
     pub min_events: f64,
     /// Time-series rows.
     pub samples: f64,
-    /// Memory if every message were queued at once (campaigns sent at once come close).
+    /// Memory if every message were queued at once (campaigns sent at once come close), with
+    /// the replayed traces held.
     pub peak_bytes: f64,
 }
 
@@ -39,6 +41,15 @@ impl Estimate {
             horizon.as_millis() as f64 / scenario.run.sample_every.as_millis() as f64 + 2.0;
         let ips: usize = scenario.senders.iter().map(|s| s.ips.len()).sum();
         let buckets = (ips * scenario.receivers.len()) as f64 * 16.0;
+        let traces: u64 = scenario
+            .senders
+            .iter()
+            .flat_map(|sender| &sender.traffic)
+            .map(|traffic| match traffic {
+                Traffic::Replay(trace) => trace.bytes(),
+                _ => 0,
+            })
+            .sum();
         // Deliverability counters: per receiver and per IP now, and both again at every sample.
         let deliverability = (ips * scenario.receivers.len()) as f64 * 24.0
             + (ips + scenario.receivers.len()) as f64 * samples * 24.0;
@@ -49,6 +60,7 @@ impl Estimate {
             peak_bytes: messages * BYTES_PER_QUEUED_MESSAGE as f64
                 + samples * BYTES_PER_SAMPLE as f64
                 + buckets
+                + traces as f64
                 + deliverability,
         }
     }
@@ -92,6 +104,7 @@ pub fn human_bytes(bytes: f64) -> String {
 fn expected_messages(traffic: &Traffic, horizon: SimTime) -> f64 {
     match traffic {
         Traffic::Campaign { messages, .. } => *messages as f64,
+        Traffic::Replay(trace) => trace.times.len() as f64,
         Traffic::Poisson { steps, period } => {
             let end = horizon.as_millis() as f64;
             let (span, repeats) = match period {

@@ -51,7 +51,7 @@ pub use contract::{
 pub use custom::{CustomPolicy, CustomSpec};
 pub use params::SpecProblem;
 pub(crate) use params::{PolicyParams, default_lifetime, positive};
-pub use registry::{PolicyInfo, RetrySpec, catalog, find_policy, policy_names};
+pub use registry::{PolicyInfo, RetrySpec, VARIANTS, catalog, find_policy, policy_names};
 pub use text::{parse_spec, ron_value};
 
 pub use adaptive::{Action, Adaptive, AdaptiveParams, Rule, Trigger};

@@ -18,8 +18,8 @@ use std::path::Path;
 pub use error::{ScenarioError, SyntaxError};
 pub use resolved::{
     AffectedIps, AuthPolicy, Ban, ConnectionLimit, Connections, DnsTrouble, Incident, IpAddress,
-    Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
-    SendingIp, Throttle, Traffic,
+    Outage, Probation, QueueAlert, Receiver, RecipientLimits, ReplayTrace, RunSettings, Scenario,
+    Sender, SendingIp, Throttle, Traffic,
 };
 
 /// Reads, parses and validates a scenario file: [`Scenario::load`].
