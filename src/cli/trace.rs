@@ -1,6 +1,7 @@
 //! `mailsim trace`: one message's journey through a scenario as a timeline, and the
 //! machine-readable event log (`--events FILE.jsonl`). Runs are deterministic, so finding a
-//! message (`--first-deferred`) and following it are two runs of the same scenario.
+//! message (`--first-deferred`) and following it are two runs of the same scenario; with
+//! `--policy` both run under another policy, on the same arrivals.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -12,6 +13,7 @@ use mailsim::model::{Observer, RunControl, simulate_observed};
 use mailsim::report::trace::{EventLog, FirstMessage, Journey, MessageFilter, journey_text};
 use mailsim::scenario::Scenario;
 
+use super::compare::given_policy;
 use super::{CliError, limits, print_stdout};
 
 #[derive(Debug, Args)]
@@ -37,6 +39,11 @@ pub struct TraceArgs {
     /// Use this seed instead of the scenario's.
     #[arg(long)]
     seed: Option<u64>,
+    /// Follow the same message under another retry policy (every sender's), without editing
+    /// the file: `postfix`, `exim:queue_interval=30m`, … (`mailsim policies` lists them).
+    /// Arrivals and recipients stay the same.
+    #[arg(long, value_name = "NAME[:K=V,...]")]
+    policy: Option<String>,
     /// Run even if the scenario's estimated memory exceeds what this machine has available.
     #[arg(long)]
     allow_large: bool,
@@ -46,6 +53,10 @@ pub fn trace(args: TraceArgs) -> Result<(), CliError> {
     let mut scenario = mailsim::scenario::load(&args.scenario)?;
     if let Some(seed) = args.seed {
         scenario.set_seed(seed);
+    }
+    if let Some(given) = &args.policy {
+        let (_, spec) = given_policy(given)?;
+        scenario = scenario.with_policy(spec)?;
     }
     limits::check(&scenario, args.allow_large)?;
     let receiver = match &args.to {

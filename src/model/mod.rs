@@ -12,4 +12,6 @@ mod world;
 
 pub use estimate::{Estimate, human_bytes};
 pub use observe::{Happening, Observer, Step};
-pub use run::{RunControl, RunOutput, SimError, simulate, simulate_observed, simulate_with};
+pub use run::{
+    PolicyHolds, RunControl, RunOutput, SimError, simulate, simulate_observed, simulate_with,
+};

@@ -34,7 +34,10 @@ enum SourceKind {
         emitted: u64,
     },
     /// A recorded trace, read in order; `next` is the next row.
-    Replay { trace: Arc<ReplayTrace>, next: usize },
+    Replay {
+        trace: Arc<ReplayTrace>,
+        next: usize,
+    },
 }
 
 impl Source {

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::metrics::Summary;
+use crate::model::PolicyHolds;
 use crate::scenario::Scenario;
 
 use super::charts::{ChartFile, Format};
@@ -63,7 +64,12 @@ pub(super) fn page_end(out: &mut String) {
 }
 
 /// The report page. `charts` are the rendered chart files; the SVG of each chart is inlined.
-pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile]) -> String {
+pub fn report_html(
+    scenario: &Scenario,
+    summary: &Summary,
+    holds: &[PolicyHolds],
+    charts: &[ChartFile],
+) -> String {
     let mut out = String::new();
     let meta = &summary.meta;
     let name = escape(&scenario.name);
@@ -89,6 +95,7 @@ pub fn report_html(scenario: &Scenario, summary: &Summary, charts: &[ChartFile])
     ];
     meta_section(&mut out, "Run", &pairs);
     summary_section(&mut out, summary);
+    out.push_str(&super::holds::html(holds));
     charts_section(&mut out, charts);
     let _ = writeln!(
         out,

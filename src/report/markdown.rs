@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::metrics::Summary;
+use crate::model::PolicyHolds;
 
 use super::figures::summary_figures;
 
@@ -15,7 +16,7 @@ fn cell(text: &str) -> String {
 
 /// The summary as Markdown: a title, the figures table, deferrals by reply line, attempts
 /// per message and where the result came from.
-pub fn summary_markdown(summary: &Summary, description: &str) -> String {
+pub fn summary_markdown(summary: &Summary, description: &str, holds: &[PolicyHolds]) -> String {
     let mut out = String::new();
     let meta = &summary.meta;
     let _ = writeln!(out, "# {} — summary\n", cell(&meta.scenario));
@@ -50,6 +51,7 @@ pub fn summary_markdown(summary: &Summary, description: &str) -> String {
             let _ = writeln!(out, "| {attempts} | {count} |");
         }
     }
+    out.push_str(&super::holds::markdown(holds));
     let _ = writeln!(
         out,
         "\n{} · scenario file `{}` · seed {} · replication {}",

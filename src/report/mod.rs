@@ -11,6 +11,7 @@ pub mod charts;
 mod deliverability;
 mod figures;
 mod folder;
+mod holds;
 mod html;
 mod json;
 mod markdown;
@@ -72,9 +73,12 @@ pub fn render_run(
         ),
         (
             "summary.md",
-            summary_markdown(summary, &scenario.description),
+            summary_markdown(summary, &scenario.description, &output.holds),
         ),
-        (REPORT_HTML, report_html(scenario, summary, &charts)),
+        (
+            REPORT_HTML,
+            report_html(scenario, summary, &output.holds, &charts),
+        ),
     ];
     let mut files: Vec<(String, Vec<u8>)> = texts
         .into_iter()

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::domain::{Reply, ReplyClass};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{Happening, Observer, Step};
+use crate::retry::RetrySpec;
 use crate::scenario::{IpAddress, Scenario};
 
 /// Which messages a trace or log concerns.
@@ -119,6 +120,7 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
     let mut narrator = Narrator {
         ips: scenario.ip_addresses(),
         receiver: &scenario.receivers[first.receiver].name,
+        policy: &sender.retry,
         arrival: first.time,
         last_ip: None,
     };
@@ -152,6 +154,8 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
 struct Narrator<'a> {
     ips: Vec<IpAddress>,
     receiver: &'a str,
+    /// The sender's policy, which names the rule behind a hold.
+    policy: &'a RetrySpec,
     arrival: SimTime,
     last_ip: Option<IpAddress>,
 }
@@ -196,10 +200,18 @@ impl Narrator<'_> {
             Happening::Bounced => {
                 "bounced: a permanent failure is returned to the sender at once".to_string()
             }
-            Happening::Deferred { reply, retry_at } => deferred_text(step, reply, retry_at),
-            Happening::Held { until } => format!(
-                "held by the policy (destination suspended or slowed) until {}",
-                clock(until)
+            Happening::Deferred {
+                reply,
+                retry_at,
+                without_attempt,
+            } => {
+                let why = without_attempt.map(|reason| self.policy.explain(reason));
+                deferred_text(step, reply, retry_at, why)
+            }
+            Happening::Held { until, reason } => format!(
+                "held until {} without an attempt: {}",
+                clock(until),
+                self.policy.explain(reason)
             ),
             Happening::DelayNotice => format!(
                 "delay notice sent to the sender (queued for {})",
@@ -213,12 +225,18 @@ impl Narrator<'_> {
     }
 }
 
-/// Why a message was deferred and when the policy retries it.
-fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime) -> String {
-    let why = if reply.class() == ReplyClass::Temporary {
-        format!("the reply is temporary ({})", reply.enhanced())
-    } else {
-        "the policy deferred it".to_string()
+/// Why a message was deferred (the temporary reply, or the rule that deferred it without an
+/// attempt) and when the policy retries it.
+fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime, rule: Option<String>) -> String {
+    let why = match rule {
+        Some(rule) => format!(
+            "without an attempt, as if {} again: {rule}",
+            reply.enhanced()
+        ),
+        None if reply.class() == ReplyClass::Temporary => {
+            format!("the reply is temporary ({})", reply.enhanced())
+        }
+        None => "the policy deferred it".to_string(),
     };
     format!(
         "deferred: {why}; the policy retries at {} (in {})",
@@ -272,6 +290,9 @@ struct EventLine<'a> {
     scope: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     until_s: Option<f64>,
+    /// For a hold or a deferral without an attempt: the policy's rule that decided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
 }
 
 /// Writes every selected step as one JSON object per line, as it happens. Write errors are
@@ -319,9 +340,21 @@ impl<W: Write> Observer for EventLog<'_, W> {
             Happening::AttemptEnded { attempt, ip, reply } => {
                 (Some(attempt), Some(ip), Some(reply), None)
             }
-            Happening::Deferred { reply, retry_at } => (None, None, Some(reply), Some(retry_at)),
-            Happening::Held { until } => (None, None, None, Some(until)),
+            Happening::Deferred {
+                reply, retry_at, ..
+            } => (None, None, Some(reply), Some(retry_at)),
+            Happening::Held { until, .. } => (None, None, None, Some(until)),
             _ => (None, None, None, None),
+        };
+        let rule = match step.what {
+            Happening::Deferred {
+                without_attempt: Some(reason),
+                ..
+            }
+            | Happening::Held { reason, .. } => {
+                Some(self.scenario.senders[step.sender].retry.explain(reason))
+            }
+            _ => None,
         };
         let address = ip.and_then(|i| self.ips.get(i).copied());
         let line = EventLine {
@@ -336,6 +369,7 @@ impl<W: Write> Observer for EventLog<'_, W> {
             code: reply.map(Reply::enhanced),
             scope: reply.map(scope_name),
             until_s: until.map(SimTime::as_secs_f64),
+            rule,
         };
         let written = serde_json::to_writer(&mut self.out, &line)
             .map_err(std::io::Error::other)
@@ -363,9 +397,11 @@ mod tests {
 
     #[test]
     fn the_narrator_names_the_ip_in_the_reply_and_times_from_arrival() {
+        let policy = crate::retry::parse_spec("Postfix()").unwrap();
         let mut narrator = Narrator {
             ips: vec![IpAddress([192, 0, 2, 7])],
             receiver: "rx",
+            policy: &policy,
             arrival: SimTime(1000),
             last_ip: None,
         };
@@ -392,6 +428,7 @@ mod tests {
         let deferred = Happening::Deferred {
             reply: Reply::ServerBusy,
             retry_at: SimTime(603_000),
+            without_attempt: None,
         };
         assert_eq!(
             narrator.tell(&step(3000, deferred)),
@@ -400,6 +437,26 @@ mod tests {
         assert_eq!(
             narrator.tell(&step(61_000, Happening::Delivered)),
             "delivered, 1m after arrival"
+        );
+        let dead = Happening::Deferred {
+            reply: Reply::ConnectRefused,
+            retry_at: SimTime(603_000),
+            without_attempt: Some(crate::retry::HoldReason::DeadDestination),
+        };
+        let text = narrator.tell(&step(3000, dead));
+        assert!(
+            text.starts_with(
+                "deferred: without an attempt, as if 4.4.1 again: Postfix dead destination"
+            ),
+            "{text}"
+        );
+        let held = Happening::Held {
+            until: SimTime(3_600_000),
+            reason: crate::retry::HoldReason::HostRetryTime,
+        };
+        assert_eq!(
+            narrator.tell(&step(3000, held)),
+            "held until 1:00:00.000 without an attempt: Exim retry time not reached for the host (its retry record after a site failure; the message waits for the host's retry time)"
         );
     }
 

@@ -25,8 +25,8 @@ use serde::Deserialize;
 pub use rules::{EximRule, EximRules, RuleKind};
 
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
-    SpecProblem,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
+    RetryPolicy, SpecProblem,
 };
 use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
@@ -323,7 +323,10 @@ impl RetryPolicy for Exim {
             // Older than every cutoff: one attempt now, timed out if it fails.
             return Admission::Proceed;
         }
-        Admission::Hold(self.run_at(host.next_try, pending.now))
+        Admission::Hold(
+            self.run_at(host.next_try, pending.now),
+            HoldReason::HostRetryTime,
+        )
     }
 
     fn on_attempt_end(&mut self, destination: usize, reply: Reply, _now: SimTime, _others: u32) {
@@ -419,7 +422,7 @@ mod tests {
         };
         assert_eq!(
             exim.admit(&pending, &mut state),
-            Admission::Hold(SimTime(14_400_000))
+            Admission::Hold(SimTime(14_400_000), HoldReason::HostRetryTime)
         );
         // After 4 days of failure the host times out; with delay_after_cutoff a new message
         // bounces without an attempt until the post-cutoff retry time (6 h later).

@@ -25,6 +25,7 @@ pub mod admission;
 mod contract;
 mod custom;
 mod params;
+mod reason;
 mod registry;
 pub mod schedule;
 mod text;
@@ -46,7 +47,7 @@ mod sendmail;
 
 pub(crate) use contract::past_lifetime;
 pub use contract::{
-    Admission, Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, RetryPolicy, notice_due,
 };
 pub use custom::{CustomPolicy, CustomSpec};
 pub use params::SpecProblem;

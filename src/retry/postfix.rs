@@ -26,8 +26,8 @@ use serde::Deserialize;
 pub use feedback::{Feedback, FeedbackPer};
 
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
-    SpecProblem, positive,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
+    RetryPolicy, SpecProblem, positive,
 };
 use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
@@ -254,7 +254,7 @@ impl RetryPolicy for Postfix {
 
     fn admit(&mut self, pending: &Pending, _state: &mut MessageRetryState) -> Admission {
         match self.queue(pending.destination, pending.now).dead {
-            Some((_, reason)) => Admission::Defer(reason),
+            Some((_, reason)) => Admission::Defer(reason, HoldReason::DeadDestination),
             None => Admission::Proceed,
         }
     }
@@ -400,7 +400,7 @@ mod tests {
         let mut state = MessageRetryState::default();
         assert_eq!(
             policy.admit(&pending, &mut state),
-            Admission::Defer(Reply::ConnectRefused)
+            Admission::Defer(Reply::ConnectRefused, HoldReason::DeadDestination)
         );
         // Revived minimal_backoff_time (300 s) later with the initial window.
         let later = Pending {

@@ -77,7 +77,7 @@ impl World<'_> {
                 self.journal.bounced(self.now, message, &msg);
                 self.release(message);
             }
-            ReplyClass::Temporary => self.deferred(message, sender, receiver, reply),
+            ReplyClass::Temporary => self.deferred(message, sender, receiver, reply, None),
         }
         self.continue_connection(destination, ip, uses, reply);
     }

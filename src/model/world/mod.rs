@@ -183,7 +183,7 @@ impl<'a> World<'a> {
             seed: scenario.run.seed,
             replication: self.replication,
         };
-        Ok(self.journal.into_output(meta, end, self.events))
+        Ok(self.journal.into_output(scenario, meta, end, self.events))
     }
 
     /// The event loop; returns the end instant.

@@ -5,8 +5,9 @@
 
 use crate::domain::Reply;
 use crate::engine::{RandomStream, SimDuration, SimTime};
+use crate::model::Happening;
 use crate::retry::admission::{self, Verdict};
-use crate::retry::{Decision, Failure, Pending, RetryPolicy, notice_due};
+use crate::retry::{Decision, Failure, HoldReason, Pending, RetryPolicy, notice_due};
 use crate::scenario::{QueueAlert, Sender};
 
 use super::{Event, World};
@@ -70,8 +71,10 @@ impl World<'_> {
         let policy = self.senders[sender].policy.as_mut();
         match admission::admit(policy, &pending, &mut msg.retry_state, &mut msg.reserved) {
             Verdict::Proceed => return true,
-            Verdict::Defer(reply) => self.deferred(message, sender, receiver, reply),
-            Verdict::WaitUntil(at) => self.wait_until(message, sender, at),
+            Verdict::Defer(reply, why) => {
+                self.deferred(message, sender, receiver, reply, Some(why));
+            }
+            Verdict::WaitUntil(at, why) => self.wait_until(message, sender, at, why),
             Verdict::Expire => {
                 self.journal.expired(self.now, message, msg);
                 self.release(message);
@@ -80,10 +83,10 @@ impl World<'_> {
         false
     }
 
-    /// Puts `message` in the retry queue until `at`, without a failure.
-    fn wait_until(&mut self, message: u32, sender: usize, at: SimTime) {
-        self.journal
-            .held(self.now, message, &self.messages[message as usize], at);
+    /// Puts `message` in the retry queue until `at`, without a failure, because of `why`.
+    fn wait_until(&mut self, message: u32, sender: usize, at: SimTime, why: HoldReason) {
+        let msg = &self.messages[message as usize];
+        self.journal.held(self.now, message, msg, at, why);
         self.senders[sender].waiting_retry += 1;
         self.schedule(at, Event::RetryDue { message });
     }
@@ -97,8 +100,16 @@ impl World<'_> {
         self.request_connection(message);
     }
 
-    /// `message` failed temporarily with `reply`: the policy retries it later or gives up.
-    pub(super) fn deferred(&mut self, message: u32, sender: usize, receiver: usize, reply: Reply) {
+    /// `message` failed temporarily with `reply` (after an attempt, or without one because of
+    /// `without_attempt`): the policy retries it later or gives up.
+    pub(super) fn deferred(
+        &mut self,
+        message: u32,
+        sender: usize,
+        receiver: usize,
+        reply: Reply,
+        without_attempt: Option<HoldReason>,
+    ) {
         self.journal.temporary_failure(reply);
         let msg = &mut self.messages[message as usize];
         let failure = Failure {
@@ -120,8 +131,12 @@ impl World<'_> {
             }
             Decision::RetryAt(at) => {
                 let retry_at = at.max(self.now);
-                self.journal
-                    .deferred(self.now, message, msg, reply, retry_at);
+                let deferral = Happening::Deferred {
+                    reply,
+                    retry_at,
+                    without_attempt,
+                };
+                self.journal.deferred(self.now, message, msg, deferral);
                 self.maybe_send_notice(message, sender, failure.age());
                 self.senders[sender].waiting_retry += 1;
                 self.schedule(retry_at, Event::RetryDue { message });
@@ -186,7 +201,6 @@ impl World<'_> {
 mod tests {
     use super::super::testing::{Watcher, scenario};
     use super::*;
-    use crate::model::Happening;
     use crate::model::observe::Tap;
     use crate::scenario::Scenario;
 

@@ -22,11 +22,11 @@ use serde::{Deserialize, Deserializer};
 use crate::domain::{AuthResult, Rate, Reputation, ServiceTime, Share};
 use crate::engine::SimDuration;
 
-pub use retry::{RawImport, RawRetry};
 pub use receiver::{
     RawAllowList, RawAuthPolicy, RawBan, RawDnsTrouble, RawFix, RawGreylisting, RawIncident,
     RawOutage, RawProbation, RawReceiver, RawRecipientLimits, RawThrottle,
 };
+pub use retry::{RawImport, RawRetry};
 
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn mistakes_are_located_and_list_the_choices() {
         let error = read("Postfx()").unwrap_err();
-        assert!(error.contains("Postfix") && error.contains("Import"), "{error}");
+        assert!(
+            error.contains("Postfix") && error.contains("Import"),
+            "{error}"
+        );
         let error = read("Fixed(intervl: \"20m\")").unwrap_err();
         assert!(error.contains("intervl"), "{error}");
         let error = read("Import(file: \"main.cf\", format: Sendmail)").unwrap_err();

@@ -279,10 +279,9 @@ impl Traffic {
                     (Some(&first), Some(&last)) => format!(" from {} to {}", at(first), at(last)),
                     _ => String::new(),
                 };
-                let zero = trace
-                    .time_zero
-                    .as_ref()
-                    .map_or(String::new(), |t| format!("; time zero is {t}, its first row"));
+                let zero = trace.time_zero.as_ref().map_or(String::new(), |t| {
+                    format!("; time zero is {t}, its first row")
+                });
                 let left_out = match trace.after_horizon {
                     0 => String::new(),
                     n => format!("; {n} rows at or after the horizon left out"),

@@ -239,8 +239,11 @@ mod tests {
 
     #[test]
     fn an_imported_policy_is_the_one_the_configuration_gives() {
-        let scenario = importing("minimal_backoff_time = 30s\nqueue_run_delay = 30s\n", "Postfix")
-            .expect("valid");
+        let scenario = importing(
+            "minimal_backoff_time = 30s\nqueue_run_delay = 30s\n",
+            "Postfix",
+        )
+        .expect("valid");
         let RetrySpec::Postfix(params) = &scenario.senders()[0].retry else {
             panic!("{:?}", scenario.senders()[0].retry)
         };
@@ -253,7 +256,10 @@ mod tests {
         let error = importing("minimal_backoff_time = 30x\n", "Postfix").unwrap_err();
         let text = error.to_string();
         assert!(text.contains("senders[0].retry.file"), "{text}");
-        assert!(text.contains("main.cf:1: `minimal_backoff_time = 30x`"), "{text}");
+        assert!(
+            text.contains("main.cf:1: `minimal_backoff_time = 30x`"),
+            "{text}"
+        );
         let error = importing("", "Exim").unwrap_err().to_string();
         assert!(error.contains("no retry rules"), "{error}");
     }

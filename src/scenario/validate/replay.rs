@@ -115,7 +115,8 @@ pub(super) fn read(
 
 impl Reader<'_> {
     fn error(&self, message: String, hint: &str) -> ScenarioError {
-        self.check.error(format!("{}.file", self.field), message, hint)
+        self.check
+            .error(format!("{}.file", self.field), message, hint)
     }
 
     fn row_error(&self, line: u64, what: &str, hint: &str) -> ScenarioError {
@@ -125,7 +126,13 @@ impl Reader<'_> {
     fn header<R: std::io::Read>(&self, csv: &mut csv::Reader<R>) -> Result<Header, ScenarioError> {
         let names = csv
             .headers()
-            .map_err(|error| self.row_error(1, &error.to_string(), "the first line names the columns: time,sender,recipient,size"))?
+            .map_err(|error| {
+                self.row_error(
+                    1,
+                    &error.to_string(),
+                    "the first line names the columns: time,sender,recipient,size",
+                )
+            })?
             .clone();
         let position = |name: &str| names.iter().position(|n| n == name);
         if let Some(unknown) = names.iter().find(|n| !COLUMNS.contains(n)) {
@@ -276,7 +283,10 @@ impl Reader<'_> {
     ) -> Result<ReplayTrace, ScenarioError> {
         if rows.is_empty() {
             return Err(self.error(
-                format!("{} has no arrivals for sender `{}`", self.shown, self.sender),
+                format!(
+                    "{} has no arrivals for sender `{}`",
+                    self.shown, self.sender
+                ),
                 "add rows below the header (time,sender,recipient,size)",
             ));
         }
@@ -320,7 +330,8 @@ mod tests {
         Scenario::parse(&origin.display().to_string(), &text)
     }
 
-    const ONE: &str = r#"(name: "s", traffic: [Replay(file: "a.csv")], retry: Fixed(interval: "10m"))"#;
+    const ONE: &str =
+        r#"(name: "s", traffic: [Replay(file: "a.csv")], retry: Fixed(interval: "10m"))"#;
 
     fn trace(scenario: &Scenario) -> (Vec<u64>, Vec<u32>, u64) {
         match &scenario.senders()[0].traffic[0] {
@@ -339,8 +350,12 @@ mod tests {
                    2026-11-30T09:00:01.5+01:00,a@x.org,b@Outlook.com,10\n\
                    2026-11-30T08:00:00Z,a@x.org,c@elsewhere.net,\n\
                    2026-11-30T10:00:00+01:00,a@x.org,other,5\n";
-        let scenario = replay(csv, r#"domains: {"outlook.com": "o365", "*": "other"}"#, ONE)
-            .expect("valid");
+        let scenario = replay(
+            csv,
+            r#"domains: {"outlook.com": "o365", "*": "other"}"#,
+            ONE,
+        )
+        .expect("valid");
         // Time zero is the earliest row (08:00:00Z); the 10:00+01:00 row is 1 h later, at the
         // horizon, and left out.
         assert_eq!(trace(&scenario), (vec![0, 1500], vec![1, 0], 1));
@@ -350,10 +365,7 @@ mod tests {
     #[test]
     fn seconds_start_at_zero_and_senders_take_their_own_rows() {
         let csv = "recipient,time,sender\nother,12.5,b\no365,0,a\no365,3,b\n";
-        let two = format!(
-            "{ONE}, {}",
-            ONE.replace("\"s\"", "\"b\"")
-        );
+        let two = format!("{ONE}, {}", ONE.replace("\"s\"", "\"b\""));
         let two = two.replace("(name: \"s\"", "(name: \"a\"");
         let scenario = replay(csv, "", &two).expect("valid");
         assert_eq!(trace(&scenario), (vec![0], vec![0], 0));
@@ -368,7 +380,10 @@ mod tests {
         let cases = [
             ("time,to\n0,o365\n", "a.csv:1: unknown column `to`"),
             ("time,sender\n0,a\n", "a.csv:1: no `recipient` column"),
-            ("time,recipient\nsoon,o365\n", "a.csv:2: the time `soon` is not an RFC 3339"),
+            (
+                "time,recipient\nsoon,o365\n",
+                "a.csv:2: the time `soon` is not an RFC 3339",
+            ),
             (
                 "time,recipient\n2026-11-30T09:00:00,o365\n",
                 "a.csv:2: the time `2026-11-30T09:00:00` has no UTC offset",
@@ -381,7 +396,10 @@ mod tests {
                 "time,recipient\n0,o365\n1,m@nowhere.test\n",
                 "a.csv:3: no receiver for the domain `nowhere.test` of `m@nowhere.test`",
             ),
-            ("time,recipient,size\n0,o365,big\n", "a.csv:2: the size `big`"),
+            (
+                "time,recipient,size\n0,o365,big\n",
+                "a.csv:2: the size `big`",
+            ),
             ("time,recipient\n0,o365,extra\n", "a.csv:2:"),
             ("time,recipient\n", "has no arrivals for sender `s`"),
         ];
@@ -395,7 +413,8 @@ mod tests {
             panic!()
         };
         assert!(
-            hint.unwrap().contains(r#"add domains: {"y.z": "RECEIVER"}"#),
+            hint.unwrap()
+                .contains(r#"add domains: {"y.z": "RECEIVER"}"#),
             "the hint shows the fix"
         );
     }
@@ -404,7 +423,8 @@ mod tests {
     fn a_missing_file_and_a_sender_without_a_mix_or_replay() {
         let error = replay("", "", &ONE.replace("a.csv", "missing.csv")).unwrap_err();
         assert!(error.to_string().contains("could not read"), "{error}");
-        let poisson = r#"(name: "s", traffic: [Poisson(rate: "1/s")], retry: Fixed(interval: "10m"))"#;
+        let poisson =
+            r#"(name: "s", traffic: [Poisson(rate: "1/s")], retry: Fixed(interval: "10m"))"#;
         let error = replay("", "", poisson).unwrap_err();
         assert!(error.to_string().contains("the mix is empty"), "{error}");
     }
