@@ -296,7 +296,7 @@ impl Reader<'_> {
             _ => 0,
         };
         let kept = rows.partition_point(|&(time, _)| ((time - zero) as u64) < horizon.as_millis());
-        let first = (self.form == Some(TimeForm::Rfc3339)).then(|| Stamp {
+        let first = (self.form == Some(TimeForm::Rfc3339)).then_some(Stamp {
             unix_ms: zero,
             offset_s: 0,
         });
