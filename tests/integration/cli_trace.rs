@@ -242,17 +242,12 @@ fn trace_names_the_rule_behind_a_hold_and_follows_the_message_under_another_poli
     );
     // The event log names the rule too.
     let events = dir.path().join("e.jsonl");
-    let out = run(&[
-        "trace",
-        &file,
-        "--events",
-        &events.display().to_string(),
-    ]);
+    let out = run(&["trace", &file, "--events", &events.display().to_string()]);
     assert!(out.status.success());
     let log = std::fs::read_to_string(&events).expect("written");
     assert!(
-        log.lines()
-            .any(|l| l.contains("\"event\":\"deferred\"") && l.contains("\"rule\":\"Postfix dead destination")),
+        log.lines().any(|l| l.contains("\"event\":\"deferred\"")
+            && l.contains("\"rule\":\"Postfix dead destination")),
         "{log}"
     );
     // An unknown policy is bad input.

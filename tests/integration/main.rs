@@ -19,6 +19,7 @@ mod fuzz;
 mod golden;
 mod incidents;
 mod layout;
+mod log_round_trip;
 mod micro;
 mod output_safety;
 mod policies;

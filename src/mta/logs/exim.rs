@@ -25,7 +25,7 @@
 //! - `Message is frozen`, spool notes, queue-run and SMTP-session lines are counted as ignored.
 
 use super::builder::{Builder, Draft, attempt, finish_notes, reply_codes};
-use super::history::{Attempt, AttemptStatus, LineTally};
+use super::history::{Attempt, AttemptStatus, LineTally, MtaStart};
 use super::{Clock, Format, History, Outcome, ParseOptions, Stamp, Verdict, clock, numbered_lines};
 
 /// Reads an Exim main log.
@@ -33,6 +33,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
     let mut clock = Clock::new(text, options);
     let mut builder = Builder::default();
     let mut lines = LineTally::default();
+    let mut starts = Vec::new();
     for (n, line) in numbered_lines(text) {
         lines.read += 1;
         let verdict = if line.trim().is_empty() {
@@ -40,7 +41,13 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
         } else {
             match stamp_and_rest(&mut clock, line) {
                 Err(reason) => Verdict::Problem(reason),
-                Ok((t, rest)) => read(&mut builder, t, rest),
+                Ok((t, rest)) => match daemon_start(t, rest) {
+                    Some(start) => {
+                        starts.push(start);
+                        Verdict::Used
+                    }
+                    None => read(&mut builder, t, rest),
+                },
             }
         };
         lines.count(n, verdict);
@@ -50,6 +57,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
     clock.notes(&mut notes);
     finish_notes(&counts, &mut notes);
     History {
+        starts,
         format: Format::Exim,
         messages,
         lines,
@@ -137,6 +145,25 @@ fn id_time(id: &str) -> Option<i64> {
             _ => return None,
         };
         Some(acc * 62 + i64::from(digit))
+    })
+}
+
+/// `exim 4.96 daemon started: pid=18293, -q30s, listening for SMTP on …`: the start, with the
+/// queue runner's interval if the daemon has one.
+fn daemon_start(t: Stamp, rest: &str) -> Option<MtaStart> {
+    let (_, options) = rest.split_once("daemon started:")?;
+    let queue_interval_s = options
+        .split(',')
+        .map(str::trim)
+        .find_map(|option| option.strip_prefix("-q"))
+        .and_then(|interval| {
+            // `-q30s`, `-qq1h`, `-q1h30m`: Exim times; a bare `-q` is one run, no interval.
+            let interval = interval.trim_start_matches(['q', 'f', 'i']);
+            crate::mta::config::exim::exim_time(interval)
+        });
+    Some(MtaStart {
+        time: t,
+        queue_interval_s,
     })
 }
 
@@ -270,14 +297,16 @@ fn arrival(draft: &mut Draft, t: Stamp, body: &str) -> Verdict {
     Verdict::Used
 }
 
-/// The recipient at the start of a line's body and the tokens after it.
+/// The recipient at the start of a line's body and the tokens after it. A failure line puts a
+/// colon right after the address (`** user@example.com: retry timeout exceeded`); it is not
+/// part of it.
 fn recipient<'a>(tokens: &[&'a str]) -> (&'a str, usize) {
     match tokens {
         [_, original, ..] if original.starts_with('<') && original.ends_with('>') => {
             (&original[1..original.len() - 1], 2)
         }
         [address, parent, ..] if parent.starts_with('(') => (address, 2),
-        [address, ..] => (address, 1),
+        [address, ..] => (address.trim_end_matches(':'), 1),
         [] => ("", 0),
     }
 }
@@ -349,8 +378,13 @@ fn deferral(draft: &mut Draft, t: Stamp, body: &str) -> Verdict {
     let mut host_used = None;
     if let Some(h) = rest.strip_prefix(" H=") {
         let end = h.find(": ").unwrap_or(h.len());
-        host_used = Some(h[..end].trim_end_matches('*').to_string());
+        // `+deliver_time` puts ` DT=0.000s` after the host.
+        let host = h[..end].split(" DT=").next().unwrap_or("");
+        host_used = Some(host.trim_end_matches('*').to_string());
         rest = &h[end..];
+    }
+    if let Some(time) = rest.strip_prefix(" DT=") {
+        rest = time.find(": ").map_or("", |at| &time[at..]);
     }
     if let Some(message) = rest.strip_prefix(": ") {
         parts.push(message);

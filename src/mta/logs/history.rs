@@ -26,6 +26,19 @@ pub struct History {
     /// Things the reader should know about how the log was read (assumed zone and year,
     /// messages without a logged recipient, …).
     pub notes: Vec<String>,
+    /// Every start of the MTA's daemon the log shows, in order (Postfix `master` `daemon
+    /// started`, Exim `daemon started`): Postfix's deferred-queue scans and Exim's queue runs
+    /// are timed from it.
+    pub starts: Vec<MtaStart>,
+}
+
+/// One start of the MTA's daemon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MtaStart {
+    /// When it started.
+    pub time: Stamp,
+    /// Exim's queue runner interval from the daemon's `-q` option (`-q30m`), if logged.
+    pub queue_interval_s: Option<u64>,
 }
 
 /// One message to one recipient, as the log shows it.
@@ -149,6 +162,16 @@ pub enum AttemptStatus {
     Deferred,
     /// Permanent failure: the recipient bounces.
     Bounced,
+}
+
+impl Attempt {
+    /// Whether the MTA deferred it itself without trying the destination: Postfix's dead
+    /// destination (`delivery temporarily suspended`), Exim's `retry time not reached`.
+    pub fn skipped(&self) -> bool {
+        !self.connected
+            && (self.text.contains("delivery temporarily suspended")
+                || self.text.contains("retry time not reached"))
+    }
 }
 
 impl AttemptStatus {

@@ -55,6 +55,7 @@ pub fn parse(text: &str) -> History {
     let mut notes = Vec::new();
     finish_notes(&counts, &mut notes);
     History {
+        starts: Vec::new(),
         format: Format::KumoMta,
         messages,
         lines,

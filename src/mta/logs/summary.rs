@@ -36,6 +36,10 @@ pub struct ObservedSummary {
     pub attempts: u64,
     /// Attempts that reached the destination.
     pub connected_attempts: u64,
+    /// Deferrals the MTA decided itself without trying the destination (Postfix `delivery
+    /// temporarily suspended`, Exim `retry time not reached`); counted in `attempts` and
+    /// `deferrals` too.
+    pub skipped_attempts: u64,
     /// Attempts that ended in a temporary failure.
     pub deferrals: u64,
     /// Latency (arrival to delivery) of delivered messages with a known arrival, in seconds.
@@ -147,6 +151,7 @@ struct Tally {
     latencies: Vec<f64>,
     attempts: u64,
     connected: u64,
+    skipped: u64,
     deferrals: u64,
     span: Option<(Stamp, Stamp)>,
 }
@@ -181,6 +186,7 @@ impl Tally {
         for a in &m.attempts {
             self.attempts += 1;
             self.connected += u64::from(a.connected);
+            self.skipped += u64::from(a.skipped());
             let hour = a.time.hour_start();
             let row = self.hours.entry(hour.unix_ms).or_insert((hour, 0, 0));
             row.1 += 1;
@@ -231,6 +237,7 @@ impl ObservedSummary {
             outcomes: tally.outcomes,
             attempts: tally.attempts,
             connected_attempts: tally.connected,
+            skipped_attempts: tally.skipped,
             deferrals: tally.deferrals,
             latency_s: latency_figures(tally.latencies),
             deferrals_by_reply,
@@ -358,9 +365,13 @@ impl ObservedSummary {
                 self.mta_notices
             )?;
         }
+        let skipped = match self.skipped_attempts {
+            0 => String::new(),
+            n => format!(", {n} skipped by the MTA without trying"),
+        };
         writeln!(
             f,
-            "  attempts        {:>8}  ({} reached the destination)",
+            "  attempts        {:>8}  ({} reached the destination{skipped})",
             self.attempts, self.connected_attempts
         )?;
         writeln!(

@@ -200,3 +200,26 @@ fn the_fixture_reads_exactly() {
     let latency = summary.latency_s.unwrap();
     assert_eq!((latency.p50, latency.max), (1.85, 1829.75));
 }
+
+#[test]
+fn exim_4_96_expiry_and_daemon_start_lines() {
+    // From a recorded Exim 4.96 run (conformance/recordings/exim/e2-bucket).
+    let log = "\
+2026-11-29 23:28:21.179 [18293] exim 4.96 daemon started: pid=18293, -q30s, listening for SMTP on [127.0.0.1]:25
+2026-11-29 23:28:41.296 [26018] 1xXoK1-0006le-0q <= sender@conformance.test H=(injector.conformance.test) [127.0.0.1] P=esmtp S=491 id=exim-e2-bucket-0027@conformance.test for m0027@sink.test
+2026-11-29 23:28:41.373 [26022] 1xXoK1-0006le-0q == m0027@sink.test R=to_sink T=to_sink defer (-44) H=127.0.0.1 [127.0.0.1]:2525 DT=0.000s: SMTP error from remote mail server after RCPT TO:<m0027@sink.test>: 451 4.7.500 Server busy. Please try again later
+2026-11-29 23:31:11.625 [3295] 1xXoK1-0006le-0q == m0027@sink.test routing defer (-52) DT=0.000s: retry time not reached
+2026-11-29 23:32:42.144 [8867] 1xXoK1-0006le-0q == m0027@sink.test R=to_sink T=to_sink defer (-44) H=127.0.0.1 [127.0.0.1]:2525 DT=0.000s: SMTP error from remote mail server after RCPT TO:<m0027@sink.test>: 451 4.7.500 Server busy. Please try again later
+2026-11-29 23:32:42.144 [8867] 1xXoK1-0006le-0q ** m0027@sink.test: retry timeout exceeded
+2026-11-29 23:32:42.147 [8867] 1xXoK1-0006le-0q Completed
+";
+    let history = parse(log, &options());
+    assert_eq!(history.lines.problem_total(), 0);
+    assert_eq!(history.messages.len(), 1, "the expiry names the same recipient");
+    let m = &history.messages[0];
+    assert_eq!((m.recipient.as_str(), m.outcome), ("m0027@sink.test", Outcome::Expired));
+    assert_eq!(m.attempts.len(), 3);
+    assert!(m.attempts[1].skipped() && !m.attempts[0].skipped());
+    assert_eq!(history.starts.len(), 1);
+    assert_eq!(history.starts[0].queue_interval_s, Some(30));
+}
