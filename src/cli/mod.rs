@@ -2,6 +2,7 @@
 //! glues the library together; the simulation itself is in the library.
 
 mod compare;
+mod fit;
 mod import;
 mod limits;
 mod merge;
@@ -60,6 +61,10 @@ enum Command {
     /// Print the scenario text of the retry policy in a real MTA's configuration (Postfix
     /// main.cf, Exim configuration, KumoMTA shaping.toml / queues.toml).
     Import(import::ImportArgs),
+    /// Fit a scenario to a real MTA log (arrivals replayed, each receiver's deferrals
+    /// estimated, the policy from --import or --policy), run it and show observed and
+    /// simulated figures side by side.
+    Fit(fit::FitArgs),
 }
 
 /// An error on its way to the user, with the exit code it deserves.
@@ -133,6 +138,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Trace(args) => trace::trace(args),
         Command::Replay(args) => replay::replay(args),
         Command::Import(args) => import::import(args),
+        Command::Fit(args) => fit::fit(args),
     }
 }
 

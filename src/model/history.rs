@@ -38,6 +38,8 @@ pub struct HistoryRecorder {
     receivers: Vec<String>,
     messages: Vec<ObservedMessage>,
     queue_interval_s: Option<u64>,
+    /// Attempts recorded so far (numbers them in order).
+    attempts: u64,
 }
 
 impl HistoryRecorder {
@@ -57,6 +59,7 @@ impl HistoryRecorder {
                 .collect(),
             messages: Vec::new(),
             queue_interval_s,
+            attempts: 0,
         }
     }
 
@@ -109,7 +112,9 @@ impl HistoryRecorder {
             self.receivers[step.receiver],
             step.receiver % 250 + 1
         );
-        let attempt = reply_attempt(time, host, reply);
+        let mut attempt = reply_attempt(time, host, reply);
+        attempt.order = self.attempts;
+        self.attempts += 1;
         if let Some(message) = self.message(step.message) {
             message.attempts.push(attempt);
         }
@@ -127,6 +132,8 @@ impl HistoryRecorder {
         };
         let time = self.at(step.time);
         let enhanced = reply.map(|r| r.enhanced().to_string());
+        let order = self.attempts;
+        self.attempts += 1;
         if let Some(message) = self.message(step.message) {
             message.attempts.push(Attempt {
                 time,
@@ -137,6 +144,7 @@ impl HistoryRecorder {
                 connected: false,
                 text,
                 tried: Vec::new(),
+                order,
             });
         }
     }
@@ -173,6 +181,7 @@ fn reply_attempt(time: Stamp, host: String, reply: Reply) -> Attempt {
         connected,
         text: reply.to_string().replace("[IP]", &format!("[{ip}]")),
         tried: Vec::new(),
+        order: 0,
     }
 }
 

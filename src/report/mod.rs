@@ -10,6 +10,7 @@
 pub mod charts;
 mod deliverability;
 mod figures;
+pub mod fit;
 mod folder;
 mod holds;
 mod html;

@@ -15,6 +15,7 @@
 //! (a policy swapped in, a swept value written in).
 
 mod execute;
+mod fit;
 pub mod metric;
 mod precision;
 mod runner;
@@ -25,6 +26,7 @@ pub mod sweep;
 use serde::{Deserialize, Serialize};
 
 pub use execute::{Execution, Outcome, Plan, Replications, StudyProgress, execute};
+pub use fit::{FitCheck, check_fit};
 pub use metric::{METRICS, check_metric, metric_index, metric_names, metric_value};
 pub use precision::{Precision, PrecisionReport, Verdict};
 pub use runner::{Progress, RunRecord, StudyError, Workers, run_cells};

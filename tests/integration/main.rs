@@ -15,6 +15,7 @@ mod charts;
 mod cli_policies;
 mod cli_trace;
 mod determinism;
+mod fit;
 mod fuzz;
 mod golden;
 mod incidents;

@@ -32,6 +32,26 @@ pub struct History {
     pub starts: Vec<MtaStart>,
 }
 
+impl History {
+    /// The messages a replay of this log sends again: those whose queue entry is in the log,
+    /// with a named recipient, not notices the MTA made itself (the rows of `arrivals.csv`).
+    pub fn replayable(&self) -> History {
+        History {
+            messages: self
+                .messages
+                .iter()
+                .filter(|m| {
+                    m.arrival_source == ArrivalSource::Logged
+                        && !m.mta_notice
+                        && !m.recipient.is_empty()
+                })
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// One start of the MTA's daemon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct MtaStart {
@@ -150,6 +170,9 @@ pub struct Attempt {
     /// Earlier failures within the same attempt that the MTA logged on their own lines (a
     /// Postfix `connect to mx1[…]:25: Connection refused` before the next MX answered).
     pub tried: Vec<String>,
+    /// Its place among all the log's attempts, in the order the log wrote them: it orders
+    /// attempts logged in the same second (Postfix stamps whole seconds).
+    pub order: u64,
 }
 
 /// What came of one attempt.

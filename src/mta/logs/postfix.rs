@@ -169,7 +169,7 @@ impl Reader {
             "qmgr" | "nqmgr" | "oqmgr" => self.qmgr(t, qid, rest),
             "bounce" => match rest.rsplit_once("notification: ") {
                 Some((_, notice)) if is_queue_id(notice.trim()) => {
-                    self.builder.draft(notice.trim(), t).notice = true;
+                    self.builder.mark_notice(notice.trim(), t);
                     Verdict::Used
                 }
                 _ => Verdict::Problem("bounce line not understood"),

@@ -124,6 +124,10 @@ impl HourRow {
     }
 }
 
+/// The key the MTA's own deferrals without a try are counted under (Postfix `delivery
+/// temporarily suspended`, Exim `retry time not reached`).
+pub const SKIPPED: &str = "(skipped by the MTA)";
+
 /// The key a deferral is counted under.
 pub fn reply_key(attempt: &Attempt) -> String {
     match (attempt.code, &attempt.enhanced) {
@@ -193,7 +197,12 @@ impl Tally {
             if a.status == AttemptStatus::Deferred {
                 self.deferrals += 1;
                 row.2 += 1;
-                *self.by_reply.entry(reply_key(a)).or_default() += 1;
+                let key = if a.skipped() {
+                    SKIPPED.to_string()
+                } else {
+                    reply_key(a)
+                };
+                *self.by_reply.entry(key).or_default() += 1;
             }
         }
     }

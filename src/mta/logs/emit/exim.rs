@@ -6,7 +6,7 @@
 //! do.
 
 use super::super::{AttemptStatus, MtaStart, ObservedMessage, Outcome, Stamp};
-use super::{Add, host_of};
+use super::{Add, host_of, last_order};
 
 /// `2026-11-30 09:00:00.250 +0000` (always milliseconds).
 fn stamp(time: Stamp) -> String {
@@ -59,6 +59,7 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
     let sender = if m.sender.is_empty() { "<>" } else { &m.sender };
     add(
         m.arrival,
+        0,
         line(
             m.arrival,
             format!(
@@ -81,17 +82,21 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
                 attempt.text
             ),
         };
-        add(attempt.time, line(attempt.time, text));
+        add(attempt.time, attempt.order, line(attempt.time, text));
     }
     let Some(end) = m.end else { return };
     if m.outcome == Outcome::Expired {
-        add(end, line(end, format!("** {rcpt}: retry timeout exceeded")));
+        add(
+            end,
+            last_order(m),
+            line(end, format!("** {rcpt}: retry timeout exceeded")),
+        );
     }
     if matches!(
         m.outcome,
         Outcome::Delivered | Outcome::Bounced | Outcome::Expired
     ) {
-        add(end, line(end, "Completed".to_string()));
+        add(end, last_order(m), line(end, "Completed".to_string()));
     }
 }
 

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::super::{AttemptStatus, ObservedMessage, Outcome, Stamp};
-use super::{Add, host_of, reply_tail};
+use super::{Add, host_of, last_order, reply_tail};
 
 fn record(
     kind: &str,
@@ -33,7 +33,7 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
     if let Some(size) = m.size {
         reception.insert("size".into(), json!(size));
     }
-    add(m.arrival, Value::Object(reception).to_string());
+    add(m.arrival, 0, Value::Object(reception).to_string());
     for attempt in &m.attempts {
         let kind = match attempt.status {
             AttemptStatus::Delivered => "Delivery",
@@ -69,11 +69,16 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
             Value::Null
         };
         entry.insert("peer_address".into(), peer);
-        add(attempt.time, Value::Object(entry).to_string());
+        add(
+            attempt.time,
+            attempt.order,
+            Value::Object(entry).to_string(),
+        );
     }
     if let (Outcome::Expired, Some(end)) = (m.outcome, m.end) {
         add(
             end,
+            last_order(m),
             Value::Object(record("Expiration", &id, m, end)).to_string(),
         );
     }

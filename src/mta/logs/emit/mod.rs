@@ -20,9 +20,9 @@ use super::{Attempt, Format, History, ObservedMessage, Stamp};
 pub fn write<W: Write>(format: Format, history: &History, mut out: W) -> io::Result<u64> {
     let mut lines = Vec::new();
     for (index, message) in history.messages.iter().enumerate() {
-        let mut add = |time: Stamp, text: String| {
+        let mut add = |time: Stamp, order: u64, text: String| {
             let seq = lines.len();
-            lines.push((time, index, seq, text));
+            lines.push((time, order, index, seq, text));
         };
         match format {
             Format::Postfix => postfix::message(index, message, &mut add),
@@ -32,16 +32,16 @@ pub fn write<W: Write>(format: Format, history: &History, mut out: W) -> io::Res
     }
     if format == Format::Postfix {
         for start in &history.starts {
-            lines.push((start.time, 0, 0, postfix::start_line(start.time)));
+            lines.push((start.time, 0, 0, 0, postfix::start_line(start.time)));
         }
     }
     if format == Format::Exim {
         for start in &history.starts {
-            lines.push((start.time, 0, 0, exim::start_line(start)));
+            lines.push((start.time, 0, 0, 0, exim::start_line(start)));
         }
     }
-    lines.sort_by_key(|(time, index, seq, _)| (time.unix_ms, *index, *seq));
-    for (_, _, _, line) in &lines {
+    lines.sort_by_key(|(time, order, index, seq, _)| (time.unix_ms, *order, *index, *seq));
+    for (_, _, _, _, line) in &lines {
         out.write_all(line.as_bytes())?;
         out.write_all(b"\n")?;
     }
@@ -49,8 +49,16 @@ pub fn write<W: Write>(format: Format, history: &History, mut out: W) -> io::Res
     Ok(lines.len() as u64)
 }
 
-/// What a writer is given for each line: its time and text.
-pub(crate) type Add<'a> = dyn FnMut(Stamp, String) + 'a;
+/// What a writer is given for each line: its time, its place among the log's attempts at that
+/// time (an attempt's [`Attempt::order`]; a message's later lines take its last attempt's, its
+/// arrival lines 0) and its text. Lines are written in that order, so attempts logged in the
+/// same millisecond keep the order they happened in.
+pub(crate) type Add<'a> = dyn FnMut(Stamp, u64, String) + 'a;
+
+/// The order a message's closing lines take: its last attempt's.
+pub(crate) fn last_order(message: &ObservedMessage) -> u64 {
+    message.attempts.last().map_or(0, |a| a.order)
+}
 
 /// The reply text after its codes: `Server busy …` from `451 4.7.500 Server busy …`.
 pub(crate) fn reply_tail(attempt: &Attempt) -> &str {

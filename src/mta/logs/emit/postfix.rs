@@ -4,7 +4,7 @@
 //! attempt, `qmgr` `status=expired` and `removed`. Queue ids are ten hexadecimal digits.
 
 use super::super::{AttemptStatus, ObservedMessage, Outcome, Stamp};
-use super::{Add, host_of, reply_tail};
+use super::{Add, host_of, last_order, reply_tail};
 
 const HOST: &str = "mailsim";
 
@@ -28,6 +28,7 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
     let t = m.arrival;
     add(
         t,
+        0,
         line(
             t,
             "smtpd",
@@ -38,12 +39,14 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
     if let Some(id) = &m.message_id {
         add(
             t,
+            0,
             line(t, "cleanup", 1002, &format!("{qid}: message-id=<{id}>")),
         );
     }
     let size = m.size.map_or(String::new(), |s| format!(", size={s}"));
     add(
         t,
+        0,
         line(
             t,
             "qmgr",
@@ -77,7 +80,11 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
             "{qid}: to=<{}>, relay={relay}, delay={delay:.2}, delays=0/0/0/0, dsn={dsn}, status={status} ({text})",
             m.recipient
         );
-        add(attempt.time, line(attempt.time, "smtp", 1004, &payload));
+        add(
+            attempt.time,
+            attempt.order,
+            line(attempt.time, "smtp", 1004, &payload),
+        );
     }
     let Some(end) = m.end else { return };
     if m.outcome == Outcome::Expired {
@@ -85,13 +92,17 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
             "{qid}: from=<{}>, status=expired, returned to sender",
             m.sender
         );
-        add(end, line(end, "qmgr", 1003, &text));
+        add(end, last_order(m), line(end, "qmgr", 1003, &text));
     }
     if matches!(
         m.outcome,
         Outcome::Delivered | Outcome::Bounced | Outcome::Expired
     ) {
-        add(end, line(end, "qmgr", 1003, &format!("{qid}: removed")));
+        add(
+            end,
+            last_order(m),
+            line(end, "qmgr", 1003, &format!("{qid}: removed")),
+        );
     }
 }
 

@@ -215,9 +215,16 @@ fn exim_4_96_expiry_and_daemon_start_lines() {
 ";
     let history = parse(log, &options());
     assert_eq!(history.lines.problem_total(), 0);
-    assert_eq!(history.messages.len(), 1, "the expiry names the same recipient");
+    assert_eq!(
+        history.messages.len(),
+        1,
+        "the expiry names the same recipient"
+    );
     let m = &history.messages[0];
-    assert_eq!((m.recipient.as_str(), m.outcome), ("m0027@sink.test", Outcome::Expired));
+    assert_eq!(
+        (m.recipient.as_str(), m.outcome),
+        ("m0027@sink.test", Outcome::Expired)
+    );
     assert_eq!(m.attempts.len(), 3);
     assert!(m.attempts[1].skipped() && !m.attempts[0].skipped());
     assert_eq!(history.starts.len(), 1);

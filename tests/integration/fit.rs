@@ -1,0 +1,366 @@
+//! `mailsim fit`: recovering known receivers from logs of simulated runs (every log format),
+//! reproducing the committed real Postfix and Exim logs, and the command itself.
+//!
+//! **Recovery.** One run of a scenario with three known receivers is written as a Postfix, an
+//! Exim and a KumoMTA log and fitted. The tolerance is the fit's own stated uncertainty, so the
+//! test checks that the uncertainty it writes into the scenario is honest: the true bucket rate
+//! and burst lie in the 95 % likelihood region it reports, the true deferral share within three
+//! of its binomial standard errors, and the true window edges within the ± spread it reports
+//! (half the gap between the attempts around the edge) plus one second. That second is the
+//! log's view of time: an attempt is logged when it ends, up to the 1 s transaction after the
+//! receiver answered it.
+//!
+//! **Real logs.** `tests/fixtures/logs/real/` holds the logs of conformance experiment e1
+//! (RCPT answered `451 4.7.500` for the first 2 minutes, then accepted; 100 messages over 30 s)
+//! as Postfix 3.7.11 and Exim 4.96 wrote them, with their configurations. The fitted scenario,
+//! run 10 times, must reproduce the delivered and expired counts and the latency percentiles
+//! (p50, p90, p99, max) within 15 % (a count may also be off by one message, a latency by the
+//! log's timestamp resolution: Postfix writes whole seconds).
+
+use assert_cmd::Command;
+use mailsim::model::{HistoryRecorder, RunControl, simulate_observed};
+use mailsim::mta::config::{self, ConfigFile, ConfigFormat};
+use mailsim::mta::fit::text::{ScenarioInput, policy_from_log, scenario_text};
+use mailsim::mta::fit::{self, FailureKind, Fit, Soft};
+use mailsim::mta::logs::{
+    self, Format, History, ObservedSummary, ParseOptions, Stamp, YearRule, emit, write,
+};
+use mailsim::report::fit::{Row, rows, table_text};
+use mailsim::scenario::Scenario;
+use mailsim::study::{FitCheck, check_fit};
+
+use crate::helpers::scenario;
+
+/// Fits `history`, writes the scenario's arrivals into `dir`, loads the fitted scenario and
+/// runs it `replications` times against the log.
+fn fit_and_check(
+    dir: &std::path::Path,
+    history: &History,
+    policy: &str,
+    spec: &mailsim::retry::RetrySpec,
+    replications: u32,
+) -> (Fit, FitCheck, String) {
+    let fitted = fit::fit(history);
+    let (policy, _) = policy_from_log(policy, spec, &fitted);
+    let text = scenario_text(
+        &fitted,
+        &ScenarioInput {
+            name: "fitted",
+            log: "the log",
+            format: history.format,
+            arrivals_file: "arrivals.csv",
+            policy: &policy,
+            policy_source: "as given",
+        },
+    );
+    let file = std::fs::File::create(dir.join("arrivals.csv")).expect("create");
+    write::arrivals(history, write::TimeFormat::SecondsFrom(fitted.zero), file).expect("write");
+    let origin = dir.join("fitted.ron").display().to_string();
+    let scenario = match Scenario::parse(&origin, &text) {
+        Ok(scenario) => scenario,
+        Err(error) => panic!("the fitted scenario does not load: {error}\n{text}"),
+    };
+    let check = check_fit(&scenario, history, fitted.zero, replications).expect("runs");
+    (fitted, check, text)
+}
+
+// ---------------------------------------------------------------------------------------
+// Recovery
+
+/// Three receivers with known behaviour, one sending IP, a policy that keeps trying (so every
+/// receiver sees attempts throughout): a token bucket of 0.5/s and burst 10; deferrals of 30 %
+/// from 30 to 90 minutes; connections refused from 40 to 70 minutes.
+const KNOWN: &str = r#"(
+    name: "known",
+    run: (horizon: "6h"),
+    senders: [(
+        name: "mta",
+        traffic: [Poisson(rate: "4800/h", end: "2h")],
+        recipients: (mix: {"throttled": 0.5, "flaky": 0.25, "down": 0.25}),
+        connections: (per_destination: 10),
+        retry: Fixed(interval: "2m", lifetime: "1d"),
+    )],
+    receivers: {
+        "throttled": (throttle: (rate: "1800/h", burst: 10)),
+        "flaky": (incidents: [(name: "random", start: "30m", end: "90m", fraction: 1.0, deferral: 0.3)]),
+        "down": (outages: [(start: "40m", end: "70m", kind: Refused)]),
+    },
+)"#;
+
+/// The known run as `format` writes it, read back.
+fn known_log(format: Format) -> History {
+    let scenario = scenario(KNOWN);
+    let zero = Stamp::parse_rfc3339("2026-11-30T08:00:00Z").expect("valid");
+    let mut recorder = HistoryRecorder::new(&scenario, zero);
+    simulate_observed(&scenario, 0, RunControl::default(), &mut recorder).expect("runs");
+    let mut text = Vec::new();
+    emit::write(format, &recorder.finish(format), &mut text).expect("written");
+    let options = ParseOptions {
+        year: YearRule::FirstLine(2026),
+        utc_offset: None,
+    };
+    logs::parse(format, &String::from_utf8(text).expect("utf-8"), &options)
+}
+
+fn within_edge(estimate: i64, spread: i64, truth_s: i64, what: &str) {
+    let error = (estimate - truth_s * 1000).abs();
+    assert!(
+        error <= spread + 1000,
+        "{what}: {estimate} ms is {error} ms from {truth_s} s, more than its ± {spread} ms and 1 s"
+    );
+}
+
+fn recover(format: Format) {
+    let fitted = fit::fit(&known_log(format));
+    let receiver = |name: &str| {
+        fitted
+            .receivers
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{format}: no receiver {name}"))
+    };
+    // The bucket.
+    let Soft::Bucket { fit: bucket, .. } = &receiver("throttled").soft else {
+        panic!("{format}: {:?}", receiver("throttled").soft)
+    };
+    assert!(
+        bucket.rate_range.0 <= 0.5 && 0.5 <= bucket.rate_range.1,
+        "{format}: {bucket:?}"
+    );
+    assert!(
+        bucket.burst_range.0 <= 10 && 10 <= bucket.burst_range.1,
+        "{format}: {bucket:?}"
+    );
+    // The random deferrals.
+    let flaky = receiver("flaky");
+    let Soft::Windows { windows, .. } = &flaky.soft else {
+        panic!("{format}: {:?}", flaky.soft)
+    };
+    assert_eq!(windows.len(), 1, "{format}: {windows:?}");
+    let w = windows[0];
+    assert!(
+        (w.probability() - 0.3).abs() <= 3.0 * w.standard_error(),
+        "{format}: {w:?}"
+    );
+    within_edge(w.start_ms, w.start_spread_ms, 30 * 60, "flaky start");
+    within_edge(
+        w.end_ms.expect("ends"),
+        w.end_spread_ms,
+        90 * 60,
+        "flaky end",
+    );
+    assert!(flaky.outages.is_empty(), "{format}: {:?}", flaky.outages);
+    // The outage.
+    let down = receiver("down");
+    assert_eq!(down.outages.len(), 1, "{format}: {:?}", down.outages);
+    let o = down.outages[0];
+    assert_eq!(
+        (o.kind, o.failures, o.attempts),
+        (FailureKind::Refused, o.attempts, o.attempts)
+    );
+    within_edge(o.start_ms, o.start_spread_ms, 40 * 60, "outage start");
+    within_edge(
+        o.end_ms.expect("ends"),
+        o.end_spread_ms,
+        70 * 60,
+        "outage end",
+    );
+    assert_eq!(down.soft, Soft::None, "{format}");
+}
+
+#[test]
+fn known_receivers_are_recovered_from_a_postfix_log() {
+    recover(Format::Postfix);
+}
+
+#[test]
+fn known_receivers_are_recovered_from_an_exim_log() {
+    recover(Format::Exim);
+}
+
+#[test]
+fn known_receivers_are_recovered_from_a_kumomta_log() {
+    recover(Format::KumoMta);
+}
+
+// ---------------------------------------------------------------------------------------
+// Real logs
+
+const REAL: &str = "tests/fixtures/logs/real";
+
+/// A real log, its configuration imported, fitted and checked.
+fn real(format: Format, log: &str, config_file: &str) -> (Vec<Row>, FitCheck) {
+    let text = std::fs::read_to_string(format!("{REAL}/{log}")).expect("fixture");
+    let options = ParseOptions {
+        year: YearRule::FirstLine(2026),
+        utc_offset: None,
+    };
+    let history = logs::parse(format, &text, &options);
+    assert_eq!(
+        history.lines.problem_total(),
+        0,
+        "{:?}",
+        history.lines.problems
+    );
+    let config_format = match format {
+        Format::Postfix => ConfigFormat::Postfix,
+        _ => ConfigFormat::Exim,
+    };
+    let imported = config::import(
+        config_format,
+        &[ConfigFile {
+            name: config_file.to_string(),
+            text: std::fs::read_to_string(format!("{REAL}/{config_file}")).expect("fixture"),
+        }],
+    )
+    .expect("the configuration imports");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, check, _) = fit_and_check(dir.path(), &history, &imported.text, &imported.spec, 10);
+    let compared = rows(&check);
+    println!("{log}\n{}", table_text(&compared, check.simulated.len()));
+    (compared, check)
+}
+
+/// Asserts the figures the real-log check covers, within 15 % (or `floor` in the figure's
+/// unit: one message, or the log's timestamp resolution).
+fn reproduced(rows: &[Row], log: &str, resolution_s: f64) {
+    let mut misses = Vec::new();
+    for (figure, floor) in [
+        ("delivered", 1.0),
+        ("expired", 1.0),
+        ("latency p50", resolution_s),
+        ("latency p90", resolution_s),
+        ("latency p99", resolution_s),
+        ("latency max", resolution_s),
+    ] {
+        let row = rows.iter().find(|r| r.figure == figure).expect("a row");
+        let (Some(observed), Some(simulated)) = (row.observed, row.simulated) else {
+            misses.push(format!("{figure}: not defined"));
+            continue;
+        };
+        let allowed = (0.15 * observed.abs()).max(floor);
+        if (simulated - observed).abs() > allowed {
+            misses.push(format!(
+                "{figure}: observed {observed}, simulated {simulated} (allowed ± {allowed})"
+            ));
+        }
+    }
+    assert!(misses.is_empty(), "{log}: {misses:?}");
+}
+
+#[test]
+fn the_real_postfix_log_is_reproduced_within_15_percent() {
+    let (rows, check) = real(
+        Format::Postfix,
+        "postfix-e1-rcpt451-2m.log",
+        "postfix-e1-rcpt451-2m.main.cf",
+    );
+    assert_eq!(check.observed.messages, 100);
+    reproduced(&rows, "postfix e1", 1.0);
+}
+
+#[test]
+fn the_real_exim_log_is_reproduced_within_15_percent() {
+    let (rows, check) = real(
+        Format::Exim,
+        "exim-e1-rcpt451-2m.log",
+        "exim-e1-rcpt451-2m.conf",
+    );
+    assert_eq!(check.observed.messages, 100);
+    reproduced(&rows, "exim e1", 0.001);
+}
+
+// ---------------------------------------------------------------------------------------
+// The command
+
+fn mailsim() -> Command {
+    Command::cargo_bin("mailsim").expect("binary")
+}
+
+#[test]
+fn fit_writes_the_scenario_its_arrivals_and_a_report_and_keeps_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("pe1.ron");
+    let log = format!("{REAL}/postfix-e1-rcpt451-2m.log");
+    let config = format!("{REAL}/postfix-e1-rcpt451-2m.main.cf");
+    let args = [
+        "fit",
+        &log,
+        "--format",
+        "postfix",
+        "--year",
+        "2026",
+        "--import",
+        &config,
+        "--replications",
+        "2",
+        "-o",
+        &out.display().to_string(),
+    ];
+    let output = mailsim().args(args).output().expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(stdout.contains("latency p90"), "{stdout}");
+    for file in [
+        "pe1.ron",
+        "pe1-arrivals.csv",
+        "pe1-fit/report.html",
+        "pe1-fit/comparison.csv",
+    ] {
+        assert!(dir.path().join(file).exists(), "{file}");
+    }
+    // The scenario it wrote loads and runs on its own.
+    let scenario = Scenario::load(&out).expect("loads");
+    assert_eq!(scenario.senders().len(), 1);
+    let html = std::fs::read_to_string(dir.path().join("pe1-fit/report.html")).expect("read");
+    assert!(html.contains("Observed and simulated") && html.contains("deferrals 451 4.7.500"));
+    // A second fit does not overwrite the first.
+    let again = mailsim().args(args).output().expect("runs");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    // A log with no arrival is bad input, and nothing is written.
+    let empty = dir.path().join("empty.log");
+    std::fs::write(
+        &empty,
+        "Nov 29 23:45:54 host postfix/master[1]: daemon started\n",
+    )
+    .expect("write");
+    let other = dir.path().join("other.ron");
+    let none = mailsim()
+        .args([
+            "fit",
+            &empty.display().to_string(),
+            "--format",
+            "postfix",
+            "--year",
+            "2026",
+            "-o",
+            &other.display().to_string(),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(none.status.code(), Some(2));
+    assert!(!other.exists());
+}
+
+#[test]
+fn observed_figures_of_a_real_log_are_its_own() {
+    // The observed side of the comparison is the log's replayed messages, summarised as
+    // `mailsim replay` summarises the log.
+    let text = std::fs::read_to_string(format!("{REAL}/exim-e1-rcpt451-2m.log")).expect("fixture");
+    let options = ParseOptions {
+        year: YearRule::FirstLine(2026),
+        utc_offset: None,
+    };
+    let history = logs::parse(Format::Exim, &text, &options);
+    let summary = ObservedSummary::of(&history);
+    // The recording's own figures (conformance/recordings/summary.csv): 100 delivered, 436
+    // tries, 63 "retry time not reached" skips.
+    assert_eq!(summary.outcomes.delivered, 100);
+    assert_eq!(summary.attempts - summary.skipped_attempts, 436);
+    assert_eq!(summary.skipped_attempts, 63);
+}
