@@ -9,11 +9,11 @@ use clap::Args;
 use mailsim::retry::{RetrySpec, find_policy};
 use mailsim::scenario::Scenario;
 use mailsim::scenario::edit::{EditError, FieldPath, field_text};
-use mailsim::study::{Cell, Plan, StudyKind, StudyOptions, check_metric};
+use mailsim::study::{Cell, MetricList, Plan, StudyKind, StudyOptions};
 
+use super::CliError;
 use super::policies::unknown_policy;
 use super::study::{OutputArgs, ReplicationArgs, load_with_text, run_and_write};
-use super::{CliError, limits};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -113,8 +113,8 @@ struct Chosen {
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
-    limits::check(&base, args.replication.allow_large)?;
-    check_metric(&args.rank_by).map_err(|why| {
+    let metrics = MetricList::new(&base.run().deadlines);
+    metrics.check(&args.rank_by).map_err(|why| {
         CliError::Input(miette::miette!(
             help = "e.g. --rank-by latency_s.p99",
             "--rank-by: {why}"

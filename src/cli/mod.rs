@@ -2,18 +2,24 @@
 //! glues the library together; the simulation itself is in the library.
 
 mod compare;
+mod completions;
+mod convert;
 mod fit;
 mod import;
 mod limits;
+mod man;
 mod merge;
 mod policies;
 mod replay;
 mod run;
 mod schedule;
+mod schema;
+mod signals;
 mod study;
 mod sweep;
 mod trace;
 mod validate;
+mod version;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -23,7 +29,7 @@ use clap::{Parser, Subcommand};
 
 /// Simulate how email senders defer and retry when receivers throttle, fail or reject mail.
 #[derive(Debug, Parser)]
-#[command(name = "mailsim", version, about, long_about = None)]
+#[command(name = "mailsim", version = version::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -65,7 +71,18 @@ enum Command {
     /// estimated, the policy from --import or --policy), run it and show observed and
     /// simulated figures side by side.
     Fit(fit::FitArgs),
+    /// Write a scenario in another format (ron, json, toml, yaml) with the same meaning.
+    Convert(convert::ConvertArgs),
+    /// Print the JSON Schema of scenario files (for editors) or of summary.json.
+    Schema(schema::SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) on stdout, or write one per subcommand with --out-dir.
+    Man(man::ManArgs),
 }
+
+/// What a stopped run says on stderr.
+const INTERRUPTED: &str = "interrupted: the run was stopped and nothing was written";
 
 /// An error on its way to the user, with the exit code it deserves.
 pub enum CliError {
@@ -73,8 +90,9 @@ pub enum CliError {
     Input(miette::Report),
     /// The run failed (internal error, output could not be written): exit code 1.
     Failed(anyhow::Error),
-    /// Stopped by Ctrl-C: exit code 130, as shells report SIGINT.
-    Interrupted,
+    /// Stopped by a signal (SIGINT, SIGTERM, SIGHUP): exit code 128 + its number (130, 143,
+    /// 129), as shells report it.
+    Interrupted(i32),
 }
 
 impl CliError {
@@ -89,9 +107,9 @@ impl CliError {
                 eprintln!("error: {error:#}");
                 ExitCode::from(1)
             }
-            CliError::Interrupted => {
-                eprintln!("interrupted: the run was stopped and nothing was written");
-                ExitCode::from(130)
+            CliError::Interrupted(signal) => {
+                eprintln!("{INTERRUPTED}");
+                ExitCode::from(signals::exit_code(signal))
             }
         }
     }
@@ -119,6 +137,7 @@ pub fn install_error_printer() {
 
 /// Parses the command line and runs the subcommand.
 pub fn main() -> Result<(), CliError> {
+    signals::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -139,6 +158,17 @@ pub fn main() -> Result<(), CliError> {
         Command::Replay(args) => replay::replay(args),
         Command::Import(args) => import::import(args),
         Command::Fit(args) => fit::fit(args),
+        Command::Convert(args) => convert::convert_file(args),
+        Command::Schema(args) => schema::schema(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => man::man(args),
+    }
+}
+
+/// Prints the scenario's warnings (valid settings that are probably not meant) on stderr.
+pub fn print_warnings(scenario: &mailsim::scenario::Scenario) {
+    for warning in scenario.warnings() {
+        eprintln!("warning: {}: {warning}", scenario.origin());
     }
 }
 

@@ -21,6 +21,9 @@ pub fn policies(args: PoliciesArgs) -> Result<(), CliError> {
     for info in chosen {
         out.push_str(&format!("{}: {}\n", info.name, info.summary));
         out.push_str(&format!("  source:   {}\n", info.source));
+        if let Some(conformance) = info.conformance {
+            out.push_str(&format!("  checked:  {conformance}\n"));
+        }
         match info.defaults_text() {
             Some(text) => {
                 if let Ok(spec) = parse_spec(&text) {

@@ -3,22 +3,22 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailsim::domain::parse_duration;
-use mailsim::model::{RunControl, RunOutput, SimError};
+use mailsim::model::{Estimate, RunControl, RunOutput};
 use mailsim::report::{self, OutputError, RunFolder};
-use mailsim::scenario::Scenario;
+use mailsim::scenario::{Format, Scenario};
 use mailsim::study::{
-    self, Execution, Outcome, Plan, Precision, PrecisionReport, Replications, SHARD_FILE, Shard,
-    Study, StudyError, StudyOptions, StudyProgress, check_metric, metric_index,
+    self, Execution, MetricList, Outcome, Plan, Precision, PrecisionReport, Replications,
+    SHARD_FILE, Shard, Study, StudyError, StudyOptions, StudyProgress,
 };
 
-use super::{CliError, print_stdout};
+use super::limits::{self, Budget};
+use super::{CliError, print_stdout, signals};
 
 /// How to simulate: seed, replications, threads, warm-up and limits.
 #[derive(Debug, Args)]
@@ -52,6 +52,10 @@ pub struct ReplicationArgs {
     /// the scenario's `run.warmup`.
     #[arg(long, value_name = "DURATION")]
     pub warmup: Option<String>,
+    /// At the end, print the work done, its speed, the peak memory and the memory estimate on
+    /// stderr.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Where and how results are written.
@@ -79,12 +83,29 @@ fn input(message: String, help: &str) -> CliError {
     CliError::Input(miette::miette!(help = help.to_string(), "{message}"))
 }
 
-/// Checks `--run-id`.
+/// The longest `--run-id` (and scenario name in a shard file): with the staging folder's
+/// prefix and suffix it stays well under the 255 bytes a file name may have.
+pub const MAX_FOLDER_NAME: usize = 100;
+
+/// Whether `name` may name a result folder: letters, digits, `-` and `_`, not empty, at most
+/// [`MAX_FOLDER_NAME`] characters (so no path separators, dots, spaces or control characters).
+pub fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_FOLDER_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Checks `--run-id` (before anything runs).
 pub fn check_run_id(id: Option<&str>) -> Result<(), CliError> {
     match id {
-        Some(id) if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']) => Err(input(
-            format!("--run-id `{id}` cannot be used as a folder name"),
-            "use letters, digits, `-` and `_`",
+        Some(id) if !is_folder_name(id) => Err(input(
+            format!(
+                "--run-id `{}` cannot be used as a folder name",
+                id.escape_debug()
+            ),
+            &format!("use letters, digits, `-` and `_`, at most {MAX_FOLDER_NAME} characters"),
         )),
         _ => Ok(()),
     }
@@ -105,17 +126,22 @@ pub fn open_folder(
             "{} already holds an earlier run",
             path.display()
         )),
+        OutputError::NotAFolder(path) => CliError::Input(miette::miette!(
+            help = "choose another --run-id, or move the file away; --force only replaces a run folder",
+            "{} exists and is not a folder",
+            path.display()
+        )),
         other => CliError::Failed(anyhow::Error::new(other)),
     })
 }
 
-/// Writes `files` into `folder` and moves it into place, or removes it on any failure.
+/// Writes `files` into `folder` and moves it into place; on any failure the folder is dropped,
+/// which removes it.
 pub fn write_folder(folder: RunFolder, files: &[(String, Vec<u8>)]) -> Result<PathBuf, CliError> {
     for (name, contents) in files {
-        if let Err(error) = folder.write(name, contents) {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
+        folder
+            .write(name, contents)
+            .map_err(|error| CliError::Failed(error.into()))?;
     }
     folder
         .commit()
@@ -152,38 +178,64 @@ pub fn load_with_text(
     path: &std::path::Path,
     replication: &ReplicationArgs,
 ) -> Result<(String, Scenario), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        CliError::from(mailsim::scenario::ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })
-    })?;
-    let mut base = mailsim::scenario::parse(&path.display().to_string(), &text)?;
+    let text = mailsim::scenario::read_text(path)?;
+    let origin = path.display().to_string();
+    let format = Format::of_path(path);
+    let mut base = Scenario::parse_as(&origin, &text, format)?;
     apply_overrides(&mut base, replication.seed, replication.warmup.as_deref())?;
+    super::print_warnings(&base);
+    // `--set` edits RON text, so a scenario written in another format is edited as RON.
+    let text = match format {
+        Format::Ron => text,
+        _ => mailsim::scenario::convert(&origin, &text, format, Format::Ron)?,
+    };
     Ok((text, base))
 }
 
-/// Parses `--shard K/N`.
-pub fn parse_shard(text: Option<&str>) -> Result<Option<Shard>, CliError> {
-    text.map(|t| {
-        Shard::parse(t).map_err(|why| {
-            input(
-                why,
-                "e.g. --shard 1/4 … --shard 4/4, then `mailsim merge` the four folders",
-            )
-        })
-    })
-    .transpose()
+/// Parses `--shard K/N`, or `--shard auto` (the part from the array-job runner's environment,
+/// the count from `--shards N` when the runner does not give it).
+pub fn parse_shard(text: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, CliError> {
+    let example = "e.g. --shard 1/4 … --shard 4/4, then `mailsim merge` the four folders; or --shard auto in a Slurm array, a Kubernetes indexed Job or GNU parallel";
+    match text {
+        None if shards.is_some() => Err(input(
+            "--shards N goes with --shard auto (it gives the number of parts when the runner does not)".to_string(),
+            example,
+        )),
+        None => Ok(None),
+        Some(text) if text.trim().eq_ignore_ascii_case("auto") => {
+            let (shard, from) = mailsim::study::shard_from_env(|name| std::env::var(name).ok(), shards)
+                .map_err(|why| input(why, example))?;
+            eprintln!("{from}");
+            Ok(Some(shard))
+        }
+        Some(text) => {
+            let shard = Shard::parse(text).map_err(|why| input(why, example))?;
+            match shards {
+                Some(count) if count != shard.count => Err(input(
+                    format!("--shards {count} disagrees with --shard {text}"),
+                    example,
+                )),
+                _ => Ok(Some(shard)),
+            }
+        }
+    }
 }
 
-/// Parses `--precision METRIC=FRACTION`; `max_replications` is `--max-replications`.
-fn parse_precision(text: &str, max_replications: u32) -> Result<Precision, CliError> {
+/// Parses `--precision METRIC=FRACTION` for a study with `metrics`; `max_replications` is
+/// `--max-replications`.
+fn parse_precision(
+    text: &str,
+    metrics: &MetricList,
+    max_replications: u32,
+) -> Result<Precision, CliError> {
     let help = "write --precision METRIC=FRACTION, e.g. --precision latency_s.mean=0.05 (half-width within 5% of the mean)";
     let (metric, fraction) = text
         .split_once('=')
         .ok_or_else(|| input(format!("--precision `{text}` has no `=`"), help))?;
     let metric = metric.trim();
-    check_metric(metric).map_err(|why| input(format!("--precision: {why}"), help))?;
+    metrics
+        .check(metric)
+        .map_err(|why| input(format!("--precision: {why}"), help))?;
     let fraction: f64 = fraction
         .trim()
         .parse()
@@ -199,7 +251,7 @@ fn parse_precision(text: &str, max_replications: u32) -> Result<Precision, CliEr
             )
         })?;
     Ok(Precision {
-        metric: metric_index(metric).unwrap_or(0),
+        metric: metrics.index(metric).unwrap_or(0),
         fraction,
         max_replications,
     })
@@ -255,11 +307,12 @@ fn execute(
     output: &OutputArgs,
     shard: Option<Shard>,
     default_replications: u32,
-) -> Result<Outcome, CliError> {
+) -> Result<(Outcome, Estimate), CliError> {
+    let metrics = MetricList::new(&plan.base.run().deadlines);
     let precision = replication
         .precision
         .as_deref()
-        .map(|text| parse_precision(text, replication.max_replications))
+        .map(|text| parse_precision(text, &metrics, replication.max_replications))
         .transpose()?;
     if precision.is_some() && shard.is_some() {
         return Err(input(
@@ -288,9 +341,15 @@ fn execute(
     if threads == 0 {
         return Err(input("--jobs must be at least 1".into(), "e.g. --jobs 2"));
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let handler_flag = Arc::clone(&cancel);
-    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
+    let per_cell = match replications {
+        Replications::UntilPrecise { .. } => count.max(replication.max_replications),
+        _ => count,
+    };
+    let runs = plan.cells.len() as u64 * u64::from(per_cell);
+    let estimates: Vec<Estimate> = plan.scenarios.iter().map(Estimate::of).collect();
+    let study_estimate = Estimate::of_study(&plan.scenarios, runs, threads, plan.keep_first);
+    limits::check_estimate(plan.base.name(), &study_estimate, replication.allow_large)?;
+    let budget = Budget::new(replication.max_events, &estimates);
     let bars = RoundBars {
         quiet: output.quiet,
         bar: Mutex::new(ProgressBar::hidden()),
@@ -299,33 +358,33 @@ fn execute(
         replications,
         threads,
         control: RunControl {
-            cancel: Some(&cancel),
-            max_events: replication.max_events,
+            cancel: Some(signals::cancel_flag()),
+            max_events: Some(budget.limit),
             progress: None,
         },
         progress: &bars,
     };
-    let outcome = study::execute(plan, &execution).map_err(|error| match error {
-        StudyError::Run {
-            source: SimError::Interrupted,
-            ..
-        } => CliError::Interrupted,
-        other => CliError::Failed(other.into()),
-    })?;
+    let outcome = match signals::cooperative(|| study::execute(plan, &execution)) {
+        None => return Err(signals::interrupted()),
+        Some(Err(StudyError::Run { label, source })) => {
+            return Err(budget.failure(source, Some(&label)));
+        }
+        Some(Err(other)) => return Err(CliError::Failed(other.into())),
+        Some(Ok(outcome)) => outcome,
+    };
     if let Outcome::Whole {
         precision: Some(report),
         ..
     } = &outcome
     {
-        tell_precision(report, output.quiet);
+        tell_precision(report, metrics.name(report.goal.metric), output.quiet);
     }
-    Ok(outcome)
+    Ok((outcome, study_estimate))
 }
 
 /// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
 /// stopping short of it always is.
-fn tell_precision(report: &PrecisionReport, quiet: bool) {
-    let name = study::METRICS[report.goal.metric].0;
+fn tell_precision(report: &PrecisionReport, name: &str, quiet: bool) {
     let count = report.replications;
     if report.met {
         if !quiet {
@@ -364,11 +423,12 @@ pub fn run_and_write(
         &folder_stem,
         output.force,
     )?;
-    let outcome = match execute(&plan, replication, output, shard, default_replications) {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            folder.abandon();
-            return Err(error);
+    let started = std::time::Instant::now();
+    let (outcome, estimate) = execute(&plan, replication, output, shard, default_replications)?;
+    let elapsed = started.elapsed();
+    let stats = || {
+        if replication.stats {
+            limits::print_stats(None, elapsed, &estimate);
         }
     };
     match outcome {
@@ -376,6 +436,7 @@ pub fn run_and_write(
             let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
             text.push('\n');
             let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
+            stats();
             print_stdout(&format!(
                 "shard {}/{} ({} runs): {}\n",
                 part.shard.index,
@@ -390,7 +451,9 @@ pub fn run_and_write(
             let compare_runs = plan
                 .keep_first
                 .then_some((plan.base, first_runs.as_slice()));
-            write_study(folder, &study, &plan.options, compare_runs, output)
+            let written = write_study(folder, &study, &plan.options, compare_runs, output);
+            stats();
+            written
         }
     }
 }
@@ -403,13 +466,8 @@ pub fn write_study(
     compare_runs: Option<(&Scenario, &[RunOutput])>,
     output: &OutputArgs,
 ) -> Result<(), CliError> {
-    let files = match report::render_study(study, options, compare_runs, output.png) {
-        Ok(files) => files,
-        Err(error) => {
-            folder.abandon();
-            return Err(CliError::Failed(error.into()));
-        }
-    };
+    let files = report::render_study(study, options, compare_runs, output.png)
+        .map_err(|error| CliError::Failed(error.into()))?;
     let path = write_folder(folder, &files)?;
     if !output.quiet {
         let summary = report::study_report(study, options);

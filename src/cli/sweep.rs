@@ -4,14 +4,15 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use mailsim::scenario::Scenario;
 use mailsim::scenario::edit::PATH_FORM;
 use mailsim::study::sweep::{Setting, Target, VALUES_FORM, apply_point, grid};
-use mailsim::study::{Cell, Plan, StudyKind, StudyOptions, check_metric};
+use mailsim::study::{Cell, MetricList, Plan, StudyKind, StudyOptions};
 
+use super::CliError;
 use super::study::{
     OutputArgs, ReplicationArgs, apply_overrides, load_with_text, parse_shard, run_and_write,
 };
-use super::{CliError, limits};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -27,12 +28,18 @@ pub struct SweepArgs {
     #[arg(long, value_name = "\"METRIC OP VALUE\"")]
     target: Option<String>,
     /// A metric to chart against the first --set (repeatable; default: the target's metric,
-    /// else latency_s.p99 and drain_time_s).
+    /// else all_done_s and latency_s.p99).
     #[arg(long = "chart", value_name = "METRIC")]
     charts: Vec<String>,
-    /// Run only part K of N of the runs (see `mailsim merge`).
+    /// Run only part K of N of the runs (see `mailsim merge`); `auto` reads the part from
+    /// Slurm (SLURM_ARRAY_TASK_ID …), a Kubernetes indexed Job (JOB_COMPLETION_INDEX) or GNU
+    /// parallel (PARALLEL_SEQ).
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// With --shard auto: how many parts, when the runner does not say (Kubernetes, GNU
+    /// parallel); or set MAILSIM_SHARDS.
+    #[arg(long, value_name = "N")]
+    shards: Option<u32>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -43,12 +50,34 @@ fn usage(message: String, help: String) -> CliError {
     CliError::Input(miette::miette!(help = help, "{message}"))
 }
 
+/// Checks that the target's and the charts' metrics are metrics of the scenario's studies.
+fn check_metrics(
+    base: &Scenario,
+    target: Option<&Target>,
+    charts: &[String],
+) -> Result<(), CliError> {
+    let metrics = MetricList::new(&base.run().deadlines);
+    if let Some(target) = target {
+        metrics.check(&target.metric).map_err(|why| {
+            usage(
+                format!("--target: {why}"),
+                "e.g. --target \"all_done_s <= 6h\"".into(),
+            )
+        })?;
+    }
+    for metric in charts {
+        metrics
+            .check(metric)
+            .map_err(|why| usage(format!("--chart: {why}"), "e.g. --chart bounce_rate".into()))?;
+    }
+    Ok(())
+}
+
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let (text, base) = load_with_text(&args.scenario, &args.replication)?;
     let origin = args.scenario.display().to_string();
     let warmup = args.replication.warmup.as_deref();
-    limits::check(&base, args.replication.allow_large)?;
-    let shard = parse_shard(args.shard.as_deref())?;
+    let shard = parse_shard(args.shard.as_deref(), args.shards)?;
     let settings: Vec<Setting> = args
         .settings
         .iter()
@@ -71,16 +100,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 "e.g. --target \"latency_s.p99 <= 3600\"".into(),
             )
         })?;
-    for metric in &args.charts {
-        check_metric(metric)
-            .map_err(|why| usage(format!("--chart: {why}"), "e.g. --chart bounce_rate".into()))?;
-    }
+    check_metrics(&base, target.as_ref(), &args.charts)?;
     let chart_metrics = if !args.charts.is_empty() {
         args.charts.clone()
     } else if let Some(target) = &target {
         vec![target.metric.clone()]
     } else {
-        vec!["latency_s.p99".to_string(), "drain_time_s".to_string()]
+        vec!["all_done_s".to_string(), "latency_s.p99".to_string()]
     };
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();

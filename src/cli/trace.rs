@@ -3,18 +3,19 @@
 //! message (`--first-deferred`) and following it are two runs of the same scenario; with
 //! `--policy` both run under another policy, on the same arrivals.
 
-use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 use mailsim::model::{Observer, RunControl, simulate_observed};
 use mailsim::report::trace::{EventLog, FirstMessage, Journey, MessageFilter, journey_text};
+use mailsim::report::{OutputError, StagedFile};
 use mailsim::scenario::Scenario;
 
 use super::compare::given_policy;
-use super::{CliError, limits, print_stdout};
+use super::limits::{self, Budget};
+use super::{CliError, print_stdout, signals};
 
 #[derive(Debug, Args)]
 pub struct TraceArgs {
@@ -47,6 +48,10 @@ pub struct TraceArgs {
     /// Run even if the scenario's estimated memory exceeds what this machine has available.
     #[arg(long)]
     allow_large: bool,
+    /// Stop a run with an error after this many events (default: a budget derived from the
+    /// scenario's estimate, which stops runaways).
+    #[arg(long)]
+    max_events: Option<u64>,
 }
 
 pub fn trace(args: TraceArgs) -> Result<(), CliError> {
@@ -58,7 +63,9 @@ pub fn trace(args: TraceArgs) -> Result<(), CliError> {
         let (_, spec) = given_policy(given)?;
         scenario = scenario.with_policy(spec)?;
     }
-    limits::check(&scenario, args.allow_large)?;
+    super::print_warnings(&scenario);
+    let estimate = limits::check(&scenario, args.allow_large)?;
+    let budget = Budget::new(args.max_events, &[estimate]);
     let receiver = match &args.to {
         Some(name) => Some(
             scenario
@@ -97,7 +104,7 @@ pub fn trace(args: TraceArgs) -> Result<(), CliError> {
             message: args.message,
             receiver,
         };
-        write_events(&scenario, path, filter, args.force)?;
+        write_events(&scenario, budget, path, filter, args.force)?;
     }
     if !follow {
         return Ok(());
@@ -106,7 +113,7 @@ pub fn trace(args: TraceArgs) -> Result<(), CliError> {
         Some(message) => message,
         None => {
             let mut finder = FirstMessage::new(receiver, args.first_deferred);
-            observe(&scenario, &mut finder)?;
+            observe(&scenario, budget, &mut finder)?;
             match finder.found {
                 Some(message) => message,
                 None => {
@@ -125,38 +132,58 @@ pub fn trace(args: TraceArgs) -> Result<(), CliError> {
         }
     };
     let mut journey = Journey::new(message);
-    observe(&scenario, &mut journey)?;
+    observe(&scenario, budget, &mut journey)?;
     print_stdout(&journey_text(&scenario, &journey))
 }
 
-fn observe(scenario: &Scenario, observer: &mut dyn Observer) -> Result<(), CliError> {
-    simulate_observed(scenario, 0, RunControl::default(), observer)
-        .map(|_| ())
-        .map_err(|error| CliError::Failed(error.into()))
+/// Runs the scenario for `observer`; a first signal stops the run (see `signals`).
+fn observe(
+    scenario: &Scenario,
+    budget: Budget,
+    observer: &mut dyn Observer,
+) -> Result<(), CliError> {
+    let control = RunControl {
+        cancel: Some(signals::cancel_flag()),
+        max_events: Some(budget.limit),
+        progress: None,
+    };
+    match signals::cooperative(|| simulate_observed(scenario, 0, control, observer)) {
+        None => Err(signals::interrupted()),
+        Some(Err(error)) => Err(budget.failure(error, None)),
+        Some(Ok(_)) => Ok(()),
+    }
 }
 
+/// Writes the event log into a staged file beside `path`, moved into place only when complete.
 fn write_events(
     scenario: &Scenario,
-    path: &PathBuf,
+    budget: Budget,
+    path: &Path,
     filter: MessageFilter,
     force: bool,
 ) -> Result<(), CliError> {
     if path.exists() && !force {
-        return Err(CliError::Input(miette::miette!(
-            help = "choose another file, or add --force to replace it",
-            "{} already exists",
-            path.display()
-        )));
+        return Err(exists(path));
     }
-    let file = File::create(path)
-        .with_context(|| format!("could not create {}", path.display()))
-        .map_err(CliError::Failed)?;
+    let (staged, file) = StagedFile::create(path).map_err(|e| CliError::Failed(e.into()))?;
     let mut log = EventLog::new(scenario, filter, BufWriter::new(file));
-    observe(scenario, &mut log)?;
+    observe(scenario, budget, &mut log)?;
     let lines = log
         .finish()
         .with_context(|| format!("could not write {}", path.display()))
         .map_err(CliError::Failed)?;
+    staged.commit(force).map_err(|error| match error {
+        OutputError::Exists(path) => exists(&path),
+        other => CliError::Failed(other.into()),
+    })?;
     eprintln!("wrote {lines} events to {}", path.display());
     Ok(())
+}
+
+fn exists(path: &Path) -> CliError {
+    CliError::Input(miette::miette!(
+        help = "choose another file, or add --force to replace it",
+        "{} already exists",
+        path.display()
+    ))
 }

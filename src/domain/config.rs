@@ -7,7 +7,17 @@ use crate::engine::{RandomStream, SimDuration};
 
 /// A sending IP's reputation class, as a receiver sees it.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 pub enum Reputation {
     /// Long, clean sending history.
@@ -31,7 +41,9 @@ impl Reputation {
 }
 
 /// What senders see during an outage window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[non_exhaustive]
 pub enum OutageKind {
     /// Connections time out; each attempt holds its slot for the sender's `connect_timeout`.
@@ -45,7 +57,9 @@ pub enum OutageKind {
 }
 
 /// What fails in a DNS trouble window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[non_exhaustive]
 pub enum DnsKind {
     /// The receiver's SPF/Sender ID lookups return temperror: `451 4.7.0` at MAIL FROM.
@@ -55,7 +69,9 @@ pub enum DnsKind {
 }
 
 /// The outcome of one authentication check (SPF, DKIM or DMARC) for a sender's mail.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum AuthResult {
     /// The check passes.
     #[default]
@@ -65,7 +81,7 @@ pub enum AuthResult {
 }
 
 /// How long one SMTP transaction takes.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub enum ServiceTime {

@@ -51,6 +51,65 @@ impl serde::Serialize for SimDuration {
     }
 }
 
+/// A deadline of the `delivered_by` figures: a positive span, kept with the text it was written
+/// as (so `"24h"` is reported as `24h`, not `1d`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    label: String,
+    within: SimDuration,
+}
+
+impl Deadline {
+    /// Parses a positive duration such as `"5m"` or `"24h"`.
+    pub fn parse(text: &str) -> Result<Deadline, String> {
+        let within = parse_duration(text)?;
+        if within == SimDuration::ZERO {
+            return Err(format!(
+                "a deadline of `{}` is zero: write a positive duration such as \"1h\"",
+                text.trim()
+            ));
+        }
+        Ok(Deadline {
+            label: text.trim().to_string(),
+            within,
+        })
+    }
+
+    /// The deadlines when a scenario names none: 5 minutes, 1, 4 and 24 hours.
+    pub fn defaults() -> Vec<Deadline> {
+        ["5m", "1h", "4h", "24h"]
+            .into_iter()
+            .map(|text| Deadline::parse(text).expect("the default deadlines are valid"))
+            .collect()
+    }
+
+    /// The deadline as written, e.g. `24h`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The span.
+    pub fn within(&self) -> SimDuration {
+        self.within
+    }
+}
+
+impl<'de> Deserialize<'de> for Deadline {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Deadline::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Deadline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.label)
+    }
+}
+
+/// The largest rate a scenario may give, per second: a billion.
+const MAX_RATE_PER_SECOND: f64 = 1e9;
+
 /// A rate of events, stored per second.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rate {
@@ -104,7 +163,13 @@ impl FromStr for Rate {
                 ));
             }
         };
-        Ok(Rate::per_second(count / seconds))
+        let per_second = count / seconds;
+        if per_second > MAX_RATE_PER_SECOND {
+            return Err(format!(
+                "invalid rate `{text}`: more than {MAX_RATE_PER_SECOND}/s (a billion a second), which no mail system comes near"
+            ));
+        }
+        Ok(Rate::per_second(per_second))
     }
 }
 
@@ -115,9 +180,30 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+/// Written as [`Rate::exact_text`], so that a scenario written back (`mailsim convert`) reads
+/// in as the very same rate.
 impl serde::Serialize for Rate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.exact_text())
+    }
+}
+
+impl Rate {
+    /// The rate as text that parses back to exactly this rate: the display form (`600/h`) when
+    /// it does, else the shortest exact form per day, hour, minute or second (`1/d` rather
+    /// than the display's rounded `0.0416667/h`).
+    pub fn exact_text(self) -> String {
+        let exact = |text: &String| text.parse::<Rate>().is_ok_and(|rate| rate == self);
+        let shown = self.to_string();
+        if exact(&shown) {
+            return shown;
+        }
+        [("d", 86_400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)]
+            .into_iter()
+            .map(|(unit, seconds)| format!("{}/{unit}", self.per_second * seconds))
+            .filter(exact)
+            .min_by_key(String::len)
+            .unwrap_or_else(|| format!("{}/s", self.per_second))
     }
 }
 
@@ -150,6 +236,12 @@ impl Share {
     }
 }
 
+impl serde::Serialize for Share {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.0)
+    }
+}
+
 impl<'de> Deserialize<'de> for Share {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = f64::deserialize(deserializer)?;
@@ -165,6 +257,70 @@ fn round_sig(value: f64) -> f64 {
     let digits = 6 - value.abs().log10().ceil() as i32;
     let scale = 10f64.powi(digits);
     (value * scale).round() / scale
+}
+
+/// Scenario files write a duration as a string with units; the schema says so.
+impl schemars::JsonSchema for SimDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A duration: a number and a unit, e.g. \"90s\", \"20m\", \"4h\", \"5d\", \"1h30m\", \"250ms\".",
+            "pattern": "^\\s*([0-9]+(\\.[0-9]+)?\\s*[a-zA-Z\u{b5}]+\\s*)+$",
+            "examples": ["90s", "20m", "4h", "5d", "1h30m"]
+        })
+    }
+}
+
+/// A deadline is written like a duration.
+impl schemars::JsonSchema for Deadline {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Deadline".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = SimDuration::json_schema(generator);
+        schema.insert(
+            "description".into(),
+            "A positive duration, e.g. \"5m\", \"1h\", \"24h\".".into(),
+        );
+        schema
+    }
+}
+
+/// Scenario files write a rate as `count/unit`; the schema says so.
+impl schemars::JsonSchema for Rate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rate".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A rate: a count, a slash and a unit (s, min, h or d), e.g. \"600/h\", \"10/s\", \"100/min\".",
+            "pattern": "^\\s*[0-9]+(\\.[0-9]*)?\\s*/\\s*(s|sec|second|m|min|minute|h|hour|d|day)\\s*$",
+            "examples": ["600/h", "10/s", "100/min", "50000/d"]
+        })
+    }
+}
+
+/// A share is a number from 0 to 1.
+impl schemars::JsonSchema for Share {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Share".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "number",
+            "description": "A share or probability: a number from 0 to 1.",
+            "minimum": 0,
+            "maximum": 1
+        })
+    }
 }
 
 #[cfg(test)]
@@ -190,13 +346,42 @@ mod tests {
     }
 
     #[test]
+    fn deadlines_keep_their_text_and_must_be_positive() {
+        let deadline = Deadline::parse(" 24h ").unwrap();
+        assert_eq!(deadline.label(), "24h");
+        assert_eq!(deadline.within(), SimDuration::from_hours(24));
+        let labels: Vec<String> = Deadline::defaults()
+            .iter()
+            .map(|d| d.label().to_string())
+            .collect();
+        assert_eq!(labels, ["5m", "1h", "4h", "24h"]);
+        assert!(Deadline::parse("0s").unwrap_err().contains("zero"));
+        assert!(Deadline::parse("soon").is_err());
+    }
+
+    #[test]
     fn rates_parse_per_unit() {
         let rate: Rate = "600/h".parse().unwrap();
         assert!((rate.as_per_second() - 600.0 / 3600.0).abs() < 1e-12);
         assert_eq!("10/s".parse::<Rate>().unwrap().as_per_second(), 10.0);
         assert_eq!("120/min".parse::<Rate>().unwrap().as_per_second(), 2.0);
         assert_eq!("600/h".parse::<Rate>().unwrap().to_string(), "600/h");
-        for bad in ["600", "x/h", "10/week", "-1/s", "NaN/s", "inf/s"] {
+        // Written back, a rate reads in as itself, in its own unit where the display rounds.
+        for (text, exact) in [("600/h", "600/h"), ("1/d", "1/d"), ("7/min", "420/h")] {
+            let rate: Rate = text.parse().unwrap();
+            assert_eq!(rate.exact_text(), exact);
+            assert_eq!(rate.exact_text().parse::<Rate>().unwrap(), rate);
+        }
+        for bad in [
+            "600",
+            "x/h",
+            "10/week",
+            "-1/s",
+            "NaN/s",
+            "inf/s",
+            "1e308/s",
+            "1000000001/s",
+        ] {
             assert!(bad.parse::<Rate>().is_err(), "{bad} should be rejected");
         }
     }

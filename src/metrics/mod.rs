@@ -19,9 +19,9 @@ pub use deliverability::{Deliverability, Outcomes};
 pub use latency::{CdfPoint, LatencyBin, LatencyDistribution};
 pub use process::peak_rss_bytes;
 pub use series::{Sample, TimeSeries};
-pub use summary::{LatencySummary, LittleSummary, Meta, Summary};
+pub use summary::{DeliveredBy, LatencySummary, LittleSummary, Meta, Summary};
 
-use crate::domain::Reply;
+use crate::domain::{Deadline, Reply};
 use crate::engine::{SimDuration, SimTime};
 
 /// Collects everything a run reports, as the model tells it what happens.
@@ -30,13 +30,21 @@ pub struct Recorder {
     now: Sample,
     latency_ms: Histogram<u64>,
     latency_sum_ms: u128,
+    latency_min_ms: u64,
     latency_max_ms: u64,
     /// Deliveries counted in the latency figures (those that arrived after the warm-up).
     latency_count: u64,
     attempts_per_message: Vec<u64>,
     peak_waiting_retry: u64,
     peak_waiting_connection: u64,
-    drain_time: Option<SimTime>,
+    /// When the retry queue last became empty.
+    retry_queue_emptied: Option<SimTime>,
+    /// When the last message left the queue (delivered, bounced or expired).
+    last_departure: SimTime,
+    /// The deadlines of the `delivered_by` figures, shortest first.
+    deadlines: Vec<Deadline>,
+    /// Messages delivered within each deadline of their arrival (warm-up or not).
+    delivered_within: Vec<u64>,
     /// ∫ (messages in the queue) dt, in message-milliseconds, for Little's law.
     queued_area: u128,
     area_since: SimTime,
@@ -66,12 +74,16 @@ impl Recorder {
             latency_ms: Histogram::new_with_bounds(1, 86_400_000_000, 3)
                 .expect("bounds and precision are valid"),
             latency_sum_ms: 0,
+            latency_min_ms: u64::MAX,
             latency_max_ms: 0,
             latency_count: 0,
             attempts_per_message: Vec::new(),
             peak_waiting_retry: 0,
             peak_waiting_connection: 0,
-            drain_time: None,
+            retry_queue_emptied: None,
+            last_departure: SimTime::ZERO,
+            deadlines: Vec::new(),
+            delivered_within: Vec::new(),
             queued_area: 0,
             area_since: SimTime::ZERO,
             sojourn_sum_ms: 0,
@@ -133,6 +145,13 @@ impl Recorder {
         class: crate::domain::ReplyClass,
     ) {
         self.deliverability.record(receiver, ip, class);
+    }
+
+    /// Counts the messages delivered within each of `deadlines` of their arrival, for the
+    /// `delivered_by` figures of the summary.
+    pub fn track_deadlines(&mut self, deadlines: &[Deadline]) {
+        self.deadlines = deadlines.to_vec();
+        self.delivered_within = vec![0; deadlines.len()];
     }
 
     /// Takes the per-receiver and per-IP counts out of the recorder.
@@ -211,7 +230,7 @@ impl Recorder {
     pub fn retry_due(&mut self, now: SimTime) {
         self.now.waiting_retry = self.decrement(self.now.waiting_retry, "waiting_retry");
         if self.now.waiting_retry == 0 {
-            self.drain_time = Some(now);
+            self.retry_queue_emptied = Some(now);
         }
     }
 
@@ -229,13 +248,18 @@ impl Recorder {
     pub fn delivered(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
         self.now.delivered += 1;
         self.departed(now, arrival, attempts);
+        let latency = now - arrival;
+        for (deadline, count) in self.deadlines.iter().zip(&mut self.delivered_within) {
+            *count += u64::from(latency <= deadline.within());
+        }
         if arrival < self.warmup {
             return;
         }
-        let latency = (now - arrival).as_millis();
+        let latency = latency.as_millis();
         self.latency_count += 1;
         self.latency_ms.saturating_record(latency);
         self.latency_sum_ms += u128::from(latency);
+        self.latency_min_ms = self.latency_min_ms.min(latency);
         self.latency_max_ms = self.latency_max_ms.max(latency);
     }
 
@@ -252,6 +276,7 @@ impl Recorder {
     }
 
     fn departed(&mut self, now: SimTime, arrival: SimTime, attempts: u32) {
+        self.last_departure = self.last_departure.max(now);
         if arrival >= self.warmup {
             self.departed += 1;
             self.sojourn_sum_ms += u128::from((now - arrival).as_millis());

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Recorder;
-use crate::domain::Reply;
+use crate::domain::{Clock, Reply};
 use crate::engine::SimTime;
 
 /// Where a result came from, so a result file explains itself.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Meta {
     /// `mailsim` and its version.
     pub tool: String,
@@ -21,14 +21,27 @@ pub struct Meta {
     pub seed: u64,
     /// The replication number (0 for a single run).
     pub replication: u32,
+    /// The real instant the run started at (RFC 3339), when the scenario gives one; every
+    /// `_s` time is counted from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<Clock>,
 }
 
 /// Delivery latency of delivered messages (arrival to delivery), in seconds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+///
+/// The mean, minimum and maximum are exact. The percentiles come from a histogram with 3
+/// significant digits: each is the top of the histogram bucket that holds the exact
+/// percentile (the latency of the ⌈q·n⌉-th fastest delivery), so it is at most 0.1 % above the
+/// exact value, and it is never above the exact maximum or below the exact minimum (a
+/// percentile in the bucket of the slowest or fastest delivery is that delivery's exact
+/// latency).
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LatencySummary {
     /// Exact mean.
     pub mean: f64,
-    /// Median (histogram, 3 significant digits).
+    /// Exact minimum.
+    pub min: f64,
+    /// Median.
     pub p50: f64,
     /// 90th percentile.
     pub p90: f64,
@@ -41,7 +54,7 @@ pub struct LatencySummary {
 }
 
 /// The three sides of Little's law, L = λ·W, over the whole run.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LittleSummary {
     /// L: time-average number of messages in the queue (any state).
     pub mean_queued: f64,
@@ -51,11 +64,32 @@ pub struct LittleSummary {
     pub mean_time_in_queue_s: f64,
 }
 
+/// The share of arrived messages delivered within one deadline of their arrival.
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
+pub struct DeliveredBy {
+    /// The deadline as the scenario writes it, e.g. `4h`.
+    pub deadline: String,
+    /// The deadline in seconds.
+    pub deadline_s: f64,
+    /// Messages delivered at most `deadline` after they arrived (warm-up included).
+    pub delivered: u64,
+    /// `delivered` ÷ arrived (0 to 1); messages still queued at the end count as not
+    /// delivered; `null` when nothing arrived.
+    pub share: Option<f64>,
+}
+
 /// Everything a run reports. Times are in seconds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Summary {
     /// Where the result came from.
     pub meta: Meta,
+    /// When the last message left the system (delivered, bounced or expired); `null` when
+    /// some were still queued at the end (the run stopped at its horizon first). `0` when
+    /// nothing arrived.
+    pub all_done_s: Option<f64>,
+    /// The share of arrived messages delivered within each of the scenario's `run.deadlines`,
+    /// shortest first.
+    pub delivered_by: Vec<DeliveredBy>,
     /// Messages that arrived.
     pub arrived: u64,
     /// Messages delivered.
@@ -82,9 +116,11 @@ pub struct Summary {
     pub peak_queue: u64,
     /// Most messages waiting for a connection at once.
     pub peak_waiting_connection: u64,
-    /// When the retry queue last became empty; `null` if it never held a message or still
-    /// holds some at the end.
-    pub drain_time_s: Option<f64>,
+    /// When the retry queue (messages waiting for their retry time) last became empty; `null`
+    /// if it never held a message or still holds some at the end. Mail may still be waiting
+    /// for a connection or in an attempt then: [`Summary::all_done_s`] says when all mail was
+    /// done.
+    pub retry_queue_empty_s: Option<f64>,
     /// Messages that left the queue, by how many attempts they had (`"0"` for none).
     pub attempts_per_message: BTreeMap<u32, u64>,
     /// Little's law figures.
@@ -110,19 +146,8 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
             deferral_replies.insert(reply.to_string(), count);
         }
     }
-    let histogram = &recorder.latency_ms;
-    let latency_s = (recorder.latency_count > 0).then(|| {
-        let quantile = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
-        LatencySummary {
-            mean: recorder.latency_sum_ms as f64 / recorder.latency_count as f64 / 1000.0,
-            p50: quantile(0.5),
-            p90: quantile(0.9),
-            p99: quantile(0.99),
-            p999: quantile(0.999),
-            max: recorder.latency_max_ms as f64 / 1000.0,
-        }
-    });
-    let drain_time_s = match (recorder.drain_time, now.waiting_retry) {
+    let latency_s = latency_summary(recorder);
+    let retry_queue_empty_s = match (recorder.retry_queue_emptied, now.waiting_retry) {
         (Some(time), 0) => Some(time.as_secs_f64()),
         _ => None,
     };
@@ -138,6 +163,8 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
     };
     Summary {
         meta,
+        all_done_s: (now.queued() == 0).then(|| recorder.last_departure.as_secs_f64()),
+        delivered_by: delivered_by(recorder),
         arrived: now.arrived,
         delivered: now.delivered,
         bounced: now.bounced,
@@ -151,7 +178,7 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
         latency_s,
         peak_queue: recorder.peak_waiting_retry,
         peak_waiting_connection: recorder.peak_waiting_connection,
-        drain_time_s,
+        retry_queue_empty_s,
         attempts_per_message: recorder
             .attempts_per_message
             .iter()
@@ -166,10 +193,82 @@ pub(super) fn build(recorder: &Recorder, meta: Meta, end: SimTime, events: u64) 
     }
 }
 
+/// The latency figures of deliveries after the warm-up; `None` when there were none.
+fn latency_summary(recorder: &Recorder) -> Option<LatencySummary> {
+    let histogram = &recorder.latency_ms;
+    let (min, max) = (recorder.latency_min_ms, recorder.latency_max_ms);
+    (recorder.latency_count > 0).then(|| {
+        // The histogram answers with the top of a bucket, which may lie past the exact
+        // extremes; a percentile in the first or last bucket is the exact extreme.
+        let quantile = |q: f64| histogram.value_at_quantile(q).clamp(min, max) as f64 / 1000.0;
+        LatencySummary {
+            mean: recorder.latency_sum_ms as f64 / recorder.latency_count as f64 / 1000.0,
+            min: min as f64 / 1000.0,
+            p50: quantile(0.5),
+            p90: quantile(0.9),
+            p99: quantile(0.99),
+            p999: quantile(0.999),
+            max: max as f64 / 1000.0,
+        }
+    })
+}
+
+/// The share of arrived messages delivered within each deadline.
+fn delivered_by(recorder: &Recorder) -> Vec<DeliveredBy> {
+    let arrived = recorder.now.arrived;
+    recorder
+        .deadlines
+        .iter()
+        .zip(&recorder.delivered_within)
+        .map(|(deadline, &delivered)| DeliveredBy {
+            deadline: deadline.label().to_string(),
+            deadline_s: deadline.within().as_secs_f64(),
+            delivered,
+            share: (arrived > 0).then(|| delivered as f64 / arrived as f64),
+        })
+        .collect()
+}
+
 fn ratio(numerator: f64, denominator: f64) -> f64 {
     if denominator > 0.0 {
         numerator / denominator
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimDuration;
+
+    fn meta() -> Meta {
+        Meta {
+            tool: "mailsim test".into(),
+            scenario: "s".into(),
+            scenario_file: "s.ron".into(),
+            seed: 1,
+            replication: 0,
+            start: None,
+        }
+    }
+
+    /// The figures of the issue: a longest delivery of 159 482 s was reported with a p99.9 of
+    /// 159 514.6 s, the top of its histogram bucket (131 s wide at that size).
+    #[test]
+    fn percentiles_never_exceed_the_longest_delivery() {
+        let mut recorder = Recorder::new(SimDuration::from_mins(5));
+        for latency_ms in [1_000, 159_482_000] {
+            recorder.arrived();
+            recorder.delivered(SimTime(latency_ms), SimTime::ZERO, 1);
+        }
+        let latency = recorder
+            .summarize(meta(), SimTime(159_482_000), 0)
+            .latency_s
+            .expect("deliveries");
+        assert_eq!(latency.max, 159_482.0);
+        assert_eq!(latency.p999, 159_482.0, "{latency:?}");
+        assert_eq!(latency.p99, 159_482.0);
+        assert_eq!(latency.p50, 1.0);
     }
 }

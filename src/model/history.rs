@@ -127,7 +127,9 @@ impl HistoryRecorder {
                 Some(reply) => format!("{SUSPENDED}: {}", reply.text()),
                 None => SUSPENDED.to_string(),
             },
-            HoldReason::HostRetryTime => RETRY_TIME_NOT_REACHED.to_string(),
+            HoldReason::HostRetryTime | HoldReason::MessageRetryTime => {
+                RETRY_TIME_NOT_REACHED.to_string()
+            }
             _ => return,
         };
         let time = self.at(step.time);

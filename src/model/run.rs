@@ -63,7 +63,7 @@ pub enum SimError {
     Interrupted,
     /// The run reached its event budget before it finished.
     #[error(
-        "the run stopped after {events} events, its limit ({limit}); a retry interval of milliseconds, a tiny sample interval or a huge volume can cause this"
+        "the run stopped after {events} events, its limit; a retry interval of milliseconds, a tiny sample interval or a huge volume can cause this"
     )]
     EventLimit {
         /// Events processed.
@@ -78,7 +78,8 @@ pub enum SimError {
 pub struct RunControl<'a> {
     /// Stop with [`SimError::Interrupted`] once this is set (e.g. by a Ctrl-C handler).
     pub cancel: Option<&'a AtomicBool>,
-    /// Stop with [`SimError::EventLimit`] after about this many events (checked every 4096).
+    /// Stop with [`SimError::EventLimit`] once this many events have run and another is due
+    /// (exactly: a run of exactly this many events completes).
     pub max_events: Option<u64>,
     /// Told the simulated time every 4096 events (e.g. to move a progress bar).
     pub progress: Option<&'a (dyn Fn(SimTime) + Sync)>,

@@ -52,24 +52,26 @@ pub fn deliverability_csv(scenario: &Scenario, deliverability: &Deliverability) 
 /// `deliverability-over-time.csv`: at every sample instant, cumulative attempts, deferrals and
 /// rejections per receiver (`scope` = `receiver`) and per sending IP across all receivers
 /// (`scope` = `ip`). The deferral rate over an interval is the difference of two rows' deferrals
-/// over the difference of their attempts.
+/// over the difference of their attempts. A run with a start has a `time` column (RFC 3339)
+/// beside `time_s`.
 pub fn deliverability_over_time_csv(
     scenario: &Scenario,
     samples: &[Sample],
     deliverability: &Deliverability,
 ) -> String {
     let ips = scenario.ip_addresses();
+    let clock = scenario.clock();
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record([
-            "time_s",
+    let header = std::iter::once("time_s")
+        .chain(clock.map(|_| "time"))
+        .chain([
             "scope",
             "name",
             "attempts_total",
             "deferrals_total",
             "rejections_total",
-        ])
-        .expect("writing to memory");
+        ]);
+    writer.write_record(header).expect("writing to memory");
     let receivers = deliverability.receivers().min(scenario.receivers.len());
     let by_receiver: Vec<Vec<Outcomes>> = (0..receivers)
         .map(|r| deliverability.receiver_over_time(r).collect())
@@ -79,6 +81,7 @@ pub fn deliverability_over_time_csv(
         .collect();
     for (index, sample) in samples.iter().enumerate() {
         let time = sample.time.as_secs_f64().to_string();
+        let clock_time = clock.map(|c| c.rfc3339(sample.time));
         let named = by_receiver
             .iter()
             .zip(&scenario.receivers)
@@ -91,16 +94,16 @@ pub fn deliverability_over_time_csv(
             );
         for (scope, name, series) in named {
             let Some(o) = series.get(index) else { continue };
-            writer
-                .write_record([
-                    time.as_str(),
-                    scope,
-                    &name,
-                    &o.attempts.to_string(),
-                    &o.deferred.to_string(),
-                    &o.rejected.to_string(),
-                ])
-                .expect("writing to memory");
+            let counts = [
+                o.attempts.to_string(),
+                o.deferred.to_string(),
+                o.rejected.to_string(),
+            ];
+            let record = std::iter::once(time.as_str())
+                .chain(clock_time.as_deref())
+                .chain([scope, name.as_str()])
+                .chain(counts.iter().map(String::as_str));
+            writer.write_record(record).expect("writing to memory");
         }
     }
     let bytes = writer.into_inner().expect("writing to memory");

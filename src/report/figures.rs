@@ -1,11 +1,13 @@
 //! The summary as rows of figures for the Markdown and HTML reports: every number
-//! `summary.json` has, in the same units (counts, seconds), with a human reading beside it.
+//! `summary.json` has, in the same units (counts, seconds), with a human reading beside it,
+//! starting with when all mail was done and the share delivered by each deadline; and the
+//! warning every view opens with when the run stopped with mail still queued.
 //!
 //! The plain counts ([`tallies`] and [`peaks`]) are listed once here and read by these rows
 //! and by the terminal table alike, so a count added to [`Summary`] and to one of those lists
 //! shows in `summary.md`, `report.html` and on the terminal.
 
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
 
 /// One row: what, the exact value (as in `summary.json`), and a human reading or share.
@@ -84,6 +86,23 @@ pub fn seconds(value: f64) -> String {
     format!("{value:.3}")
 }
 
+/// An instant of the run (seconds since the start) as a human duration, with its clock time
+/// when the run has a start: `4h10m`, or `4h10m, Mon 2026-11-30 13:10 +01:00`.
+pub(super) fn human_instant(s: &Summary, seconds: f64) -> String {
+    let offset = human_duration(seconds);
+    match &s.meta.start {
+        Some(clock) => {
+            let at = SimTime(SimDuration::from_secs_f64(seconds).as_millis());
+            format!(
+                "{offset}, {} {}",
+                clock.date_and_time(at),
+                clock.offset_text()
+            )
+        }
+        None => offset,
+    }
+}
+
 /// Seconds as a human duration, e.g. `1h2m3s` (milliseconds kept under a minute).
 pub(super) fn human_duration(seconds: f64) -> String {
     let duration = SimDuration::from_secs_f64(seconds);
@@ -94,9 +113,69 @@ pub(super) fn human_duration(seconds: f64) -> String {
     }
 }
 
+/// The warning every view of the summary opens with when the run stopped at its horizon with
+/// mail still queued; `None` when every message left the queue.
+pub fn unfinished_warning(s: &Summary) -> Option<String> {
+    (s.queued_at_end > 0).then(|| {
+        format!(
+            "WARNING: the run stopped at its horizon ({}) with {} of {} messages ({}) still queued: they were neither delivered, bounced nor expired, so when all mail was done is unknown and the latency figures leave them out. Lengthen run.horizon to see them leave.",
+            human_duration(s.end_time_s),
+            s.queued_at_end,
+            s.arrived,
+            percent(s.queued_at_end as f64 / s.arrived.max(1) as f64)
+        )
+    })
+}
+
+/// A share (0 to 1) as a percentage with two decimals, e.g. `99.25%`.
+pub(super) fn percent(share: f64) -> String {
+    format!("{:.2}%", share * 100.0)
+}
+
+/// When all mail was done, then the share delivered within each deadline: the figures every
+/// summary shows first.
+pub(super) fn completion_figures(s: &Summary) -> Vec<Figure> {
+    let mut rows = vec![match s.all_done_s {
+        Some(t) => Figure::new(
+            "all mail done at (s)",
+            seconds(t),
+            format!(
+                "{}: the last message left the queue (delivered, bounced or expired)",
+                human_instant(s, t)
+            ),
+        ),
+        None => Figure::new(
+            "all mail done at (s)",
+            "—".into(),
+            format!("not by the end: {} still queued", s.queued_at_end),
+        ),
+    }];
+    for by in &s.delivered_by {
+        rows.push(Figure::new(
+            format!("delivered within {}", by.deadline),
+            by.delivered.to_string(),
+            by.share.map_or_else(String::new, |share| {
+                format!("{} of arrived", percent(share))
+            }),
+        ));
+    }
+    rows
+}
+
 /// The rows of the summary table, in reading order.
 pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     let mut rows = Vec::new();
+    if let Some(clock) = &s.meta.start {
+        rows.push(Figure::new(
+            "run started at",
+            clock.to_string(),
+            format!(
+                "clock times below are at UTC{}; times in seconds count from here",
+                clock.offset_text()
+            ),
+        ));
+    }
+    rows.extend(completion_figures(s));
     if let Some(warmup) = s.warmup_s {
         rows.push(Figure::new(
             "warm-up (s)",
@@ -109,19 +188,26 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     rows.extend(tallies(s).into_iter().map(Figure::from));
     rows.extend(latency_figures(s));
     rows.extend(peaks(s).into_iter().map(Figure::from));
-    rows.push(match s.drain_time_s {
-        Some(t) => Figure::new("retry queue drained at (s)", seconds(t), human_duration(t)),
+    rows.push(match s.retry_queue_empty_s {
+        Some(t) => Figure::new(
+            "retry queue last empty at (s)",
+            seconds(t),
+            format!(
+                "{}: no message waited for a retry from then on (mail may still have waited for a connection)",
+                human_instant(s, t)
+            ),
+        ),
         None => Figure::new(
-            "retry queue drained at (s)",
+            "retry queue last empty at (s)",
             "—".into(),
-            "never, or not by the end",
+            "never held a message, or still held some at the end",
         ),
     });
     rows.extend(little_figures(s));
     rows.push(Figure::new(
         "run ended at (s)",
         seconds(s.end_time_s),
-        human_duration(s.end_time_s),
+        human_instant(s, s.end_time_s),
     ));
     rows.push(Figure::new(
         "events",
@@ -186,6 +272,7 @@ fn latency_figures(s: &Summary) -> Vec<Figure> {
     };
     [
         ("latency mean (s)", l.mean),
+        ("latency min (s)", l.min),
         ("latency p50 (s)", l.p50),
         ("latency p90 (s)", l.p90),
         ("latency p99 (s)", l.p99),

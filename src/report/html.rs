@@ -9,7 +9,7 @@ use crate::model::PolicyHolds;
 use crate::scenario::Scenario;
 
 use super::charts::{ChartFile, Format};
-use super::figures::summary_figures;
+use super::figures::{summary_figures, unfinished_warning};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -35,6 +35,7 @@ td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f6f6f6}dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.meta dt{color:#666}dl.meta dd{margin:0}
 figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;max-width:60rem}
 details{margin:.8rem 0}summary{cursor:pointer;font-weight:600}
+.warning{background:#fdecea;border:2px solid #c62828;color:#8e0000;padding:.7rem 1rem;font-weight:600}
 pre{background:#f6f6f6;padding:1rem;overflow-x:auto;font-size:.9rem}code{font-size:.92em}nav a{margin-right:.8rem}";
 
 /// Writes the start of a page: the head with `title` (HTML, already escaped) and the inline
@@ -86,13 +87,19 @@ pub fn report_html(
         out,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#scenario\">Scenario</a><a href=\"summary.json\">summary.json</a><a href=\"summary.md\">summary.md</a><a href=\"timeseries.csv\">timeseries.csv</a></nav>"
     );
-    let pairs = [
+    let mut pairs = vec![
         ("tool", meta.tool.clone()),
         ("scenario", meta.scenario.clone()),
         ("scenario file", meta.scenario_file.clone()),
         ("seed", meta.seed.to_string()),
         ("replication", meta.replication.to_string()),
     ];
+    if let Some(clock) = &meta.start {
+        pairs.push(("started", clock.to_string()));
+    }
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "<p class=\"warning\">⚠ {}</p>", escape(&warning));
+    }
     meta_section(&mut out, "Run", &pairs);
     summary_section(&mut out, summary);
     out.push_str(&super::holds::html(holds));

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::metrics::Summary;
 use crate::model::PolicyHolds;
 
-use super::figures::summary_figures;
+use super::figures::{summary_figures, unfinished_warning};
 
 /// Makes text safe inside a Markdown table cell.
 fn cell(text: &str) -> String {
@@ -22,6 +22,9 @@ pub fn summary_markdown(summary: &Summary, description: &str, holds: &[PolicyHol
     let _ = writeln!(out, "# {} — summary\n", cell(&meta.scenario));
     if !description.trim().is_empty() {
         let _ = writeln!(out, "{}\n", cell(description.trim()));
+    }
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "> **⚠ {}**\n", cell(&warning));
     }
     let _ = writeln!(out, "| figure | value | note |\n|---|---:|---|");
     for f in summary_figures(summary) {

@@ -16,6 +16,7 @@ mod holds;
 mod html;
 mod json;
 mod markdown;
+mod openmetrics;
 mod study;
 mod table;
 mod timeseries;
@@ -23,15 +24,16 @@ pub mod trace;
 
 pub use charts::ChartError;
 pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};
-pub use figures::{Figure, summary_figures};
-pub use folder::{OutputError, RunFolder};
+pub use figures::{Figure, summary_figures, unfinished_warning};
+pub use folder::{OutputError, RunFolder, StagedFile, remove_unfinished};
 pub use html::{escape, report_html};
-pub use json::summary_json;
+pub use json::{SUMMARY_SCHEMA_VERSION, summary_json, summary_json_schema};
 pub use markdown::summary_markdown;
+pub use openmetrics::{clock_start_unix_ms, openmetrics};
 pub use study::{
-    CellReport, MetricRow, StudyChart, StudyReport, Threshold, human, render_study, runs_csv,
-    study_csv, study_html, study_json, study_markdown, study_report, study_table, sweep_lines,
-    with_interval,
+    CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, human,
+    render_study, runs_csv, study_csv, study_html, study_json, study_markdown, study_report,
+    study_table, sweep_lines, with_interval,
 };
 pub use table::summary_table;
 pub use timeseries::{deferral_codes, timeseries_csv};
@@ -63,7 +65,7 @@ pub fn render_run(
         (&output.summary, &output.samples, &output.deliverability);
     let texts = [
         ("summary.json", summary_json(summary)),
-        ("timeseries.csv", timeseries_csv(samples)),
+        ("timeseries.csv", timeseries_csv(samples, scenario.clock())),
         (
             "deliverability.csv",
             deliverability_csv(scenario, deliverability),

@@ -3,10 +3,10 @@
 
 use std::fmt::Write;
 
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
 
-use super::figures::{human_duration, peaks, tallies};
+use super::figures::{human_duration, peaks, percent, tallies, unfinished_warning};
 
 /// Writes one aligned line: label, value, and a note.
 fn row(out: &mut String, label: &str, value: String, note: String) {
@@ -22,6 +22,18 @@ pub fn summary_table(summary: &Summary) -> String {
         "{} · seed {} · replication {}",
         meta.scenario, meta.seed, meta.replication
     );
+    if let Some(clock) = &meta.start {
+        let _ = writeln!(
+            out,
+            "  started {} (clock times below are at UTC{})",
+            clock.date_and_time(SimTime::ZERO),
+            clock.offset_text()
+        );
+    }
+    if let Some(warning) = unfinished_warning(summary) {
+        let _ = writeln!(out, "  !!! {warning}");
+    }
+    completion_rows(&mut out, summary);
     if let Some(warmup) = summary.warmup_s {
         let _ = writeln!(
             out,
@@ -47,10 +59,17 @@ pub fn summary_table(summary: &Summary) -> String {
             String::new(),
         );
     }
-    let drained = summary.drain_time_s.map_or("—".into(), human_duration);
-    row(&mut out, "retry queue drained", drained, String::new());
+    let emptied = summary
+        .retry_queue_empty_s
+        .map_or("—".into(), human_duration);
+    let note = match summary.retry_queue_empty_s.map(|t| clock_at(summary, t)) {
+        Some(clock) if !clock.is_empty() => format!("last emptied, {clock}"),
+        _ => "last emptied".to_string(),
+    };
+    row(&mut out, "retry queue empty", emptied, note);
     let ended = human_duration(summary.end_time_s);
-    row(&mut out, "run ended at", ended, String::new());
+    let note = clock_at(summary, summary.end_time_s);
+    row(&mut out, "run ended at", ended, note);
     row(
         &mut out,
         "events",
@@ -58,6 +77,37 @@ pub fn summary_table(summary: &Summary) -> String {
         String::new(),
     );
     out
+}
+
+/// When all mail was done, and the share of arrived messages delivered within each deadline.
+fn completion_rows(out: &mut String, s: &Summary) {
+    match s.all_done_s {
+        Some(t) => row(out, "all mail done at", human_duration(t), clock_at(s, t)),
+        None => row(
+            out,
+            "all mail done at",
+            "—".into(),
+            format!("not by the end: {} still queued", s.queued_at_end),
+        ),
+    }
+    for by in &s.delivered_by {
+        let share = by.share.map_or_else(|| "—".into(), percent);
+        let note = format!("{} messages", by.delivered);
+        row(
+            out,
+            &format!("delivered within {}", by.deadline),
+            share,
+            note,
+        );
+    }
+}
+
+/// The clock time of an instant (seconds since the start), e.g. `Mon 13:10`; empty when the
+/// run has no start.
+fn clock_at(s: &Summary, seconds: f64) -> String {
+    s.meta.start.map_or_else(String::new, |clock| {
+        clock.day_and_time(SimTime(SimDuration::from_secs_f64(seconds).as_millis()))
+    })
 }
 
 /// Where the arrived messages went (with their shares), the attempts and the deferrals by
@@ -124,7 +174,10 @@ mod tests {
                 scenario_file: "s.ron".into(),
                 seed: 1,
                 replication: 0,
+                start: None,
             },
+            all_done_s: None,
+            delivered_by: Vec::new(),
             arrived: 4,
             delivered: 3,
             bounced: 1,
@@ -138,7 +191,7 @@ mod tests {
             latency_s: None,
             peak_queue: 7,
             peak_waiting_connection: 8,
-            drain_time_s: None,
+            retry_queue_empty_s: None,
             attempts_per_message: Default::default(),
             little: LittleSummary {
                 mean_queued: 0.0,

@@ -1,18 +1,21 @@
 //! `timeseries.csv`: one row per sample instant. Columns ending in `_total` are cumulative since
-//! the start; the others are gauges at that instant. After `time_s` and the count and gauge
+//! the start; the others are gauges at that instant. After `time_s` (and `time`, RFC 3339, for
+//! a run with a start) and the count and gauge
 //! columns ([`COLUMNS`]) come the deferrals by enhanced status code, one
 //! `deferrals_<code>_total` column per temporary code the model can produce
-//! ([`deferral_codes`]), whether or not the run saw it.
+//! ([`deferral_codes`]), whether or not the run saw it. The code's dots become underscores
+//! (`deferrals_4_7_500_total` for 4.7.500), so that every column name is a plain identifier a
+//! dataframe or SQL query can use without quoting ([`code_column`]).
 
-use crate::domain::{Reply, ReplyClass};
+use crate::domain::{Clock, Reply, ReplyClass};
 use crate::metrics::Sample;
 
 /// A column's value in a sample.
-type Column = fn(&Sample) -> u64;
+pub(crate) type Column = fn(&Sample) -> u64;
 
 /// The columns after `time_s`, in order: each column's name and its value in a sample.
 /// Adding a count or gauge to [`Sample`] and here adds its column.
-const COLUMNS: &[(&str, Column)] = &[
+pub(crate) const COLUMNS: &[(&str, Column)] = &[
     ("arrived_total", |s| s.arrived),
     ("delivered_total", |s| s.delivered),
     ("bounced_total", |s| s.bounced),
@@ -42,17 +45,20 @@ pub fn deferral_codes() -> Vec<(&'static str, Vec<Reply>)> {
     codes
 }
 
-/// The time series as CSV text.
-pub fn timeseries_csv(samples: &[Sample]) -> String {
+/// The column of the deferrals with enhanced status code `code`: `deferrals_4_7_500_total`.
+pub fn code_column(code: &str) -> String {
+    format!("deferrals_{}_total", code.replace('.', "_"))
+}
+
+/// The time series as CSV text; with the clock of a run that has a start, a `time` column
+/// (RFC 3339) follows `time_s`.
+pub fn timeseries_csv(samples: &[Sample], clock: Option<&Clock>) -> String {
     let codes = deferral_codes();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = std::iter::once("time_s".to_string())
+        .chain(clock.map(|_| "time".to_string()))
         .chain(COLUMNS.iter().map(|(name, _)| name.to_string()))
-        .chain(
-            codes
-                .iter()
-                .map(|(code, _)| format!("deferrals_{code}_total")),
-        );
+        .chain(codes.iter().map(|(code, _)| code_column(code)));
     writer.write_record(header).expect("writing to memory");
     for s in samples {
         let by_code = codes.iter().map(|(_, replies)| {
@@ -63,6 +69,7 @@ pub fn timeseries_csv(samples: &[Sample]) -> String {
             count.to_string()
         });
         let record = std::iter::once(s.time.as_secs_f64().to_string())
+            .chain(clock.map(|c| c.rfc3339(s.time)))
             .chain(COLUMNS.iter().map(|(_, value)| value(s).to_string()))
             .chain(by_code);
         writer.write_record(record).expect("writing to memory");
@@ -90,7 +97,7 @@ mod tests {
             },
             ..Sample::default()
         };
-        let csv = timeseries_csv(&[sample]);
+        let csv = timeseries_csv(&[sample], None);
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
         let row: Vec<&str> = lines.next().expect("a row").split(',').collect();
@@ -102,7 +109,13 @@ mod tests {
         assert_eq!(value("arrived_total"), "3");
         assert_eq!(value("in_flight"), "2");
         let code = Reply::ServerBusy.enhanced();
-        assert_eq!(value(&format!("deferrals_{code}_total")), "1");
+        assert_eq!(value(&code_column(code)), "1");
+        assert_eq!(code_column("4.7.500"), "deferrals_4_7_500_total");
+        assert!(
+            header
+                .iter()
+                .all(|name| { name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') })
+        );
         assert!(lines.next().is_none());
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::domain::{Reply, ReplyClass};
+use crate::domain::{Clock, Reply, ReplyClass};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{Happening, Observer, Step};
 use crate::retry::RetrySpec;
@@ -123,6 +123,7 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
         policy: &sender.retry,
         arrival: first.time,
         last_ip: None,
+        clock: scenario.clock().copied(),
     };
     let mut out = format!(
         "message {} of {} (seed {}): sender {} → receiver {}\nretry policy: {}\n\n",
@@ -135,7 +136,14 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
     );
     for step in &journey.steps {
         let text = narrator.tell(step);
-        out.push_str(&format!("{:>14}  {text}\n", clock(step.time)));
+        match &narrator.clock {
+            Some(wall) => out.push_str(&format!(
+                "{:>14}  {:<12}  {text}\n",
+                clock(step.time),
+                wall.day_and_time(step.time)
+            )),
+            None => out.push_str(&format!("{:>14}  {text}\n", clock(step.time))),
+        }
     }
     let ended = journey.steps.last().is_some_and(|s| {
         matches!(
@@ -158,6 +166,8 @@ struct Narrator<'a> {
     policy: &'a RetrySpec,
     arrival: SimTime,
     last_ip: Option<IpAddress>,
+    /// The clock of a run with a start, to name instants by their clock time too.
+    clock: Option<Clock>,
 }
 
 impl Narrator<'_> {
@@ -206,11 +216,11 @@ impl Narrator<'_> {
                 without_attempt,
             } => {
                 let why = without_attempt.map(|reason| self.policy.explain(reason));
-                deferred_text(step, reply, retry_at, why)
+                deferred_text(step, reply, retry_at, why, self.clock.as_ref())
             }
             Happening::Held { until, reason } => format!(
                 "held until {} without an attempt: {}",
-                clock(until),
+                instant(until, self.clock.as_ref()),
                 self.policy.explain(reason)
             ),
             Happening::DelayNotice => format!(
@@ -227,7 +237,13 @@ impl Narrator<'_> {
 
 /// Why a message was deferred (the temporary reply, or the rule that deferred it without an
 /// attempt) and when the policy retries it.
-fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime, rule: Option<String>) -> String {
+fn deferred_text(
+    step: &Step,
+    reply: Reply,
+    retry_at: SimTime,
+    rule: Option<String>,
+    wall: Option<&Clock>,
+) -> String {
     let why = match rule {
         Some(rule) => format!(
             "without an attempt, as if {} again: {rule}",
@@ -240,7 +256,7 @@ fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime, rule: Option<Stri
     };
     format!(
         "deferred: {why}; the policy retries at {} (in {})",
-        clock(retry_at),
+        instant(retry_at, wall),
         since(SimTime(retry_at.as_millis() - step.time.as_millis()))
     )
 }
@@ -263,6 +279,15 @@ fn clock(time: SimTime) -> String {
     }
 }
 
+/// An instant as [`clock`] shows it, with its clock time when the run has a start:
+/// `0:10:03.000`, or `0:10:03.000 (Mon 09:10:03)`.
+fn instant(time: SimTime, wall: Option<&Clock>) -> String {
+    match wall {
+        Some(wall) => format!("{} ({})", clock(time), wall.day_and_time(time)),
+        None => clock(time),
+    }
+}
+
 fn scope_name(reply: Reply) -> &'static str {
     match reply.scope() {
         crate::domain::Scope::Site => "site",
@@ -275,6 +300,9 @@ fn scope_name(reply: Reply) -> &'static str {
 #[derive(Serialize)]
 struct EventLine<'a> {
     time_s: f64,
+    /// RFC 3339, for a run with a start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<String>,
     message: u64,
     sender: &'a str,
     ip: Option<String>,
@@ -293,6 +321,9 @@ struct EventLine<'a> {
     /// For a hold or a deferral without an attempt: the policy's rule that decided it.
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<String>,
+    /// RFC 3339, for a run with a start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
 }
 
 /// Writes every selected step as one JSON object per line, as it happens. Write errors are
@@ -357,8 +388,10 @@ impl<W: Write> Observer for EventLog<'_, W> {
             _ => None,
         };
         let address = ip.and_then(|i| self.ips.get(i).copied());
+        let wall = self.scenario.clock();
         let line = EventLine {
             time_s: step.time.as_secs_f64(),
+            time: wall.map(|c| c.rfc3339(step.time)),
             message: step.message,
             sender: &self.scenario.senders[step.sender].name,
             ip: address.map(|a| a.to_string()),
@@ -370,6 +403,7 @@ impl<W: Write> Observer for EventLog<'_, W> {
             scope: reply.map(scope_name),
             until_s: until.map(SimTime::as_secs_f64),
             rule,
+            until: until.and_then(|t| Some(wall?.rfc3339(t))),
         };
         let written = serde_json::to_writer(&mut self.out, &line)
             .map_err(std::io::Error::other)
@@ -404,6 +438,7 @@ mod tests {
             policy: &policy,
             arrival: SimTime(1000),
             last_ip: None,
+            clock: None,
         };
         let started = Happening::AttemptStarted {
             attempt: 1,

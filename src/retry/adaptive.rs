@@ -25,7 +25,7 @@ use crate::domain::{Reply, ReplyClass};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// When a rule fires.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub enum Trigger {
     /// On every matching reply (KumoMTA's default).
@@ -41,7 +41,7 @@ pub enum Trigger {
 }
 
 /// What a fired rule does to the destination.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub enum Action {
     /// Stop all attempts to the destination.
@@ -53,7 +53,7 @@ pub enum Action {
 }
 
 /// One automation rule.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// A basic (`451`) or enhanced (`4.7.500`) code the reply must have. Default: any.
@@ -72,7 +72,7 @@ pub struct Rule {
 }
 
 /// The adaptive policy's parameters.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdaptiveParams {
     /// The per-message retry policy. Default `KumoMta()`.

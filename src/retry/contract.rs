@@ -94,8 +94,14 @@ pub enum HoldReason {
     /// Postfix: the destination is dead (a failed pseudo-cohort of site failures); its mail is
     /// deferred without a connection until the destination is revived.
     DeadDestination,
+    /// Postfix: a deferred message waits in the deferred queue for the queue manager's next
+    /// scan to move it to the active queue.
+    QueueScan,
     /// Exim: the host's retry time has not come (its retry record after a site failure).
     HostRetryTime,
+    /// Exim: the message's own retry time has not come (its retry record for the address, or
+    /// for the host and message); only a queue run visits it before then.
+    MessageRetryTime,
     /// Sendmail: the host status cache still holds the host's recent failure.
     HostStatus,
     /// Exchange Server: the next hop's queue waits for its next retry.
@@ -115,6 +121,19 @@ pub enum HoldReason {
     Backoff,
     /// A library user's policy, in its own words.
     Other(&'static str),
+}
+
+/// A periodic queue runner (Exim's `-q<interval>`): instead of each deferred message coming
+/// back at its own retry time, a run visits every message waiting in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueRunner {
+    /// When the first run starts.
+    pub first: SimTime,
+    /// From one run's start to the next.
+    pub interval: SimDuration,
+    /// How long a run waits after a message expires before it takes the next (the bounce is
+    /// written meanwhile).
+    pub bounce_time: SimDuration,
 }
 
 /// A retry policy. One instance serves one sender for a whole run, so it may keep
@@ -148,9 +167,24 @@ pub trait RetryPolicy: Send {
     ) {
     }
 
+    /// Told when `destination` has no attempt in progress and no message waiting for a
+    /// connection (Postfix then discards its in-core queue and the concurrency state with it).
+    /// Default: nothing.
+    fn on_destination_idle(&mut self, _destination: usize, _now: SimTime) {}
+
     /// An extra limit on parallel connections to `destination` (Postfix's concurrency window,
     /// a throttled destination's limit). The sender's own limit still applies. Default: none.
     fn connection_limit(&self, _destination: usize, _now: SimTime) -> Option<u32> {
+        None
+    }
+
+    /// The policy's queue runner, if it has one. The sender then keeps every deferred or held
+    /// message until a run, and each run takes the messages waiting when it starts, in random
+    /// order, one at a time: it asks [`RetryPolicy::admit`] (a hold is a skip, "retry time not
+    /// reached") and waits for an admitted message's attempt to end before the next. The
+    /// instants the policy answers with are then what `mailsim schedule` shows; in a
+    /// simulation the runs decide. Default: none.
+    fn queue_runner(&self) -> Option<QueueRunner> {
         None
     }
 

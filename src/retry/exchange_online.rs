@@ -12,7 +12,7 @@ use super::{Fixed, PolicyParams, RetryPolicy, SpecProblem, positive};
 use crate::engine::SimDuration;
 
 /// Exchange Online's parameters.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExchangeOnlineParams {
     /// The gap between attempts. **Undocumented**; default `15m` (an assumption borrowed from

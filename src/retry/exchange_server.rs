@@ -23,7 +23,9 @@ use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// Which transport server's defaults apply.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum TransportRole {
     /// The Transport service on a Mailbox server.
     #[default]
@@ -33,7 +35,7 @@ pub enum TransportRole {
 }
 
 /// Exchange's settings, with Exchange's names; unset values take the role's default.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExchangeServerParams {
     /// Mailbox (default) or Edge defaults.

@@ -12,8 +12,16 @@
 //! draws the gap from the upper half of `[start, next_gap)` as the source does (the manual says
 //! the whole range). Past the last cutoff the key is timed out and the message bounces; with
 //! `delay_after_cutoff` later messages to a timed-out host bounce without an attempt until the
-//! host's retry time. Retries happen at the retry time (an ideal queue runner) or, with
-//! `queue_interval`, at the first queue run at or after it (runs from t = 0).
+//! host's retry time. A message on the queue longer than the last cutoff is tried whatever its
+//! retry time (`retry_ultimate_address_timeout()`).
+//!
+//! Without `queue_interval`, a message is retried at its retry time (an ideal queue runner).
+//! With it, the policy has a **queue runner** (`queue.c`, `daemon.c`): the first run at
+//! `queue_run_start` (the daemon starts one at start-up), then one every `queue_interval`; each
+//! run takes the waiting messages in random order, one at a time, and skips those whose host or
+//! own retry time has not come ("retry time not reached", `deliver.c`); a message that times
+//! out holds the run for `queue_run_bounce_time` while its bounce is written. Checked against
+//! recorded runs of Exim 4.96 (`conformance/README.md`).
 //!
 //! Delay warnings: one each time the message's age passes another multiple of `delay_warning`
 //! (24 h), evaluated when an attempt fails.
@@ -26,13 +34,13 @@ pub use rules::{EximRule, EximRules, RuleKind};
 
 use super::{
     Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
-    RetryPolicy, SpecProblem,
+    QueueRunner, RetryPolicy, SpecProblem,
 };
 use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// Exim's retry settings, with Exim's names and defaults.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EximParams {
     /// The retry rules for `* *`. Default `F,2h,15m; G,16h,1h,1.5; F,4d,6h`.
@@ -47,6 +55,13 @@ pub struct EximParams {
     /// The queue runner's period (`exim -q<interval>`); unset: retry at the retry time.
     /// Default: unset.
     pub queue_interval: Option<SimDuration>,
+    /// When the first queue run starts (the daemon starts one at start-up, then one every
+    /// `queue_interval`). Default `0s`.
+    pub queue_run_start: SimDuration,
+    /// How long a queue run waits after a message times out while its bounce is written (Exim
+    /// generates the non-delivery report in the delivery process, before the runner takes the
+    /// next message). A property of the machine, not an Exim option. Default `0s`.
+    pub queue_run_bounce_time: SimDuration,
     /// Age of the delay warning. Default `24h`.
     pub delay_warning: SimDuration,
 }
@@ -59,6 +74,8 @@ impl Default for EximParams {
             retry_data_expire: SimDuration::from_days(7),
             delay_after_cutoff: true,
             queue_interval: None,
+            queue_run_start: SimDuration::ZERO,
+            queue_run_bounce_time: SimDuration::ZERO,
             delay_warning: SimDuration::from_hours(24),
         }
     }
@@ -127,7 +144,8 @@ impl PolicyParams for EximParams {
             self.delay_after_cutoff,
             self.queue_interval
                 .map_or("off (retry at the retry time)".into(), |q| format!(
-                    "every {q}"
+                    "every {q} from {}",
+                    self.queue_run_start
                 )),
             self.delay_warning
         )
@@ -231,17 +249,17 @@ impl Exim {
     /// after it; always after `now`.
     fn run_at(&self, next_s: u64, now: SimTime) -> SimTime {
         let at = SimTime(next_s * 1000);
-        let at = match self.params.queue_interval {
-            Some(q) => SimTime(at.as_millis().div_ceil(q.as_millis()) * q.as_millis()),
-            None => at,
-        };
-        if at > now {
-            at
-        } else {
-            match self.params.queue_interval {
-                Some(q) => SimTime((now.as_millis() / q.as_millis() + 1) * q.as_millis()),
-                None => now,
+        match self.params.queue_interval {
+            Some(interval) => {
+                let (first, q) = (
+                    self.params.queue_run_start.as_millis(),
+                    interval.as_millis(),
+                );
+                // The first run at or after `at`, and after `now`.
+                let from = at.as_millis().max(now.as_millis() + 1);
+                SimTime(first + from.saturating_sub(first).div_ceil(q) * q)
             }
+            None => at.max(now),
         }
     }
 
@@ -301,32 +319,41 @@ impl RetryPolicy for Exim {
         }
     }
 
-    fn admit(&mut self, pending: &Pending, _state: &mut MessageRetryState) -> Admission {
-        let Some(Some(host)) = self.hosts.get(pending.destination).copied() else {
-            return Admission::Proceed;
-        };
+    fn admit(&mut self, pending: &Pending, state: &mut MessageRetryState) -> Admission {
         let now = pending.now.as_millis() / 1000;
         let arrival = pending.arrival.as_millis() / 1000;
-        if now >= host.next_try {
-            return Admission::Proceed;
-        }
-        if host.expired {
-            // Past the final cutoff and before the host's retry time.
-            return if self.params.delay_after_cutoff || host.last_try >= arrival {
-                Admission::Expire
-            } else {
-                Admission::Proceed
-            };
-        }
         let last_cutoff = self.params.rules.0.last().map_or(0, |r| r.cutoff_s);
-        if now - arrival > last_cutoff {
-            // Older than every cutoff: one attempt now, timed out if it fails.
-            return Admission::Proceed;
+        // On the queue longer than every cutoff: one attempt now, timed out if it fails
+        // (`retry_ultimate_address_timeout()` in retry.c).
+        let overdue = now - arrival > last_cutoff;
+        if let Some(Some(host)) = self.hosts.get(pending.destination).copied()
+            && now < host.next_try
+        {
+            if host.expired {
+                // Past the final cutoff and before the host's retry time.
+                return if self.params.delay_after_cutoff || host.last_try >= arrival {
+                    Admission::Expire
+                } else {
+                    Admission::Proceed
+                };
+            }
+            if !overdue {
+                // "retry time not reached for any host"
+                return Admission::Hold(
+                    self.run_at(host.next_try, pending.now),
+                    HoldReason::HostRetryTime,
+                );
+            }
         }
-        Admission::Hold(
-            self.run_at(host.next_try, pending.now),
-            HoldReason::HostRetryTime,
-        )
+        if state.1 > 0 && now < state.1 - 1 && !overdue {
+            // The message's own key (its address, or host and message): "retry time not
+            // reached" (deliver.c). Only a queue runner comes back before its retry time.
+            return Admission::Hold(
+                self.run_at(state.1 - 1, pending.now),
+                HoldReason::MessageRetryTime,
+            );
+        }
+        Admission::Proceed
     }
 
     fn on_attempt_end(&mut self, destination: usize, reply: Reply, _now: SimTime, _others: u32) {
@@ -338,132 +365,18 @@ impl RetryPolicy for Exim {
         }
     }
 
+    fn queue_runner(&self) -> Option<QueueRunner> {
+        self.params.queue_interval.map(|interval| QueueRunner {
+            first: SimTime(self.params.queue_run_start.as_millis()),
+            interval,
+            bounce_time: self.params.queue_run_bounce_time,
+        })
+    }
+
     fn uses_destination_hooks(&self) -> bool {
         true
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::retry::RetrySpec;
-    use crate::retry::schedule::{Event, compute};
-
-    /// The default rule worked by hand (seconds):
-    /// F,2h,15m: 0, 900, …, 7200 (9 attempts; at 7200 the key has failed for exactly 2 h, still
-    /// F) → 8100. G,16h,1h,1.5 with lastgap = min(next−last, now−last): at 8100 lastgap 900 <
-    /// 3600 → +3600 = 11 700; then 3600×1.5 = 5400 → 17 100; 8100 → 25 200; 12 150 → 37 350;
-    /// 18 225 → 55 575; 27 337 (integer) → 82 912. Past 16 h: F,4d,6h: 82 912 + 21 600k up to
-    /// 342 112 (k = 12); at 363 712 the key has failed for more than 4 d: timed out.
-    const DEFAULT_SCHEDULE: [f64; 29] = [
-        0.0, 900.0, 1800.0, 2700.0, 3600.0, 4500.0, 5400.0, 6300.0, 7200.0, 8100.0, 11_700.0,
-        17_100.0, 25_200.0, 37_350.0, 55_575.0, 82_912.0, 104_512.0, 126_112.0, 147_712.0,
-        169_312.0, 190_912.0, 212_512.0, 234_112.0, 255_712.0, 277_312.0, 298_912.0, 320_512.0,
-        342_112.0, 363_712.0,
-    ];
-
-    #[test]
-    fn the_default_rule_for_a_recipient_key() {
-        let rows = compute(
-            &RetrySpec::Exim(EximParams::default()),
-            Reply::ServerBusy,
-            1,
-        );
-        assert_eq!(rows.attempt_offsets(), DEFAULT_SCHEDULE.to_vec());
-        assert_eq!(rows.expired_at(), Some(363_712.0));
-        // A notice at the first failure at or past 24 h (104 512), 48 h (190 912) and 72 h
-        // (277 312).
-        let notices: Vec<f64> = rows
-            .rows_of(Event::DelayWarning)
-            .map(|r| r.offset_s)
-            .collect();
-        assert_eq!(notices, vec![104_512.0, 190_912.0, 277_312.0]);
-    }
-
-    #[test]
-    fn a_host_key_gives_the_same_schedule_for_one_message() {
-        let rows = compute(
-            &RetrySpec::Exim(EximParams::default()),
-            Reply::ConnectRefused,
-            1,
-        );
-        assert_eq!(rows.attempt_offsets(), DEFAULT_SCHEDULE.to_vec());
-    }
-
-    #[test]
-    fn the_host_clock_is_shared_and_later_messages_wait_or_bounce() {
-        let mut exim = Exim {
-            params: EximParams::default(),
-            hosts: Vec::new(),
-        };
-        let mut rng = RandomStream::new(1, 0, "test");
-        let mut state = MessageRetryState::default();
-        let failure = |now_s: u64, arrival_s: u64| Failure {
-            now: SimTime(now_s * 1000),
-            arrival: SimTime(arrival_s * 1000),
-            attempts: 1,
-            reply: Reply::ConnectRefused,
-            destination: 0,
-        };
-        // The host first fails at 0; a message arriving at 3 h fails at 3 h: the host has
-        // failed for 3 h (G rule, lastgap 0 < 1 h → 1 h), not the message's 0 s.
-        exim.on_failure(&failure(0, 0), &mut state, &mut rng);
-        let decision = exim.on_failure(&failure(10_800, 10_800), &mut state, &mut rng);
-        assert_eq!(decision, Decision::RetryAt(SimTime(14_400_000)));
-        // A failure of another delivery in the same round does not move the host's clock.
-        let same_round = exim.on_failure(&failure(10_801, 10_000), &mut state, &mut rng);
-        assert_eq!(same_round, Decision::RetryAt(SimTime(14_400_000)));
-        // A third message arriving before then is held until the host's retry time.
-        let pending = Pending {
-            now: SimTime(12_000_000),
-            arrival: SimTime(12_000_000),
-            attempts: 0,
-            destination: 0,
-        };
-        assert_eq!(
-            exim.admit(&pending, &mut state),
-            Admission::Hold(SimTime(14_400_000), HoldReason::HostRetryTime)
-        );
-        // After 4 days of failure the host times out; with delay_after_cutoff a new message
-        // bounces without an attempt until the post-cutoff retry time (6 h later).
-        let past = 4 * 86_400 + 60;
-        assert_eq!(
-            exim.on_failure(&failure(past, past), &mut state, &mut rng),
-            Decision::GiveUp
-        );
-        let newcomer = Pending {
-            now: SimTime((past + 600) * 1000),
-            arrival: SimTime((past + 600) * 1000),
-            attempts: 0,
-            destination: 0,
-        };
-        assert_eq!(exim.admit(&newcomer, &mut state), Admission::Expire);
-        let after = Pending {
-            now: SimTime((past + 21_600) * 1000),
-            ..newcomer
-        };
-        assert_eq!(exim.admit(&after, &mut state), Admission::Proceed);
-    }
-
-    #[test]
-    fn h_rules_draw_from_the_upper_half_and_the_queue_runner_quantises() {
-        let params = EximParams {
-            rules: EximRules::try_from("H,1d,10m,2".to_string()).unwrap(),
-            ..EximParams::default()
-        };
-        for seed in 0..20 {
-            let rows = compute(&RetrySpec::Exim(params.clone()), Reply::ServerBusy, seed);
-            let gaps = rows.gaps();
-            assert_eq!(gaps[0], 600.0);
-            // lastgap 600 → next_gap 1200: the gap is in [(600 + 1200)/2, 1200) = [900, 1200).
-            assert!((900.0..1200.0).contains(&gaps[1]), "{gaps:?}");
-        }
-        let runner = EximParams {
-            queue_interval: Some(SimDuration::from_mins(30)),
-            ..EximParams::default()
-        };
-        let rows = compute(&RetrySpec::Exim(runner), Reply::ServerBusy, 1);
-        // Retry times 900 → run at 1800; then 2700 → 3600; the runs every 30 min.
-        assert_eq!(&rows.attempt_offsets()[..4], &[0.0, 1800.0, 3600.0, 5400.0]);
-    }
-}
+mod tests;

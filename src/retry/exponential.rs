@@ -11,7 +11,7 @@ use crate::engine::{RandomStream, SimDuration};
 
 /// The `Exponential` policy's parameters: `min(cap, base × multiplier^n)` after the n-th retry
 /// (n from 0), with optional jitter.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExponentialParams {
     /// The first gap.
@@ -79,7 +79,9 @@ impl PolicyParams for ExponentialParams {
 }
 
 /// How randomness is added to the exponential delay.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum Jitter {
     /// `sleep = min(cap, base × m^n)`.
     #[default]

@@ -12,7 +12,7 @@ use super::{
 use crate::engine::{RandomStream, SimDuration};
 
 /// The generic `Fixed` policy's parameters: retry every `interval` until `lifetime`.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FixedParams {
     /// The gap after each failure.

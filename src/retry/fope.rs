@@ -10,7 +10,7 @@ use super::{Fixed, PolicyParams, RetryPolicy, SpecProblem, positive};
 use crate::engine::SimDuration;
 
 /// FOPE's parameters. FOPE had no configurable names; these describe the FAQ's figures.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FopeParams {
     /// "approximately every twenty minutes". Default `20m`.

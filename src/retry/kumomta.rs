@@ -16,7 +16,7 @@ use super::{
 use crate::engine::{RandomStream, SimDuration};
 
 /// KumoMTA's queue-config parameters, with KumoMTA's names and defaults.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KumoMtaParams {
     /// The first delay. Default `20m`.

@@ -15,7 +15,7 @@ use crate::domain::Rate;
 use crate::engine::SimDuration;
 
 /// KumoMTA's retry parameters plus its published Outlook / Office 365 rules.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Office365Params(pub KumoMtaParams);
 

@@ -47,7 +47,8 @@ mod sendmail;
 
 pub(crate) use contract::past_lifetime;
 pub use contract::{
-    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, RetryPolicy, notice_due,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, QueueRunner, RetryPolicy,
+    notice_due,
 };
 pub use custom::{CustomPolicy, CustomSpec};
 pub use params::SpecProblem;

@@ -10,7 +10,7 @@ use crate::engine::{RandomStream, SimDuration};
 
 /// The `Offsets` policy's parameters: attempts at these offsets from the message's arrival,
 /// then give up.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OffsetsParams {
     /// Offsets of the 2nd, 3rd, … attempts from arrival, increasing.

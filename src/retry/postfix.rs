@@ -3,27 +3,41 @@
 //! **Per message** (`qmgr_active.c`): after a pass in which the message was deferred, it expires
 //! if its age is at or past `maximal_queue_lifetime`; otherwise its queue file's mtime is set to
 //! `now + clamp(age, minimal_backoff_time, maximal_backoff_time)` — the message's *age*, not a
-//! doubling delay. The deferred queue is scanned every `queue_run_delay` (a timer started with
-//! `qmgr` at t = 0) and a file is picked up when `mtime <= now + 1`, so retries land on the scan
-//! grid. All of this is whole-second arithmetic, as with `time_t`.
+//! doubling delay. All of this is whole-second arithmetic, as with `time_t`.
 //!
-//! **Per destination** (`qmgr_queue.c`, `qmgr_feedback.c`): a concurrency window that starts at
-//! `initial_destination_concurrency`, grows by positive feedback on every delivery without a
-//! site failure, shrinks by negative feedback on every site failure (connection refused or timed
-//! out, `421` greeting), and after `failed_cohort_limit` failed pseudo-cohorts makes the
-//! destination *dead*: every message queued for it is deferred at once, newly due messages are
-//! deferred without a connection (with the saved reason), and the destination is revived after
-//! `minimal_backoff_time`. Message- and recipient-level 4xx replies (Microsoft's `4.7.650` at
-//! MAIL FROM, `4.7.500` at RCPT TO) never shrink the window.
+//! **The deferred-queue scan** (`qmgr.c`, `util/events.c`; `postfix/scan.rs`) is a timer armed
+//! when `qmgr` starts (t = 0) and re-armed `queue_run_delay` after each scan from the second it
+//! ran in; the event loop sleeps whole seconds, so a scan runs at its due second plus the
+//! sub-second part of the queue manager's last wake-up (new mail, a delivery agent's report) or
+//! at the first wake-up after it. A file is picked up when `mtime <= now + 1`, so retries land
+//! on the scans, a second early at most, and every file due since the last scan goes together.
 //!
-//! Not modelled: `bounce_queue_lifetime` (the model has no null-sender mail) and
-//! `default_destination_rate_delay`.
+//! **Per destination** (`qmgr_queue.c`, `qmgr_feedback.c`, `qmgr_entry.c`): a concurrency
+//! window that starts at `initial_destination_concurrency`, grows by positive feedback on every
+//! delivery without a site failure, shrinks by negative feedback on every site failure
+//! (connection refused or timed out, `421` greeting), and after `failed_cohort_limit` failed
+//! pseudo-cohorts makes the destination *dead*: every message queued for it is deferred at once,
+//! newly due messages are deferred without a connection (with the saved reason), and the
+//! destination is revived by a whole-second timer `minimal_backoff_time` later (in the second a
+//! scan is due, the scan finds it alive). A destination with nothing queued and nothing in
+//! progress is forgotten unless dead, so the next message starts a fresh window: mail that
+//! trickles in one message at a time never kills a destination. Message- and recipient-level
+//! 4xx replies (Microsoft's `4.7.650` at MAIL FROM, `4.7.500` at RCPT TO) never shrink the
+//! window.
+//!
+//! Checked against recorded runs of Postfix 3.7.11 (`conformance/README.md`). Not modelled:
+//! the queue manager's own processing time (a scan moves its messages to the active queue one
+//! at a time, and hands each expired one to the bounce service; on a loaded machine that can
+//! also carry a scan into the next second), `bounce_queue_lifetime` (the model has no
+//! null-sender mail) and `default_destination_rate_delay`.
 
 mod feedback;
+mod scan;
 
 use serde::Deserialize;
 
 pub use feedback::{Feedback, FeedbackPer};
+use scan::ScanTimer;
 
 use super::{
     Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
@@ -33,7 +47,7 @@ use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// Postfix's parameters, with Postfix's names and defaults (`mail_params.h`).
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostfixParams {
     /// Period of the deferred-queue scan. Default `300s`.
@@ -118,10 +132,7 @@ impl PolicyParams for PostfixParams {
     }
 
     fn build(&self) -> Box<dyn RetryPolicy> {
-        Box::new(Postfix {
-            params: *self,
-            destinations: Vec::new(),
-        })
+        Box::new(Postfix::new(*self))
     }
 
     fn describe(&self) -> String {
@@ -153,10 +164,12 @@ impl PolicyParams for PostfixParams {
     }
 }
 
-/// The Postfix policy: the parameters and each destination's concurrency state.
+/// The Postfix policy: the parameters, the deferred-queue scan timer and each destination's
+/// concurrency state.
 #[derive(Clone, Debug)]
 pub struct Postfix {
     params: PostfixParams,
+    scan: ScanTimer,
     destinations: Vec<QueueState>,
 }
 
@@ -172,6 +185,15 @@ struct QueueState {
 }
 
 impl Postfix {
+    /// The policy with `params`, its queue manager started at time zero.
+    pub fn new(params: PostfixParams) -> Postfix {
+        Postfix {
+            params,
+            scan: ScanTimer::new(params.queue_run_delay),
+            destinations: Vec::new(),
+        }
+    }
+
     /// The destination's state, created on first use and revived if its dead timer has fired.
     fn queue(&mut self, destination: usize, now: SimTime) -> &mut QueueState {
         if destination >= self.destinations.len() {
@@ -229,9 +251,10 @@ impl RetryPolicy for Postfix {
     fn on_failure(
         &mut self,
         failure: &Failure,
-        _state: &mut MessageRetryState,
+        state: &mut MessageRetryState,
         _rng: &mut RandomStream,
     ) -> Decision {
+        self.scan.advance(failure.now, true);
         let p = &self.params;
         let now_s = failure.now.as_millis() / 1000;
         let create_s = failure.arrival.as_millis() / 1000;
@@ -241,25 +264,48 @@ impl RetryPolicy for Postfix {
         let delay = (now_s - create_s)
             .min(p.maximal_backoff_time.as_millis() / 1000)
             .max(p.minimal_backoff_time.as_millis() / 1000);
+        // The queue file's mtime and when it went to the deferred queue, kept in the message
+        // (+1, so that zero means "not deferred yet").
         let mtime = now_s + delay;
-        // The first scan (on the grid from t = 0) after now that picks the file up
-        // (mtime <= scan + 1).
-        let period = p.queue_run_delay.as_millis() / 1000;
-        let mut scan = mtime.saturating_sub(1).div_ceil(period) * period;
-        while scan * 1000 <= failure.now.as_millis() {
-            scan += period;
-        }
-        Decision::RetryAt(SimTime(scan * 1000))
+        *state = MessageRetryState(mtime + 1, failure.now.as_millis() + 1);
+        Decision::RetryAt(self.scan.next_pickup(mtime, failure.now))
     }
 
-    fn admit(&mut self, pending: &Pending, _state: &mut MessageRetryState) -> Admission {
+    fn admit(&mut self, pending: &Pending, state: &mut MessageRetryState) -> Admission {
+        if state.0 > 0 {
+            // A deferred message: it moves to the active queue only with a scan.
+            self.scan.advance(pending.now, false);
+            let (mtime, deferred_at) = (state.0 - 1, SimTime(state.1 - 1));
+            if !self.scan.picked_up(mtime, deferred_at) {
+                return Admission::Hold(
+                    self.scan.next_pickup(mtime, pending.now),
+                    HoldReason::QueueScan,
+                );
+            }
+        } else {
+            // New mail wakes the queue manager.
+            self.scan.advance(pending.now, true);
+        }
         match self.queue(pending.destination, pending.now).dead {
             Some((_, reason)) => Admission::Defer(reason, HoldReason::DeadDestination),
             None => Admission::Proceed,
         }
     }
 
+    /// `qmgr_entry_done()`: an in-core queue with nothing to do and nothing in progress is
+    /// discarded unless the destination is dead, so the next message starts a fresh window.
+    fn on_destination_idle(&mut self, destination: usize, now: SimTime) {
+        let fresh = self.fresh();
+        if let Some(queue) = self.destinations.get_mut(destination)
+            && queue.dead.is_none_or(|(until, _)| now >= until)
+        {
+            *queue = fresh;
+        }
+    }
+
     fn on_attempt_end(&mut self, destination: usize, reply: Reply, now: SimTime, others_busy: u32) {
+        // A delivery agent's report wakes the queue manager.
+        self.scan.advance(now, true);
         let p = self.params;
         let queue = self.queue(destination, now);
         let busy = others_busy + 1; // busy_refcount still counts the delivery being reported
@@ -293,7 +339,11 @@ impl RetryPolicy for Postfix {
         queue.fail_cohorts += 1.0 / f64::from(queue.window.max(1));
         let limit = p.default_destination_concurrency_failed_cohort_limit;
         if limit > 0 && queue.fail_cohorts >= f64::from(limit) {
-            queue.dead = Some((now + p.minimal_backoff_time, reply));
+            // The unthrottle timer, whole seconds like every qmgr timer (`events.c`). When it is
+            // due in the same second as a deferred-queue scan, both go off in the same pass of
+            // the event loop and the scan's files are fed after it: they find the queue alive.
+            let due_s = now.as_millis() / 1000 + p.minimal_backoff_time.as_millis() / 1000;
+            queue.dead = Some((SimTime(due_s * 1000), reply));
             return;
         }
         let fb = p
@@ -318,137 +368,4 @@ impl RetryPolicy for Postfix {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::retry::RetrySpec;
-    use crate::retry::schedule::{Event, compute};
-
-    fn spec(params: PostfixParams) -> RetrySpec {
-        RetrySpec::Postfix(params)
-    }
-
-    #[test]
-    fn defaults_back_off_by_age_on_the_300s_scan_grid() {
-        let rows = compute(&spec(PostfixParams::default()), Reply::ServerBusy, 1);
-        let gaps = rows.gaps();
-        // Age 0 → 300 (mtime 300, scan 300); age 300 → 300; 600 → 600; 1200 → 1200;
-        // 2400 → 2400 (attempt at 4800); then min(age, 4000) = 4000: mtime 8800, first scan
-        // with mtime <= scan + 1 is 9000, so the settled gap is 4200.
-        assert_eq!(
-            &gaps[..7],
-            &[300.0, 300.0, 600.0, 1200.0, 2400.0, 4200.0, 4200.0]
-        );
-        assert!(gaps[5..].iter().all(|&gap| gap == 4200.0));
-        // Attempts at 9000 + 4200k; the first at or past 5 d = 432 000 s is k = 101:
-        // 433 200 s. 6 attempts up to 4800, then 102 from 9000: 108.
-        assert_eq!(rows.expired_at(), Some(433_200.0));
-        assert_eq!(rows.attempt_offsets().len(), 108);
-        assert_eq!(rows.rows_of(Event::DelayWarning).count(), 0);
-    }
-
-    #[test]
-    fn the_plus_one_second_pickup_and_the_delay_warning() {
-        // A 299 s backoff on a 300 s grid: mtime 299 is picked up by the scan at 300
-        // (299 <= 300 + 1); with 301 s, mtime 301 <= 300 + 1 too.
-        let params = |min| PostfixParams {
-            minimal_backoff_time: SimDuration::from_secs(min),
-            maximal_backoff_time: SimDuration::from_secs(4000),
-            delay_warning_time: SimDuration::from_hours(4),
-            ..PostfixParams::default()
-        };
-        assert_eq!(
-            compute(&spec(params(299)), Reply::ServerBusy, 1).gaps()[0],
-            300.0
-        );
-        assert_eq!(
-            compute(&spec(params(301)), Reply::ServerBusy, 1).gaps()[0],
-            300.0
-        );
-        assert_eq!(
-            compute(&spec(params(302)), Reply::ServerBusy, 1).gaps()[0],
-            600.0
-        );
-        // The first failure at or past 4 h - 1 s: attempts 0, 300, 600, 1200, 2400, 4800,
-        // 9000, 13 200, 17 400 (≥ 14 399): the notice follows attempt 9.
-        let rows = compute(&spec(params(300)), Reply::ServerBusy, 1);
-        let notice: Vec<_> = rows.rows_of(Event::DelayWarning).collect();
-        assert_eq!((notice[0].attempt, notice[0].offset_s), (9, 17_400.0));
-    }
-
-    #[test]
-    fn site_failures_shrink_the_window_then_kill_the_destination() {
-        let mut policy = Postfix {
-            params: PostfixParams::default(),
-            destinations: Vec::new(),
-        };
-        let t = SimTime(1000);
-        // Feedback 1, window 5: first failure → 3 (cohorts 0.2), second → 2 (0.533), third →
-        // cohorts 1.033 ≥ 1: dead.
-        policy.on_attempt_end(0, Reply::ConnectRefused, t, 0);
-        assert_eq!(policy.window(0), 3);
-        policy.on_attempt_end(0, Reply::ConnectRefused, t, 0);
-        assert_eq!(policy.window(0), 2);
-        assert!(!policy.is_dead(0, t));
-        policy.on_attempt_end(0, Reply::ConnectRefused, t, 0);
-        assert!(policy.is_dead(0, t));
-        let pending = Pending {
-            now: t,
-            arrival: SimTime::ZERO,
-            attempts: 0,
-            destination: 0,
-        };
-        let mut state = MessageRetryState::default();
-        assert_eq!(
-            policy.admit(&pending, &mut state),
-            Admission::Defer(Reply::ConnectRefused, HoldReason::DeadDestination)
-        );
-        // Revived minimal_backoff_time (300 s) later with the initial window.
-        let later = Pending {
-            now: t + SimDuration::from_secs(300),
-            ..pending
-        };
-        assert_eq!(policy.admit(&later, &mut state), Admission::Proceed);
-        assert_eq!(policy.window(0), 5);
-    }
-
-    #[test]
-    fn one_over_concurrency_feedback_dies_at_the_fifth_failure() {
-        let params = PostfixParams {
-            default_destination_concurrency_negative_feedback: Feedback::try_from(
-                "1/concurrency".to_string(),
-            )
-            .unwrap(),
-            ..PostfixParams::default()
-        };
-        let mut policy = Postfix {
-            params,
-            destinations: Vec::new(),
-        };
-        let t = SimTime::ZERO;
-        let mut windows = vec![];
-        for _ in 0..4 {
-            policy.on_attempt_end(0, Reply::ConnectTimeout, t, 0);
-            windows.push(policy.window(0));
-        }
-        assert_eq!(windows, vec![4, 4, 4, 3]);
-        assert!(!policy.is_dead(0, t));
-        policy.on_attempt_end(0, Reply::ConnectTimeout, t, 0); // cohorts 0.95 + 1/3 = 1.283
-        assert!(policy.is_dead(0, t));
-    }
-
-    #[test]
-    fn recipient_and_message_level_4xx_never_shrink_the_window() {
-        let mut policy = Postfix {
-            params: PostfixParams::default(),
-            destinations: Vec::new(),
-        };
-        for _ in 0..50 {
-            policy.on_attempt_end(0, Reply::ServerBusy, SimTime::ZERO, 9);
-            policy.on_attempt_end(0, Reply::IpReputation, SimTime::ZERO, 9);
-        }
-        assert!(!policy.is_dead(0, SimTime::ZERO));
-        // Each counts as positive feedback, +1 per delivery while the window is below both the
-        // limit (20) and busy_refcount (9 others + this one) + initial (5) = 15.
-        assert_eq!(policy.window(0), 15);
-    }
-}
+mod tests;

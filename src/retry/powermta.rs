@@ -25,7 +25,7 @@ use crate::domain::{Reply, ReplyClass};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// PowerMTA's directives (with `_` for `-`) and their transcribed defaults.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PowerMtaParams {
     /// `retry-after`: the gaps, the last repeating. Default `["10m"]`.

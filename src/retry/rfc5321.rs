@@ -7,7 +7,7 @@ use super::{Fixed, PolicyParams, RetryPolicy, SpecProblem, positive};
 use crate::engine::SimDuration;
 
 /// The RFC's two numbers.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rfc5321Params {
     /// The retry interval. Default `30m` (the RFC's minimum).

@@ -20,7 +20,7 @@ use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
 
 /// Sendmail's settings: the `-q` queue interval and the `Timeout.*` options.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SendmailParams {
     /// The daemon's `-q` interval. Default `30m`.

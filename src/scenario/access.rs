@@ -8,30 +8,24 @@
 use std::path::Path;
 
 use super::resolved::{Receiver, RunSettings, Scenario, Sender};
-use super::{ScenarioError, raw, validate};
+use super::{Format, ScenarioError};
+use crate::domain::Clock;
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
 impl Scenario {
-    /// Reads, parses and validates a scenario file.
+    /// Reads (at most [`super::MAX_SCENARIO_BYTES`]), parses and validates a scenario file, in
+    /// the format its extension names ([`Format::of_path`]: `.json`, `.toml`, `.yaml`/`.yml`,
+    /// else RON).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Scenario::parse(&path.display().to_string(), &text)
+        let text = super::read_text(path)?;
+        Scenario::parse_as(&path.display().to_string(), &text, Format::of_path(path))
     }
 
-    /// Parses and validates scenario text; `origin` names it in error messages.
+    /// Parses and validates RON scenario text; `origin` names it in error messages. Other
+    /// formats: [`Scenario::parse_as`].
     pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let options = ron::Options::default().with_default_extension(
-            ron::extensions::Extensions::IMPLICIT_SOME
-                | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-        );
-        let raw: raw::RawScenario = options
-            .from_str(text)
-            .map_err(|error| ScenarioError::from_ron(origin, text, &error))?;
-        validate::validate(origin, raw)
+        Scenario::parse_as(origin, text, Format::Ron)
     }
 
     /// Short name (safe as a folder name).
@@ -52,6 +46,11 @@ impl Scenario {
     /// Run settings.
     pub fn run(&self) -> &RunSettings {
         &self.run
+    }
+
+    /// The clock of a run with a `run.start`, to show instants as clock times.
+    pub fn clock(&self) -> Option<&Clock> {
+        self.run.start.as_ref()
     }
 
     /// Senders, in file order.

@@ -10,7 +10,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("could not read scenario file {path}: {source}")]
+    #[error("could not read scenario file {path}")]
     #[diagnostic(
         code(mailsim::scenario::read),
         help("check the path; scenarios/ has examples")
@@ -21,6 +21,19 @@ pub enum ScenarioError {
         /// Why reading failed.
         #[source]
         source: std::io::Error,
+    },
+
+    /// The file is larger than a scenario can be (a wrong path: a log, a device).
+    #[error("{path} is larger than {} MiB, the most a scenario file may be", limit >> 20)]
+    #[diagnostic(
+        code(mailsim::scenario::too_large),
+        help("a scenario is a few kilobytes of RON text: check the path")
+    )]
+    TooLarge {
+        /// The path given.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
     },
 
     /// The text is not valid RON, or a value has the wrong type or unit.
@@ -93,6 +106,30 @@ impl ScenarioError {
         }))
     }
 
+    /// Builds a [`ScenarioError::Syntax`] for a problem found by the JSON, TOML or YAML parser
+    /// at byte `start` (`length` bytes long) of `text`; the line and column are counted from it.
+    pub(crate) fn at_offset(
+        path: &str,
+        text: &str,
+        start: usize,
+        length: usize,
+        message: String,
+    ) -> ScenarioError {
+        let start = floor_char_boundary(text, start.min(text.len()));
+        let (line, column) = line_column(text, start);
+        let length = length.max(1).min(text.len().saturating_sub(start).max(1));
+        let hint = hint_for(&message);
+        ScenarioError::Syntax(Box::new(SyntaxError {
+            path: path.to_string(),
+            line,
+            column,
+            message,
+            source_code: NamedSource::new(path, text.to_string()),
+            span: SourceSpan::new(start.into(), length),
+            hint,
+        }))
+    }
+
     /// The 1-based (line, column) of a syntax error, if it has one.
     pub fn location(&self) -> Option<(usize, usize)> {
         match self {
@@ -117,6 +154,27 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
         offset += line_text.len();
     }
     text.len()
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// The byte offset of the 1-based `line` and `column` (in characters) of `text`.
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    byte_offset(text, line, column)
+}
+
+/// The largest character boundary at or before `offset`.
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// A hint for RON's most common complaints, which on their own do not say what to do.
@@ -152,5 +210,20 @@ mod tests {
         assert_eq!(byte_offset(text, 2, 1), 3);
         assert_eq!(byte_offset(text, 3, 1), 8);
         assert_eq!(byte_offset(text, 9, 1), text.len());
+    }
+
+    #[test]
+    fn lines_and_columns_count_characters() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, 8), (3, 1));
+        assert_eq!(line_column(text, 7), (2, 4));
+        for (line, column) in [(1, 2), (2, 3), (3, 1)] {
+            assert_eq!(
+                line_column(text, offset_of(text, line, column)),
+                (line, column)
+            );
+        }
     }
 }

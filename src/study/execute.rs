@@ -134,6 +134,7 @@ pub fn execute(plan: &Plan, execution: &Execution) -> Result<Outcome, StudyError
     if let Some(shard) = shard {
         return Ok(Outcome::Part(ShardFile {
             shard,
+            fingerprint: plan.fingerprint(),
             meta,
             cells: plan.cells.clone(),
             options: plan.options.clone(),
@@ -170,11 +171,12 @@ fn run_round(
         control: execution.control,
         progress: &tick,
     };
+    let metrics = metric::MetricList::new(&plan.base.run.deadlines);
     let reduce = |cell: usize, replication: u32, run: RunOutput| {
         let record = RunRecord {
             cell,
             replication,
-            values: metric::all_values(&run.summary),
+            values: metrics.values(&run.summary),
         };
         (record, (keep_first && replication == 0).then_some(run))
     };
@@ -202,7 +204,15 @@ impl Plan<'_> {
             replications,
             warmup_s: self.base.run.warmup.as_secs_f64(),
             confidence: stats::CONFIDENCE,
+            deadlines: self.base.run.deadlines.clone(),
         }
+    }
+
+    /// The fingerprint of every configuration's validated scenario (and of this version of
+    /// mailsim): what tells the shards of this study from those of any other.
+    pub fn fingerprint(&self) -> String {
+        let each: Vec<String> = self.scenarios.iter().map(Scenario::fingerprint).collect();
+        crate::scenario::fingerprint_of(&each.join("\n"))
     }
 }
 
@@ -211,7 +221,8 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::*;
-    use crate::study::metric_index;
+    use crate::domain::Deadline;
+    use crate::study::MetricList;
 
     /// Every attempt deferred with probability 1/2 and retried after 10 minutes: the mean
     /// latency varies from replication to replication.
@@ -274,7 +285,9 @@ mod tests {
 
     fn goal(fraction: f64, max_replications: u32) -> Precision {
         Precision {
-            metric: metric_index("latency_s.mean").unwrap(),
+            metric: MetricList::new(&Deadline::defaults())
+                .index("latency_s.mean")
+                .unwrap(),
             fraction,
             max_replications,
         }

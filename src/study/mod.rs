@@ -20,17 +20,23 @@ pub mod metric;
 mod precision;
 mod runner;
 mod shard;
+mod shard_env;
 pub mod stats;
 pub mod sweep;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Deadline;
+
 pub use execute::{Execution, Outcome, Plan, Replications, StudyProgress, execute};
 pub use fit::{FitCheck, check_fit};
-pub use metric::{METRICS, check_metric, metric_index, metric_names, metric_value};
+pub use metric::{
+    FIXED, MetricList, check_metric, describe, higher_is_better, metric_names, metric_value,
+};
 pub use precision::{Precision, PrecisionReport, Verdict};
 pub use runner::{Progress, RunRecord, StudyError, Workers, run_cells};
-pub use shard::{SHARD_FILE, Shard, ShardFile, merge_shards};
+pub use shard::{MergeError, SHARD_FILE, Shard, ShardFile, merge_shards};
+pub use shard_env::{SHARDS_VARIABLE, shard_from_env};
 pub use stats::Interval;
 
 /// What kind of study produced a result.
@@ -77,6 +83,8 @@ pub struct StudyMeta {
     pub warmup_s: f64,
     /// The confidence level of every interval.
     pub confidence: f64,
+    /// The scenario's deadlines: one `delivered_by.<deadline>` metric each.
+    pub deadlines: Vec<Deadline>,
 }
 
 /// One configuration of a study: its label and the settings that make it differ.
@@ -95,7 +103,9 @@ pub struct Study {
     pub meta: StudyMeta,
     /// The configurations.
     pub cells: Vec<Cell>,
-    /// `values[cell][replication][metric]`, metrics in [`METRICS`] order.
+    /// The metrics, from the deadlines in `meta`.
+    pub metrics: MetricList,
+    /// `values[cell][replication][metric]`, metrics in the order of `metrics`.
     pub values: Vec<Vec<Vec<Option<f64>>>>,
 }
 
@@ -116,6 +126,7 @@ impl Study {
             values[run.cell].push(run.values);
         }
         Some(Study {
+            metrics: MetricList::new(&meta.deadlines),
             meta,
             cells,
             values,
@@ -154,13 +165,4 @@ pub struct StudyOptions {
     pub target: Option<sweep::Target>,
     /// The metrics to chart against the sweep's parameter.
     pub chart_metrics: Vec<String>,
-}
-
-/// Whether more of `metric` is better (deliveries, throughput); for every other metric, less
-/// is better.
-pub fn higher_is_better(metric: &str) -> bool {
-    matches!(
-        metric,
-        "delivered" | "delivery_rate" | "little.throughput_per_s" | "arrived"
-    )
 }

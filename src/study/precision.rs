@@ -8,7 +8,7 @@ use super::Study;
 /// in every cell, with at most `max_replications` per cell.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Precision {
-    /// The metric, as an index into [`super::METRICS`].
+    /// The metric, as an index into the study's [`super::MetricList`].
     pub metric: usize,
     /// The widest half-width allowed, as a fraction of the mean (positive).
     pub fraction: f64,
@@ -103,6 +103,7 @@ mod tests {
             replications: 3,
             warmup_s: 0.0,
             confidence: stats::CONFIDENCE,
+            deadlines: Vec::new(),
         };
         let cell = |label: &str| Cell {
             label: label.into(),

@@ -16,7 +16,7 @@ pub struct RunRecord {
     pub cell: usize,
     /// Which replication.
     pub replication: u32,
-    /// The metrics, in [`super::METRICS`] order.
+    /// The metrics, in the order of the study's [`super::MetricList`].
     pub values: Vec<Option<f64>>,
 }
 
@@ -25,7 +25,7 @@ pub struct RunRecord {
 #[non_exhaustive]
 pub enum StudyError {
     /// One of its runs failed.
-    #[error("{label}: {source}")]
+    #[error("{label}")]
     Run {
         /// The cell whose run failed.
         label: String,

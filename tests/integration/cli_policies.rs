@@ -152,3 +152,18 @@ fn bad_input_exits_2_and_lists_the_choices() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn postfix_and_exim_say_what_their_conformance_runs_showed() {
+    for (policy, version) in [("postfix", "Postfix 3.7.11"), ("exim", "Exim 4.96")] {
+        let out = stdout(&["policies", policy]);
+        let checked = out
+            .lines()
+            .find(|line| line.trim_start().starts_with("checked:"))
+            .unwrap_or_else(|| panic!("{policy}: no `checked:` line in\n{out}"));
+        assert!(checked.contains(version), "{checked}");
+        assert!(checked.contains("conformance/README.md"), "{checked}");
+    }
+    // A policy never checked against its real system has no such line.
+    assert!(!stdout(&["policies", "fope"]).contains("checked:"));
+}

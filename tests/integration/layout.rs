@@ -113,3 +113,90 @@ fn the_checker_sees_an_upward_import() {
         vec!["engine".to_string(), "model".to_string()]
     );
 }
+
+/// Every Rust file of the package: the library and binary, tests, examples and benchmarks.
+fn package_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "examples", "benches"] {
+        if root.join(dir).is_dir() {
+            rust_files(&root.join(dir), &mut files);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The functions of `text` longer than `limit` lines (signature to closing brace, as rustfmt
+/// lays them out) that do not say why on the doc lines above them: (first line, name, length).
+fn long_functions(text: &str, limit: usize) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let signature = [
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "pub fn ",
+            "const fn ",
+            "fn ",
+        ]
+        .iter()
+        .find_map(|prefix| trimmed.strip_prefix(prefix));
+        let Some(rest) = signature else { continue };
+        if line.trim_end().ends_with(';') {
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let close = format!("{indent}}}");
+        let Some(end) = (start + 1..lines.len()).find(|&i| lines[i].trim_end() == close) else {
+            continue;
+        };
+        let length = end - start + 1;
+        let explained = lines[start.saturating_sub(8)..start]
+            .iter()
+            .any(|l| l.contains("Longer than 80 lines because"));
+        if length > limit && !explained {
+            found.push((start + 1, name, length));
+        }
+    }
+    found
+}
+
+#[test]
+fn files_and_functions_stay_short_or_say_why() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut problems = Vec::new();
+    for file in package_files() {
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        let shown = file.strip_prefix(root).expect("in the package").display();
+        let lines = text.lines().count();
+        let head: String = text.lines().take(40).collect::<Vec<_>>().join("\n");
+        if lines > 500 && !head.contains("Longer than 500 lines because") {
+            problems.push(format!(
+                "{shown}: {lines} lines; split it or say why at its top (\"Longer than 500 lines because …\")"
+            ));
+        }
+        for (line, name, length) in long_functions(&text, 80) {
+            problems.push(format!(
+                "{shown}:{line}: fn {name} is {length} lines; split it or say why above it (\"Longer than 80 lines because …\")"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_length_check_sees_a_long_function_and_accepts_a_reason() {
+    let body = "    let x = 1;\n".repeat(85);
+    let long = format!("fn long() {{\n{body}}}\n");
+    assert_eq!(long_functions(&long, 80), vec![(1, "long".to_string(), 87)]);
+    let explained = format!("/// Longer than 80 lines because it is a table.\n{long}");
+    assert!(long_functions(&explained, 80).is_empty());
+    let short = "pub fn short() {\n    1;\n}\n";
+    assert!(long_functions(short, 80).is_empty());
+}

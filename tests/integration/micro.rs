@@ -36,7 +36,7 @@ fn an_outage_until_30m_with_10m_retries_delivers_at_30m_on_the_4th_attempt() {
     let latency = summary.latency_s.expect("one delivery");
     assert_eq!(latency.max, 1800.0);
     assert_eq!(latency.mean, 1800.0);
-    assert_eq!(summary.drain_time_s, Some(1800.0));
+    assert_eq!(summary.retry_queue_empty_s, Some(1800.0));
 }
 
 #[test]
@@ -241,4 +241,113 @@ fn deferral_rates_per_sending_ip_are_recorded_over_time() {
     assert!(csv.starts_with("time_s,scope,name,attempts_total,deferrals_total,rejections_total\n"));
     assert!(csv.contains("\n1800,ip,192.0.2.2,5,5,0\n"), "{csv}");
     assert!(csv.contains("\n1800,receiver,r,10,5,0\n"), "{csv}");
+}
+
+/// `messages` at t=0 through one connection whose transaction takes an hour, behind a refusal
+/// until 30 minutes with 10-minute retries, stopped at `horizon`, counted against `deadlines`.
+fn one_slow_connection(messages: u64, horizon: &str, deadlines: &str) -> String {
+    format!(
+        r#"(
+            name: "micro",
+            run: (horizon: "{horizon}", sample_every: "10m", deadlines: {deadlines}),
+            senders: [(
+                name: "s",
+                traffic: [Campaign(messages: {messages}, at: "0s")],
+                recipients: (mix: {{"r": 1.0}}),
+                connections: (per_destination: 1, transaction_time: Fixed("1h")),
+                retry: Fixed(interval: "10m"),
+            )],
+            receivers: {{ "r": (outages: [(start: "0s", end: "30m", kind: Refused)]) }},
+        )"#
+    )
+}
+
+#[test]
+fn all_mail_is_done_when_the_last_message_leaves_not_when_the_retry_queue_empties() {
+    // Both messages are refused at 0, 10 and 20 minutes and due again at 30 minutes, when the
+    // retry queue empties for good. The first then takes the connection for an hour
+    // (delivered at 1h30), the second waits for it (delivered at 2h30).
+    let text = one_slow_connection(2, "1d", r#"["1h", "90m", "2h30m", "24h"]"#);
+    let summary = run(&text).summary;
+    assert_eq!((summary.delivered, summary.queued_at_end), (2, 0));
+    assert_eq!(summary.retry_queue_empty_s, Some(1800.0));
+    assert_eq!(summary.all_done_s, Some(9000.0));
+    let by: Vec<(&str, f64, u64, Option<f64>)> = summary
+        .delivered_by
+        .iter()
+        .map(|b| (b.deadline.as_str(), b.deadline_s, b.delivered, b.share))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("1h", 3600.0, 0, Some(0.0)),
+            ("90m", 5400.0, 1, Some(0.5)),
+            ("2h30m", 9000.0, 2, Some(1.0)),
+            ("24h", 86400.0, 2, Some(1.0)),
+        ]
+    );
+    // Nothing was left: no warning anywhere.
+    assert_eq!(mailsim::report::unfinished_warning(&summary), None);
+    let table = mailsim::report::summary_table(&summary);
+    assert!(!table.contains("WARNING"), "{table}");
+}
+
+#[test]
+fn the_default_deadlines_are_5m_1h_4h_and_24h() {
+    let text = single_message("()", r#"Fixed(interval: "10m")"#, "");
+    let summary = run(&text).summary;
+    let deadlines: Vec<&str> = summary
+        .delivered_by
+        .iter()
+        .map(|b| b.deadline.as_str())
+        .collect();
+    assert_eq!(deadlines, ["5m", "1h", "4h", "24h"]);
+    assert!(summary.delivered_by.iter().all(|b| b.share == Some(1.0)));
+    assert_eq!(summary.all_done_s, Some(0.0));
+}
+
+#[test]
+fn a_run_stopped_with_mail_queued_has_no_all_done_time_and_says_so_loudly() {
+    // Three messages need 3h30 through the one connection; the run stops at 2h with the
+    // third still waiting and the second in its attempt.
+    let text = one_slow_connection(3, "2h", r#"["1h", "4h"]"#);
+    let summary = run(&text).summary;
+    assert_eq!((summary.delivered, summary.queued_at_end), (1, 2));
+    assert_eq!(summary.all_done_s, None);
+    let shares: Vec<Option<f64>> = summary.delivered_by.iter().map(|b| b.share).collect();
+    assert_eq!(shares, [Some(0.0), Some(1.0 / 3.0)]);
+    let warning = mailsim::report::unfinished_warning(&summary).expect("a warning");
+    assert!(
+        warning.starts_with("WARNING: the run stopped at its horizon (2h) with 2 of 3 messages (66.67%) still queued"),
+        "{warning}"
+    );
+    let table = mailsim::report::summary_table(&summary);
+    let second_line = table.lines().nth(1).unwrap();
+    assert!(second_line.contains(&warning), "{table}");
+    let markdown = mailsim::report::summary_markdown(&summary, "", &[]);
+    assert!(
+        markdown.contains(&format!("> **⚠ {warning}**")),
+        "{markdown}"
+    );
+    let scenario = crate::helpers::scenario(&text);
+    let html = mailsim::report::report_html(&scenario, &summary, &[], &[]);
+    assert!(
+        html.contains("<p class=\"warning\">⚠ WARNING: the run stopped"),
+        "{html}"
+    );
+}
+
+#[test]
+fn deadlines_must_grow_and_be_positive() {
+    let shrinking = one_slow_connection(1, "1d", r#"["1h", "5m"]"#);
+    let error = mailsim::scenario::parse("t.ron", &shrinking).unwrap_err();
+    assert!(
+        error.to_string().contains("run.deadlines")
+            && error.to_string().contains("1h comes before 5m"),
+        "{error}"
+    );
+    let zero = one_slow_connection(1, "1d", r#"["0s"]"#);
+    let error = mailsim::scenario::parse("t.ron", &zero).unwrap_err();
+    assert!(error.location().is_some(), "{error}");
+    assert!(error.to_string().contains("zero"), "{error}");
 }

@@ -126,9 +126,9 @@ fn the_policy_shootout_shows_the_documented_differences() {
     assert!(exim.deferrals["4.3.2"] * 10 < fope.deferrals["4.3.2"]);
     // KumoMTA's Outlook rules trade throttled attempts for delivery time.
     assert!(kumo_o365.deferrals["4.7.500"] * 10 < kumo.deferrals["4.7.500"]);
-    assert!(kumo_o365.drain_time_s > kumo.drain_time_s);
+    assert!(kumo_o365.retry_queue_empty_s > kumo.retry_queue_empty_s);
     // FOPE's fixed 20 minutes drains before KumoMTA's doubling.
-    assert!(fope.drain_time_s < kumo.drain_time_s);
+    assert!(fope.retry_queue_empty_s < kumo.retry_queue_empty_s);
 }
 
 #[test]

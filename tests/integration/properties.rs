@@ -185,3 +185,62 @@ proptest! {
         }
     }
 }
+
+/// The exact `q` percentile of sorted latencies as the histogram defines it: the latency of
+/// the ⌈q·n⌉-th fastest delivery.
+fn exact_percentile(sorted_ms: &[u64], q: f64) -> u64 {
+    let rank = ((q * sorted_ms.len() as f64).ceil() as usize).max(1);
+    sorted_ms[rank - 1]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Percentiles lie between the exact minimum and maximum, in order, and up to the
+    /// histogram's top (1000 days) at most 0.1 % above the exact percentile (the stated
+    /// resolution).
+    #[test]
+    fn latency_percentiles_lie_between_the_exact_extremes(
+        latencies_ms in prop::collection::vec(
+            prop_oneof![
+                0u64..5_000,
+                1_000_000u64..300_000_000,
+                10_000_000_000u64..86_400_000_000,
+                86_400_000_000u64..200_000_000_000,
+            ],
+            1..60,
+        )
+    ) {
+        use mailsim::engine::{SimDuration, SimTime};
+        use mailsim::metrics::{Meta, Recorder};
+        let mut recorder = Recorder::new(SimDuration::from_mins(5));
+        for &latency in &latencies_ms {
+            recorder.arrived();
+            recorder.delivered(SimTime(latency), SimTime::ZERO, 1);
+        }
+        let meta = Meta {
+            tool: "t".into(),
+            scenario: "t".into(),
+            scenario_file: "t.ron".into(),
+            seed: 1,
+            replication: 0,
+            start: None,
+        };
+        let end = SimTime(*latencies_ms.iter().max().unwrap());
+        let l = recorder.summarize(meta, end, 0).latency_s.unwrap();
+        let mut sorted = latencies_ms.clone();
+        sorted.sort_unstable();
+        prop_assert_eq!(l.min, sorted[0] as f64 / 1000.0);
+        prop_assert_eq!(l.max, sorted[sorted.len() - 1] as f64 / 1000.0);
+        let ordered = [l.min, l.p50, l.p90, l.p99, l.p999, l.max];
+        prop_assert!(ordered.windows(2).all(|w| w[0] <= w[1]), "{:?}", l);
+        for (q, reported) in [(0.5, l.p50), (0.9, l.p90), (0.99, l.p99), (0.999, l.p999)] {
+            let exact = exact_percentile(&sorted, q) as f64 / 1000.0;
+            if exact > 86_400_000.0 {
+                continue; // past the histogram's top: only the bounds above hold
+            }
+            prop_assert!(reported >= exact, "p{} {} below the exact {}", q, reported, exact);
+            prop_assert!(reported <= exact * 1.001 + 0.001, "p{} {} too far above {}", q, reported, exact);
+        }
+    }
+}

@@ -84,7 +84,7 @@ fn antispam_incident_relieves_the_allow_listed_ip_at_once_and_the_other_after_th
     // The other two IPs are never refused.
     assert!(refused(2).is_empty() && refused(3).is_empty());
     // The retry queue climbs from 1h and drains within one retry interval after 9h.
-    let drain = summary.drain_time_s.expect("drains");
+    let drain = summary.retry_queue_empty_s.expect("drains");
     assert!(
         (9.0 * 3600.0..9.25 * 3600.0 + 60.0).contains(&drain),
         "drain {drain}"
@@ -107,7 +107,7 @@ fn network_outage_peaks_inside_the_window_and_drains_after() {
         summary.deferrals.keys().collect::<Vec<_>>(),
         vec!["4.3.2", "4.4.1"]
     );
-    let drain = summary.drain_time_s.expect("drains");
+    let drain = summary.retry_queue_empty_s.expect("drains");
     assert!(
         drain > 5.5 * 3600.0 && drain < 8.0 * 3600.0,
         "drain {drain}"
@@ -141,7 +141,7 @@ fn spf_temperror_hits_only_the_named_domain_and_mx_failures_need_no_connection()
     let summary = &output.summary;
     assert!(summary.deferrals["4.7.0"] > 1000 && summary.deferrals["4.4.3"] > 100);
     // The retry queue is empty within one retry interval (plus a transaction) after 5h.
-    let drain = summary.drain_time_s.expect("drains");
+    let drain = summary.retry_queue_empty_s.expect("drains");
     assert!(drain <= 5.0 * 3600.0 + 601.0, "drain {drain}");
 }
 
@@ -165,7 +165,7 @@ fn a_new_ip_warms_up_as_computed_while_the_established_one_is_never_deferred() {
         / 3600.0;
     assert!((41.0..50.0).contains(&top), "peak at {top} h");
     // Drained a little after the traffic ends at 4 days: 2 588 left at 3 days drain at 100/h.
-    let drain = summary.drain_time_s.expect("drains") / 3600.0;
+    let drain = summary.retry_queue_empty_s.expect("drains") / 3600.0;
     assert!((96.0..100.0).contains(&drain), "drain {drain} h");
     assert_eq!(summary.expired, 0);
 }
@@ -175,15 +175,15 @@ fn greylisting_defers_each_small_server_message_once_and_delivers_within_minutes
     let (output, seen) = run_observed(&load("scenarios/greylisting.ron"));
     let summary = &output.summary;
     assert_eq!(summary.deferrals.keys().collect::<Vec<_>>(), vec!["4.2.0"]);
-    // Attempts: smallbiz messages are greylisted on the first, accepted on the second (a handful
-    // on the third); Office 365 accepts every first attempt.
+    // Attempts: smallbiz messages are greylisted on the first, accepted on the second (rarely
+    // on the third, 5 minutes later); Office 365 accepts every first attempt.
     let two = summary.attempts_per_message.get(&2).copied().unwrap_or(0);
     let three = summary.attempts_per_message.get(&3).copied().unwrap_or(0);
     assert!(three * 50 < two, "{two} twice, {three} three times");
     assert_eq!(summary.deferrals["4.2.0"], two + 2 * three);
     assert!(!summary.attempts_per_message.keys().any(|&n| n > 3));
     let latency = summary.latency_s.as_ref().expect("latency");
-    assert!(latency.max <= 15.0 * 60.0 + 2.0 && latency.p99 < 10.0 * 60.0 + 2.0);
+    assert!(latency.max <= 10.0 * 60.0 + 2.0 && latency.p99 < 10.0 * 60.0 + 2.0);
     assert!(summary.peak_queue < 60, "{}", summary.peak_queue);
     assert!(
         seen.iter()
@@ -202,7 +202,7 @@ fn with_retry(text: &str, retry: &str) -> Summary {
 #[test]
 fn incident_shootout_shows_the_documented_differences() {
     let text = std::fs::read_to_string("scenarios/o365-incident-shootout.ron").expect("file");
-    let drained = |s: &Summary| s.drain_time_s.expect("drains") / 3600.0;
+    let drained = |s: &Summary| s.retry_queue_empty_s.expect("drains") / 3600.0;
     let postfix = with_retry(&text, "Postfix()");
     let fope = with_retry(&text, "Fope()");
     let online = with_retry(&text, "ExchangeOnline()");
@@ -238,7 +238,13 @@ fn capacity_planning_needs_four_ips_for_six_hours() {
             .expect("runs")
             .summary;
         assert_eq!(summary.delivered, 20_000);
-        summary.drain_time_s.expect("drains") / 3600.0
+        let done = summary.all_done_s.expect("all mail done");
+        assert!(
+            done >= summary
+                .retry_queue_empty_s
+                .expect("the retry queue empties")
+        );
+        done / 3600.0
     };
     // (N − k × burst) / (k × R), plus at most one 15-minute retry interval.
     let four = drain(4);

@@ -53,6 +53,10 @@ impl World<'_> {
         let msg = self.messages[message as usize];
         let destination = msg.destination;
         let (sender, receiver) = (destination.sender(), destination.receiver());
+        let in_run = self.senders[sender]
+            .runner
+            .as_ref()
+            .is_some_and(|runner| runner.waits_for(message));
         if reply == Reply::Accepted {
             // An outage that began during the transaction drops it before the final reply.
             if let Some(outage_reply) = self.receivers[receiver].outage_reply(self.now) {
@@ -67,19 +71,24 @@ impl World<'_> {
                 .policy
                 .on_attempt_end(receiver, reply, self.now, others);
         }
-        match reply.class() {
+        let expired = match reply.class() {
             ReplyClass::Accepted => {
                 self.journal.delivered(self.now, message, &msg);
                 self.senders[sender].policy.on_delivery(receiver, self.now);
                 self.release(message);
+                false
             }
             ReplyClass::Permanent => {
                 self.journal.bounced(self.now, message, &msg);
                 self.release(message);
+                false
             }
             ReplyClass::Temporary => self.deferred(message, sender, receiver, reply, None),
-        }
+        };
         self.continue_connection(destination, ip, uses, reply);
+        if in_run {
+            self.run_goes_on(sender, expired);
+        }
     }
 }
 

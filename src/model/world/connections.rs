@@ -11,13 +11,14 @@ use super::{DestinationId, World};
 
 impl World<'_> {
     /// Starts an attempt on a new connection if the destination has a free slot (and the
-    /// policy admits the message), else queues.
-    pub(super) fn request_connection(&mut self, message: u32) {
+    /// policy admits the message), else queues. Returns whether the message is now in an
+    /// attempt or waiting for a connection (not deferred, held or expired by the policy).
+    pub(super) fn request_connection(&mut self, message: u32) -> bool {
         let destination = self.messages[message as usize].destination;
         let sender = destination.sender();
         if self.has_room(destination, self.destinations[destination].busy) {
             if !self.admit(message, sender) {
-                return;
+                return false;
             }
             self.destinations[destination].busy += 1;
             self.open_connection(message, sender);
@@ -29,6 +30,7 @@ impl World<'_> {
                 &self.messages[message as usize],
             );
         }
+        true
     }
 
     /// Whether `busy` connections to `destination` leave room for another, under the sender's
@@ -70,11 +72,11 @@ impl World<'_> {
         let sender = destination.sender();
         let hooks = self.senders[sender].hooks;
         if hooks && !self.has_room(destination, self.destinations[destination].busy - 1) {
-            self.destinations[destination].busy -= 1;
+            self.close_connection(destination);
             return;
         }
         let Some(next) = self.next_admitted(destination) else {
-            self.destinations[destination].busy -= 1;
+            self.close_connection(destination);
             return;
         };
         if let Some(&after) = self.destinations[destination].waiting.front() {
@@ -98,6 +100,18 @@ impl World<'_> {
                 self.destinations[destination].busy += 1;
                 self.open_connection(next, sender);
             }
+        }
+    }
+
+    /// A connection to `destination` closes. When none is left in use and no message waits,
+    /// a policy with destination hooks is told the destination is idle.
+    fn close_connection(&mut self, destination: DestinationId) {
+        let state = &mut self.destinations[destination];
+        state.busy -= 1;
+        if state.busy == 0 && state.waiting.is_empty() && self.senders[destination.sender()].hooks {
+            self.senders[destination.sender()]
+                .policy
+                .on_destination_idle(destination.receiver(), self.now);
         }
     }
 

@@ -43,6 +43,7 @@ impl<'a> Journal<'a> {
             SimTime(scenario.run.warmup.as_millis()),
         );
         recorder.track_deliverability(scenario.receivers.len(), ips);
+        recorder.track_deadlines(&scenario.run.deadlines);
         Journal {
             recorder,
             tap,

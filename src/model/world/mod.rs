@@ -21,7 +21,9 @@
 //!
 //! The handlers are spread by concern: `connections` (slots per destination, the FIFO wait,
 //! messages per connection), `attempt` (an attempt's start, reply and end), `sender` (the
-//! retry policy's admission and decisions, delay notices, queue alerts). Everything the
+//! retry policy's admission and decisions, delay notices, queue alerts), `runner` (the queue
+//! runner of a policy that has one, such as Exim's: deferred messages then wait for a run, which
+//! takes them one at a time). Everything the
 //! world reports goes through `journal`, its one door to the metrics recorder and the
 //! observer. Arrivals and the loop itself are here.
 //!
@@ -32,6 +34,7 @@ mod attempt;
 mod connections;
 mod destination;
 mod journal;
+mod runner;
 mod sender;
 #[cfg(test)]
 mod testing;
@@ -69,6 +72,10 @@ enum Event {
     },
     /// Time to check whether a sender's queue alert should repeat.
     QueueAlertCheck { sender: u16 },
+    /// A sender's queue runner starts a run.
+    QueueRun { sender: u16 },
+    /// A sender's queue run goes on to its next message (after writing a bounce).
+    RunNext { sender: u16 },
 }
 
 /// One queued message. Compact: the slab holds one per message in the queue.
@@ -159,6 +166,12 @@ impl<'a> World<'a> {
         for source in 0..world.sources.len() {
             world.schedule_next_arrival(source);
         }
+        for sender in 0..world.senders.len() {
+            if let Some(first) = world.senders[sender].runner.as_ref().map(|r| r.first_run()) {
+                let sender = sender as u16;
+                world.schedule(first, Event::QueueRun { sender });
+            }
+        }
         world
     }
 
@@ -182,6 +195,7 @@ impl<'a> World<'a> {
             scenario_file: scenario.origin.clone(),
             seed: scenario.run.seed,
             replication: self.replication,
+            start: scenario.run.start,
         };
         Ok(self.journal.into_output(scenario, meta, end, self.events))
     }
@@ -200,16 +214,17 @@ impl<'a> World<'a> {
                 drained = true;
                 break;
             }
-            // Checking every 4096 events keeps cancellation prompt and nearly free.
+            // The budget is exact (one comparison per event); checking the flag and telling the
+            // progress every 4096 events keeps cancellation prompt and nearly free.
+            if self.events >= limit {
+                return Err(SimError::EventLimit {
+                    events: self.events,
+                    limit,
+                });
+            }
             if self.events.is_multiple_of(4096) {
                 if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                     return Err(SimError::Interrupted);
-                }
-                if self.events >= limit {
-                    return Err(SimError::EventLimit {
-                        events: self.events,
-                        limit,
-                    });
                 }
                 if let Some(progress) = control.progress {
                     progress(time);
@@ -268,6 +283,8 @@ impl<'a> World<'a> {
                 reply,
             } => self.attempt_done(message, usize::from(ip), uses, reply),
             Event::QueueAlertCheck { sender } => self.queue_alert_check(usize::from(sender)),
+            Event::QueueRun { sender } => self.queue_run(usize::from(sender)),
+            Event::RunNext { sender } => self.run_next(usize::from(sender)),
         }
     }
 

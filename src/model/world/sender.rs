@@ -10,6 +10,7 @@ use crate::retry::admission::{self, Verdict};
 use crate::retry::{Decision, Failure, HoldReason, Pending, RetryPolicy, notice_due};
 use crate::scenario::{QueueAlert, Sender};
 
+use super::runner::Runner;
 use super::{Event, World};
 
 /// A sender's running state: its policy, its IPs' rotation, its retry queue's length and its
@@ -24,6 +25,8 @@ pub(super) struct SenderState {
     pub next_ip: usize,
     /// Messages waiting for a retry (deferred or held).
     pub waiting_retry: u64,
+    /// The queue runner, if the policy has one: deferred and held messages wait for its runs.
+    pub runner: Option<Runner>,
     alert_active: bool,
     pub recipients_rng: RandomStream,
     pub service_rng: RandomStream,
@@ -39,12 +42,16 @@ impl SenderState {
         stream: impl Fn(String) -> RandomStream,
     ) -> SenderState {
         let policy = spec.retry.build();
+        let runner = policy
+            .queue_runner()
+            .map(|runner| Runner::new(runner, stream(format!("queue-runner/{}", spec.name))));
         SenderState {
             hooks: policy.uses_destination_hooks(),
             policy,
             first_ip,
             next_ip: 0,
             waiting_retry: 0,
+            runner,
             alert_active: false,
             recipients_rng: stream(format!("recipients/{}", spec.name)),
             service_rng: stream(format!("service/{}", spec.name)),
@@ -85,10 +92,19 @@ impl World<'_> {
 
     /// Puts `message` in the retry queue until `at`, without a failure, because of `why`.
     fn wait_until(&mut self, message: u32, sender: usize, at: SimTime, why: HoldReason) {
-        let msg = &self.messages[message as usize];
-        self.journal.held(self.now, message, msg, at, why);
-        self.senders[sender].waiting_retry += 1;
-        self.schedule(at, Event::RetryDue { message });
+        self.journal
+            .held(self.now, message, &self.messages[message as usize], at, why);
+        self.wait_for_retry(message, sender, at);
+    }
+
+    /// `message` waits in the retry queue: until `at`, or for the sender's next queue run.
+    fn wait_for_retry(&mut self, message: u32, sender: usize, at: SimTime) {
+        let state = &mut self.senders[sender];
+        state.waiting_retry += 1;
+        match state.runner.as_mut() {
+            Some(runner) => runner.spool(message),
+            None => self.schedule(at, Event::RetryDue { message }),
+        }
     }
 
     /// A deferred or held message's time has come: it asks for a connection again.
@@ -101,7 +117,8 @@ impl World<'_> {
     }
 
     /// `message` failed temporarily with `reply` (after an attempt, or without one because of
-    /// `without_attempt`): the policy retries it later or gives up.
+    /// `without_attempt`): the policy retries it later or gives up. Returns whether it gave up
+    /// (the message expired).
     pub(super) fn deferred(
         &mut self,
         message: u32,
@@ -109,7 +126,7 @@ impl World<'_> {
         receiver: usize,
         reply: Reply,
         without_attempt: Option<HoldReason>,
-    ) {
+    ) -> bool {
         self.journal.temporary_failure(reply);
         let msg = &mut self.messages[message as usize];
         let failure = Failure {
@@ -128,6 +145,7 @@ impl World<'_> {
             Decision::GiveUp => {
                 self.journal.expired(self.now, message, msg);
                 self.release(message);
+                return true;
             }
             Decision::RetryAt(at) => {
                 let retry_at = at.max(self.now);
@@ -138,13 +156,13 @@ impl World<'_> {
                 };
                 self.journal.deferred(self.now, message, msg, deferral);
                 self.maybe_send_notice(message, sender, failure.age());
-                self.senders[sender].waiting_retry += 1;
-                self.schedule(retry_at, Event::RetryDue { message });
+                self.wait_for_retry(message, sender, retry_at);
                 if let Some(alert) = self.scenario.senders[sender].queue_alert {
                     self.maybe_raise_alert(sender, alert);
                 }
             }
         }
+        false
     }
 
     /// Sends a delay notice for `message` if its `age` at a failure calls for one (the sender's

@@ -14,7 +14,8 @@
 //!   mailsim repeats one interval, so the first is taken and the list named).
 //! - **smtp transports** (`driver = smtp`): `delay_after_cutoff` of the first one.
 //! - **`queue_interval`** is the daemon's `-q` option (`exim -bd -q30m`, Debian's
-//!   `QUEUEINTERVAL`), not part of the file: it is printed as its default, unset.
+//!   `QUEUEINTERVAL`), and **`queue_run_start`** the daemon's first run, at its start: neither
+//!   is in the file, so both are printed as their defaults.
 
 use super::{ConfigFile, ImportError, Text, at};
 use crate::engine::SimDuration;
@@ -287,6 +288,18 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
         "queue_interval",
         "None",
         "default: unset (the daemon's -q option, e.g. -q30m, is not in this file)",
+    );
+    text.field(
+        1,
+        "queue_run_start",
+        "\"0s\"",
+        "default: the first queue run at the start (the daemon's start is not in this file)",
+    );
+    text.field(
+        1,
+        "queue_run_bounce_time",
+        "\"0s\"",
+        "default (the machine's time to write a bounce is not in a configuration)",
     );
     delay_warning_field(&reading, &mut text)?;
     leftovers(&reading, &retry, chosen, &mut text);

@@ -12,20 +12,27 @@ use plotters::prelude::*;
 use super::RunView;
 use super::outages::{self, LABEL_ROWS, Window};
 use super::style::{FONT, GRID, count_label, time_label};
+use crate::domain::Clock;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::TimeSeries;
 
-/// A time axis from zero to `end_s` seconds with ticks at a human step (1 min … 1 week).
+/// A time axis from zero to `end_s` seconds with ticks at a human step (1 min … 1 week),
+/// labelled with the time since the start, or with clock times (`09:00`, `Tue 12:00` when the
+/// run spans days) for a run with a start.
 pub struct TimeAxis {
     /// The end of the axis, in seconds.
     pub end_s: f64,
     /// Tick positions in seconds.
     pub ticks: Vec<f64>,
+    /// The run's clock, if it has a start.
+    clock: Option<Clock>,
 }
 
 impl TimeAxis {
     /// Ticks every 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1, 2, 7 d: the finest step
-    /// that gives at most 12 ticks.
-    pub fn new(end_s: f64) -> TimeAxis {
+    /// that gives at most 12 ticks. With a clock, the ticks fall on round clock times
+    /// (multiples of the step since midnight; midnights for steps of a day or more).
+    pub fn with_clock(end_s: f64, clock: Option<&Clock>) -> TimeAxis {
         const STEPS: [u64; 17] = [
             60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800,
             345_600, 604_800, 1_209_600, 2_419_200,
@@ -36,9 +43,40 @@ impl TimeAxis {
             .map(|&s| s as f64)
             .find(|&s| end_s / s <= 12.0)
             .unwrap_or(end_s / 12.0);
-        let count = (end_s / step).floor() as u64;
-        let ticks = (0..=count).map(|i| i as f64 * step).collect();
-        TimeAxis { end_s, ticks }
+        let into_day = clock
+            .and_then(|c| c.millis_into_day(SimTime::ZERO))
+            .map_or(0.0, |ms| ms as f64 / 1000.0);
+        let period = step.min(86_400.0);
+        let first = (period - into_day % period) % period;
+        let count = ((end_s - first) / step).floor().max(0.0) as u64;
+        let ticks = (0..=count).map(|i| first + i as f64 * step).collect();
+        TimeAxis {
+            end_s,
+            ticks,
+            clock: clock.copied(),
+        }
+    }
+
+    /// The label of the tick at `seconds`.
+    pub fn label(&self, seconds: f64) -> String {
+        let Some(clock) = &self.clock else {
+            return time_label(seconds);
+        };
+        let at = SimTime(SimDuration::from_secs_f64(seconds).as_millis());
+        let end = SimTime(SimDuration::from_secs_f64(self.end_s).as_millis());
+        if clock.spans_days(SimTime::ZERO, end) {
+            clock.day_and_time(at)
+        } else {
+            clock.time_of_day(at)
+        }
+    }
+
+    /// What the axis shows.
+    pub fn description(&self) -> String {
+        match &self.clock {
+            Some(clock) => format!("clock time (UTC{}, simulated)", clock.offset_text()),
+            None => "time since the start (simulated)".to_string(),
+        }
     }
 }
 
@@ -162,8 +200,8 @@ where
         Axes {
             x: 0.0..axis.end_s,
             x_ticks: axis.ticks.clone(),
-            x_desc: "time since the start (simulated)",
-            x_label: &|v| time_label(*v),
+            x_desc: &axis.description(),
+            x_label: &|v| axis.label(*v),
             top,
             y_desc,
             y_label: &|v| count_label(*v),
@@ -176,7 +214,8 @@ where
 /// The samples of a run, the time axis they span and the outage windows within it.
 pub fn timeline<'a>(view: &RunView<'a>) -> (&'a TimeSeries, TimeAxis, Vec<Window>) {
     let samples = &view.output.samples;
-    let axis = TimeAxis::new(samples.last().map_or(0.0, |s| s.time.as_secs_f64()));
+    let end_s = samples.last().map_or(0.0, |s| s.time.as_secs_f64());
+    let axis = TimeAxis::with_clock(end_s, view.scenario.clock());
     let windows = outages::windows(view.scenario, axis.end_s);
     (samples, axis, windows)
 }
@@ -188,10 +227,31 @@ mod tests {
 
     #[test]
     fn time_ticks_use_human_steps() {
-        let axis = TimeAxis::new(6.0 * 3600.0);
+        let axis = TimeAxis::with_clock(6.0 * 3600.0, None);
         assert_eq!(axis.ticks[1], 1800.0);
         assert_eq!(axis.ticks.len(), 13);
-        assert_eq!(TimeAxis::new(3.0 * 86_400.0).ticks[1], 21_600.0);
+        assert_eq!(
+            TimeAxis::with_clock(3.0 * 86_400.0, None).ticks[1],
+            21_600.0
+        );
+        assert_eq!(axis.label(5400.0), "1h30m");
+        assert_eq!(axis.description(), "time since the start (simulated)");
+    }
+
+    #[test]
+    fn with_a_start_ticks_fall_on_round_clock_times() {
+        let clock = Clock::parse("2026-11-30T09:10:00+01:00").unwrap();
+        // 6 hours: every 30 minutes from 09:30 (20 minutes in).
+        let axis = TimeAxis::with_clock(6.0 * 3600.0, Some(&clock));
+        assert_eq!(axis.ticks[0], 1200.0);
+        assert_eq!(axis.label(axis.ticks[0]), "09:30");
+        assert_eq!(axis.label(axis.ticks[1]), "10:00");
+        assert_eq!(axis.description(), "clock time (UTC+01:00, simulated)");
+        // 3 days: every 6 hours from 12:00, with the weekday.
+        let axis = TimeAxis::with_clock(3.0 * 86_400.0, Some(&clock));
+        assert_eq!(axis.label(axis.ticks[0]), "Mon 12:00");
+        assert_eq!(axis.label(axis.ticks[3]), "Tue 06:00");
+        assert!(axis.ticks.iter().all(|&t| t <= axis.end_s));
     }
 
     #[test]

@@ -15,7 +15,6 @@ use super::{DrawResult, Drawing};
 use crate::model::RunOutput;
 use crate::report::StudyReport;
 use crate::scenario::Scenario;
-use crate::study::metric_index;
 
 /// What a comparison chart is drawn from.
 #[derive(Clone, Copy)]
@@ -163,7 +162,7 @@ where
         .filter_map(|o| o.samples.last())
         .map(|s| s.time.as_secs_f64())
         .fold(0.0, f64::max);
-    let axis = TimeAxis::new(end_s);
+    let axis = TimeAxis::with_clock(end_s, view.scenario.clock());
     let windows = outages::windows(view.scenario, axis.end_s);
     let mut legend = policy_legend(view);
     legend.extend(outages::legend(&windows));
@@ -300,7 +299,7 @@ where
         .collect();
     let title = CompareChart::Outcomes.full_title(view);
     let area = style::frame(root, &title, Some(&subtitle), &legend)?;
-    let indices = RATES.map(|(metric, _, _)| metric_index(metric));
+    let indices = RATES.map(|(metric, _, _)| report.metrics.index(metric));
     // (mean, low, high) of rate `k` in cell `cell`, in percent.
     let figures = |cell: usize, k: usize| {
         let row = &report.cells[cell].metrics[indices[k]?];

@@ -10,7 +10,6 @@ use super::compare::color;
 use super::style::{self, Swatch};
 use super::{DrawResult, Drawing};
 use crate::report::{StudyReport, human};
-use crate::study::metric_index;
 use crate::study::sweep::{Target, axis_value};
 
 /// What a sweep chart is drawn from.
@@ -123,7 +122,7 @@ where
     let report = view.report;
     let path = report.sweep_paths.first().cloned().unwrap_or_default();
     let lines = report.sweep_lines();
-    let Some(m) = metric_index(view.metric) else {
+    let Some(m) = report.metrics.index(view.metric) else {
         return Ok(());
     };
     let target = report.target.as_ref().filter(|t| t.metric == view.metric);

@@ -2,7 +2,7 @@
 //! `runs.csv` (every metric of every run).
 
 use super::StudyReport;
-use crate::study::{METRICS, Study};
+use crate::study::Study;
 
 fn number(value: Option<f64>) -> String {
     value.map_or_else(String::new, |v| v.to_string())
@@ -50,7 +50,7 @@ pub fn study_csv(report: &StudyReport) -> String {
 pub fn runs_csv(study: &Study) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["cell".to_string(), "replication".to_string()];
-    header.extend(METRICS.iter().map(|(name, _)| name.to_string()));
+    header.extend(study.metrics.names().map(String::from));
     let _ = writer.write_record(&header);
     for (c, cell) in study.cells.iter().enumerate() {
         for (replication, values) in study.values[c].iter().enumerate() {

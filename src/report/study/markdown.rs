@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::text::{conclusions, intro, table_metrics};
 use super::{StudyReport, with_interval};
-use crate::study::{METRICS, StudyKind};
+use crate::study::{StudyKind, describe};
 
 /// Makes text safe inside a Markdown table cell.
 fn cell_text(text: &str) -> String {
@@ -23,7 +23,7 @@ pub fn study_markdown(report: &StudyReport, chart_metrics: &[String]) -> String 
     let _ = writeln!(out, "{}\n", cell_text(&intro(report)));
     let metrics = table_metrics(report, chart_metrics);
     if report.meta.kind == StudyKind::Sweep {
-        let names: Vec<&str> = metrics.iter().map(|&m| METRICS[m].0).collect();
+        let names: Vec<&str> = metrics.iter().map(|&m| report.metrics.name(m)).collect();
         let _ = writeln!(out, "| point | {} |", names.join(" | "));
         let _ = writeln!(out, "|---|{}", "---:|".repeat(names.len()));
         for cell in &report.cells {
@@ -49,7 +49,8 @@ pub fn study_markdown(report: &StudyReport, chart_metrics: &[String]) -> String 
         let _ = writeln!(out, "| {} |", header.join(" | "));
         let _ = writeln!(out, "|---|{}", "---:|".repeat(header.len() - 1));
         for &m in &metrics {
-            let mut row = vec![format!("{} ({})", METRICS[m].0, METRICS[m].1)];
+            let name = report.metrics.name(m);
+            let mut row = vec![format!("{name} ({})", describe(name))];
             for cell in &report.cells {
                 row.push(with_interval(&cell.metrics[m]));
                 if !cell.difference.is_empty() && Some(&cell.label) != report.baseline.as_ref() {

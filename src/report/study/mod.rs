@@ -17,37 +17,37 @@ use serde::Serialize;
 
 pub use csv_files::{runs_csv, study_csv};
 pub use html::{StudyChart, study_html};
-pub use json::study_json;
+pub use json::{STUDY_SCHEMA_VERSION, study_json};
 pub use markdown::study_markdown;
 pub use render::render_study;
 pub use table::study_table;
 
 use crate::study::sweep::Target;
-use crate::study::{
-    Cell, Interval, METRICS, Study, StudyMeta, StudyOptions, higher_is_better, metric_index,
-};
+use crate::study::{Cell, Interval, MetricList, Study, StudyMeta, StudyOptions, higher_is_better};
 
 /// One metric of one cell: mean, 95% interval and the number of runs it rests on.
 #[derive(Clone, Debug, Serialize)]
 pub struct MetricRow {
     /// The metric's name.
-    pub metric: &'static str,
+    pub metric: String,
     /// The mean (`null` when no run has a value).
     pub mean: Option<f64>,
     /// Half-width of the 95% interval (`null` with fewer than two values).
     pub half_width: Option<f64>,
-    /// Lower end of the interval.
+    /// Lower end of the interval; `ci_low` in the JSON and CSV files alike.
+    #[serde(rename = "ci_low")]
     pub low: Option<f64>,
-    /// Upper end of the interval.
+    /// Upper end of the interval; `ci_high` in the JSON and CSV files alike.
+    #[serde(rename = "ci_high")]
     pub high: Option<f64>,
     /// Runs with a value.
     pub n: usize,
 }
 
 impl MetricRow {
-    fn new(metric: &'static str, interval: Option<Interval>) -> MetricRow {
+    fn new(metric: &str, interval: Option<Interval>) -> MetricRow {
         MetricRow {
-            metric,
+            metric: metric.to_string(),
             mean: interval.map(|i| i.mean),
             half_width: interval.and_then(|i| i.half_width),
             low: interval.map(|i| i.low()),
@@ -88,6 +88,9 @@ pub struct Threshold {
 pub struct StudyReport {
     /// Where the result came from.
     pub meta: StudyMeta,
+    /// The metrics, in the order of every cell's rows.
+    #[serde(skip)]
+    pub metrics: MetricList,
     /// Compare: the baseline's label.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
@@ -119,16 +122,18 @@ pub fn study_report(study: &Study, options: &StudyOptions) -> StudyReport {
         .map(|(c, cell)| CellReport {
             label: cell.label.clone(),
             settings: cell.settings.clone(),
-            metrics: METRICS
-                .iter()
+            metrics: study
+                .metrics
+                .names()
                 .enumerate()
-                .map(|(m, (name, _))| MetricRow::new(name, study.interval(c, m)))
+                .map(|(m, name)| MetricRow::new(name, study.interval(c, m)))
                 .collect(),
             difference: options.baseline.map_or(Vec::new(), |baseline| {
-                METRICS
-                    .iter()
+                study
+                    .metrics
+                    .names()
                     .enumerate()
-                    .map(|(m, (name, _))| MetricRow::new(name, study.difference(c, baseline, m)))
+                    .map(|(m, name)| MetricRow::new(name, study.difference(c, baseline, m)))
                     .collect()
             }),
         })
@@ -136,12 +141,13 @@ pub fn study_report(study: &Study, options: &StudyOptions) -> StudyReport {
     let ranking = options
         .rank_by
         .as_deref()
-        .and_then(|metric| Some((metric, metric_index(metric)?)))
+        .and_then(|metric| Some((metric, study.metrics.index(metric)?)))
         .map_or(Vec::new(), |(metric, m)| {
             rank(&cells, m, higher_is_better(metric))
         });
     StudyReport {
         meta: study.meta.clone(),
+        metrics: study.metrics.clone(),
         baseline: options.baseline.map(|b| study.cells[b].label.clone()),
         rank_by: options.rank_by.clone(),
         ranking,
@@ -211,7 +217,7 @@ fn lines_along_first_path(cells: &[&[(String, String)]]) -> Vec<Vec<usize>> {
 }
 
 fn thresholds(study: &Study, target: &Target, cells: &[CellReport]) -> Vec<Threshold> {
-    let Some(m) = metric_index(&target.metric) else {
+    let Some(m) = study.metrics.index(&target.metric) else {
         return Vec::new();
     };
     sweep_lines(&study.cells)

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::text::{conclusions, intro, table_metrics};
 use super::{StudyReport, with_interval};
-use crate::study::{METRICS, StudyKind};
+use crate::study::StudyKind;
 
 /// The table printed on the terminal.
 pub fn study_table(report: &StudyReport, chart_metrics: &[String]) -> String {
@@ -14,7 +14,7 @@ pub fn study_table(report: &StudyReport, chart_metrics: &[String]) -> String {
     let mut rows: Vec<Vec<String>> = Vec::new();
     if report.meta.kind == StudyKind::Sweep {
         let mut header = vec!["point".to_string()];
-        header.extend(metrics.iter().map(|&m| METRICS[m].0.to_string()));
+        header.extend(metrics.iter().map(|&m| report.metrics.name(m).to_string()));
         rows.push(header);
         for cell in &report.cells {
             let mut row = vec![cell.label.clone()];
@@ -31,7 +31,7 @@ pub fn study_table(report: &StudyReport, chart_metrics: &[String]) -> String {
         }
         rows.push(header);
         for &m in &metrics {
-            let mut row = vec![METRICS[m].0.to_string()];
+            let mut row = vec![report.metrics.name(m).to_string()];
             for cell in &report.cells {
                 row.push(with_interval(&cell.metrics[m]));
                 if !cell.difference.is_empty() && Some(&cell.label) != report.baseline.as_ref() {

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{StudyReport, human};
-use crate::study::{METRICS, StudyKind, higher_is_better, metric_index};
+use crate::study::{StudyKind, higher_is_better};
 
 /// The metrics shown in tables, in order: all of them for one cell or a comparison, the
 /// charted ones (or a short default) for a sweep.
@@ -17,9 +17,12 @@ pub(super) fn table_metrics(report: &StudyReport, options_metrics: &[String]) ->
         {
             names.insert(0, target.metric.clone());
         }
-        names.iter().filter_map(|n| metric_index(n)).collect()
+        names
+            .iter()
+            .filter_map(|n| report.metrics.index(n))
+            .collect()
     } else {
-        (0..METRICS.len()).collect()
+        (0..report.metrics.len()).collect()
     }
 }
 

@@ -35,7 +35,7 @@ pub struct EximRule {
 }
 
 /// A rule list, written as in Exim's configuration: `F,2h,15m; G,16h,1h,1.5; F,4d,6h`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct EximRules(pub Vec<EximRule>);
 

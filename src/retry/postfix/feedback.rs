@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 
 /// A feedback value: `base`, `base/concurrency` or `base/sqrt_concurrency`.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Feedback {
     /// The numerator.

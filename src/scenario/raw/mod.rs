@@ -9,6 +9,7 @@
 //! (their types are re-exported here), a sender's `retry` (a policy, or one imported from an
 //! MTA's configuration) in `raw/retry.rs`.
 
+pub mod instant;
 mod receiver;
 mod retry;
 
@@ -17,9 +18,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::domain::{AuthResult, Rate, Reputation, ServiceTime, Share};
+use crate::domain::{AuthResult, Clock, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::SimDuration;
 
 pub use receiver::{
@@ -29,13 +30,13 @@ pub use receiver::{
 pub use retry::{RawImport, RawRetry};
 
 /// A whole scenario file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Short name, used for the output folder: letters, digits, `-` and `_`.
     pub name: String,
     /// What the scenario shows; printed in reports.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// How long to run, how often to sample, which seed.
     #[serde(default)]
@@ -48,7 +49,7 @@ pub struct RawScenario {
     /// Retry policies for `mailsim compare` to run when no `--policy` is given, in order (the
     /// first is the baseline), e.g. `[(name: "postfix", retry: Postfix()), (name: "fope",
     /// retry: Fope())]`. Each replaces every sender's `retry`. Default: none.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<RawPolicy>,
     /// Which receiver a replayed recipient's domain goes to, e.g. `{"outlook.com": "o365"}`;
     /// `"*"` catches every other domain. A recipient whose domain is not listed goes to the
@@ -58,7 +59,7 @@ pub struct RawScenario {
 }
 
 /// A named retry policy to compare.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     /// Its label in the comparison.
@@ -68,10 +69,16 @@ pub struct RawPolicy {
 }
 
 /// Run settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawRun {
+    /// The real instant the run starts at (RFC 3339 with a UTC offset, e.g.
+    /// `"2026-11-30T09:00:00+01:00"`): every instant of the file may then be written as a clock
+    /// time, and outputs show clock times beside offsets. Default: none.
+    pub start: Option<Clock>,
     /// The simulated time after which the run stops, drained or not. Default `7d`.
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub horizon: SimDuration,
     /// The time-series sample interval. Default `5m`.
     pub sample_every: SimDuration,
@@ -83,23 +90,30 @@ pub struct RawRun {
     /// A warm-up period excluded from the steady-state statistics (latency, Little's law and
     /// the time-average queue): they count only messages that arrive after it. Counts
     /// (arrived, delivered, bounced, expired, attempts) stay complete. Default `0s` (none).
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub warmup: SimDuration,
+    /// The deadlines of the `delivered_by` figures: the share of arrived messages delivered
+    /// within each, shortest first. Default `["5m", "1h", "4h", "24h"]`.
+    pub deadlines: Vec<Deadline>,
 }
 
 impl Default for RawRun {
     fn default() -> Self {
         RawRun {
+            start: None,
             horizon: SimDuration::from_days(7),
             sample_every: SimDuration::from_mins(5),
             seed: 1,
             stop_when_drained: true,
             warmup: SimDuration::ZERO,
+            deadlines: Deadline::defaults(),
         }
     }
 }
 
 /// One sender (an MTA or ESP).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSender {
     /// The sender's name.
@@ -118,10 +132,10 @@ pub struct RawSender {
     /// Age at which one delay warning (DSN) is sent; checked when an attempt fails. Default: the
     /// retry policy's real default (FOPE 2h; Exchange Server, Sendmail and PowerMTA 4h; Exim
     /// 24h; Postfix `delay_warning_time`, off by default), else off.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_warning: Option<SimDuration>,
     /// Alert while the deferred queue is above a threshold. Default: off.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_alert: Option<RawQueueAlert>,
     /// How the sender's mail fares in SPF, DKIM and DMARC checks. Default: all pass.
     #[serde(default)]
@@ -135,7 +149,7 @@ fn default_ips() -> Vec<RawIpPool> {
 }
 
 /// SPF, DKIM and DMARC results of a sender's mail.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawAuthentication {
     /// SPF. Default `Pass`.
@@ -147,7 +161,7 @@ pub struct RawAuthentication {
 }
 
 /// A pool of sending IPs that share a reputation class.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawIpPool {
     /// How many IPs. Default `1`.
@@ -156,10 +170,12 @@ pub struct RawIpPool {
     pub reputation: Reputation,
     /// The first address; the rest count up from it. Default: taken from 192.0.2.0/24 and
     /// following documentation ranges in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_address: Option<String>,
     /// How long these IPs have been sending when the run starts; a receiver's `probation`
     /// limits IPs with less history. Default: established (never on probation). A new IP is
     /// `"0s"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sending_history: Option<SimDuration>,
 }
 
@@ -175,7 +191,7 @@ impl Default for RawIpPool {
 }
 
 /// A traffic source.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub enum RawTraffic {
@@ -184,10 +200,20 @@ pub enum RawTraffic {
         /// Mean arrival rate.
         rate: Rate,
         /// When the source starts.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "instant::optional_at",
+            skip_serializing_if = "Option::is_none"
+        )]
+        #[schemars(schema_with = "instant::json_schema")]
         start: Option<SimDuration>,
         /// When the source stops.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "instant::optional_at",
+            skip_serializing_if = "Option::is_none"
+        )]
+        #[schemars(schema_with = "instant::json_schema")]
         end: Option<SimDuration>,
     },
     /// `messages` messages at `at`, all at once or spread evenly over `spread`.
@@ -195,9 +221,11 @@ pub enum RawTraffic {
         /// How many messages.
         messages: u64,
         /// When the campaign starts.
+        #[serde(deserialize_with = "instant::at")]
+        #[schemars(schema_with = "instant::json_schema")]
         at: SimDuration,
         /// Spread evenly over this span (default `0s`: all at once).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         spread: Option<SimDuration>,
     },
     /// Poisson arrivals whose rate changes in steps; optionally repeating (e.g. every `24h`).
@@ -205,7 +233,7 @@ pub enum RawTraffic {
         /// `(from, rate)` steps; each rate holds until the next step's `from`.
         steps: Vec<RawStep>,
         /// Repeat the profile with this period. Default: the last step holds for ever.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         repeat: Option<SimDuration>,
     },
     /// Arrivals replayed from a CSV file (`time,sender,recipient,size`, as `mailsim replay`
@@ -217,17 +245,19 @@ pub enum RawTraffic {
 }
 
 /// One step of a rate profile.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// When this rate starts (offset within the period when the profile repeats).
+    #[serde(deserialize_with = "instant::at")]
+    #[schemars(schema_with = "instant::json_schema")]
     pub from: SimDuration,
     /// The rate from then on.
     pub rate: Rate,
 }
 
 /// The recipient mix.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecipients {
     /// Share of messages per receiver name; shares sum to 1. Required unless every traffic
@@ -240,7 +270,7 @@ pub struct RawRecipients {
 }
 
 /// Per-destination connection settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConnections {
     /// Parallel connections per destination: a number, or `"unlimited"`. Default `20`.
@@ -269,7 +299,7 @@ impl Default for RawConnections {
 }
 
 /// A connection limit as written: a number, or the word `"unlimited"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawLimit {
     /// At most this many.
@@ -279,7 +309,7 @@ pub enum RawLimit {
 }
 
 /// Queue alert settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueueAlert {
     /// Alert while more than this many messages wait for a retry.

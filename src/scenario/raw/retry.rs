@@ -6,11 +6,12 @@
 //! policy's parameters keep their positions in error messages, and a misspelt variant lists
 //! every policy and `Import`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::LazyLock;
 
 use serde::de::{DeserializeSeed, EnumAccess, Error as _, VariantAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::mta::config::ConfigFormat;
 use crate::retry::{RetrySpec, VARIANTS};
@@ -25,7 +26,7 @@ pub enum RawRetry {
 }
 
 /// `Import(file: "main.cf", format: Postfix)`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawImport {
     /// The configuration file, relative to the scenario file: `main.cf` or `postconf -n`
@@ -46,6 +47,46 @@ static RETRY_VARIANTS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 impl<'de> Deserialize<'de> for RawRetry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RawRetry, D::Error> {
         deserializer.deserialize_enum("RetrySpec", RETRY_VARIANTS.as_slice(), RetryVisitor)
+    }
+}
+
+/// Written as it is read: a policy as [`RetrySpec`] writes it, an import as the `Import`
+/// variant.
+impl Serialize for RawRetry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawRetry::Spec(spec) => spec.serialize(serializer),
+            RawRetry::Import(import) => serializer.serialize_newtype_variant(
+                "RetrySpec",
+                VARIANTS.len() as u32,
+                "Import",
+                import,
+            ),
+        }
+    }
+}
+
+/// A built-in policy (the schema of [`RetrySpec`]) or `{"Import": {"file": …, "format": …}}`.
+impl schemars::JsonSchema for RawRetry {
+    fn schema_name() -> Cow<'static, str> {
+        "RawRetry".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let spec = generator.subschema_for::<RetrySpec>();
+        let import = generator.subschema_for::<RawImport>();
+        schemars::json_schema!({
+            "description": "A retry policy with its parameters, or the policy in an MTA's configuration file: Import(file: \"main.cf\", format: Postfix).",
+            "oneOf": [
+                spec,
+                {
+                    "type": "object",
+                    "properties": {"Import": import},
+                    "required": ["Import"],
+                    "additionalProperties": false
+                }
+            ]
+        })
     }
 }
 

@@ -56,6 +56,20 @@ impl Scenario {
                 "run to the horizon"
             }
         ));
+        if let Some(clock) = &self.run.start {
+            out.line(format!(
+                "start: {} ({}); the times below are offsets from it",
+                clock,
+                clock.date_and_time(SimTime::ZERO)
+            ));
+        }
+        if !self.run.deadlines.is_empty() {
+            let deadlines: Vec<&str> = self.run.deadlines.iter().map(|d| d.label()).collect();
+            out.line(format!(
+                "deadlines: share delivered within {}",
+                deadlines.join(", ")
+            ));
+        }
         if self.run.warmup > SimDuration::ZERO {
             out.line(format!(
                 "warm-up: {} (left out of latency and Little's law; counts stay complete)",

@@ -9,7 +9,7 @@ mod receiver;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::domain::{Rate, Reputation, ServiceTime, Share};
+use crate::domain::{Clock, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::{SimDuration, SimTime};
 use crate::retry::RetrySpec;
 
@@ -42,6 +42,8 @@ pub struct Scenario {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RunSettings {
+    /// The real instant the run starts at, if the scenario gives one.
+    pub start: Option<Clock>,
     /// Stop at this instant at the latest.
     pub horizon: SimTime,
     /// Time-series sample interval (positive).
@@ -52,6 +54,8 @@ pub struct RunSettings {
     pub stop_when_drained: bool,
     /// Warm-up excluded from steady-state statistics (zero: none).
     pub warmup: SimDuration,
+    /// The deadlines of the `delivered_by` figures, shortest first (may be empty).
+    pub deadlines: Vec<Deadline>,
 }
 
 /// A validated sender.

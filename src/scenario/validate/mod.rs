@@ -146,7 +146,21 @@ pub(super) fn validate(origin: &str, raw: RawScenario) -> Result<Scenario, Scena
 }
 
 /// The scenario's name becomes a folder name.
+/// The longest scenario name: it names the output folder, beside a staging folder whose name
+/// adds its owner to the run's.
+const MAX_NAME_CHARS: usize = 100;
+
 fn check_name(check: &Checker, name: &str) -> Result<(), ScenarioError> {
+    if name.len() > MAX_NAME_CHARS {
+        return Err(check.error(
+            "name",
+            format!(
+                "the name is {} characters long, more than {MAX_NAME_CHARS}",
+                name.len()
+            ),
+            "use a short name of letters, digits, `-` and `_`, e.g. \"o365-burst\"",
+        ));
+    }
     if name.is_empty()
         || !name
             .chars()

@@ -1,5 +1,5 @@
-//! The run settings: a positive horizon and sample interval, and a warm-up shorter than the
-//! horizon.
+//! The run settings: a positive horizon and sample interval, a warm-up shorter than the
+//! horizon, and deadlines from shortest to longest.
 
 use super::Checker;
 use crate::engine::{SimDuration, SimTime};
@@ -28,11 +28,28 @@ pub(super) fn resolve_run(check: &Checker, raw: &RawRun) -> Result<RunSettings, 
             "use a warm-up shorter than the horizon, e.g. warmup: \"1h\", or leave it out",
         ));
     }
+    if let Some(pair) = raw
+        .deadlines
+        .windows(2)
+        .find(|pair| pair[0].within() >= pair[1].within())
+    {
+        return Err(check.error(
+            "run.deadlines",
+            format!(
+                "the deadlines are not from shortest to longest: {} comes before {}",
+                pair[0].label(),
+                pair[1].label()
+            ),
+            "list each deadline once, shortest first, e.g. deadlines: [\"5m\", \"1h\", \"4h\", \"24h\"]",
+        ));
+    }
     Ok(RunSettings {
+        start: raw.start,
         horizon: SimTime(raw.horizon.as_millis()),
         sample_every: raw.sample_every,
         seed: raw.seed,
         stop_when_drained: raw.stop_when_drained,
         warmup: raw.warmup,
+        deadlines: raw.deadlines.clone(),
     })
 }

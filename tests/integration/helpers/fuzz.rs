@@ -1,6 +1,12 @@
 //! The scenario fuzzer's parts: a mutation engine that damages valid scenario text in the ways
-//! people and tools do (extreme numbers, bad units, broken brackets, swapped lines), and the
-//! harness that pushes one input through load → validate → a short simulation.
+//! people and tools do (extreme numbers and sizes, bad units, broken brackets, swapped lines),
+//! and the harness that pushes one input through load → validate → the memory estimate and its
+//! refusal → a short simulation (or, for a scenario too large for a fuzzing loop, building its
+//! world: every table a run allocates at its start).
+//!
+//! Run in a process with a memory limit (`RLIMIT_AS`, as `examples/fuzz_scenarios.rs` and the
+//! `fuzz` tests do), an input the estimate admits but whose run cannot allocate what it needs
+//! aborts the process: that is a finding too.
 //!
 //! Shared by the integration tests' `fuzz` module (a few thousand cases on every `cargo test`)
 //! and `examples/fuzz_scenarios.rs` (the long campaign; see the README's testing section).
@@ -79,6 +85,18 @@ const WORDS: &[&str] = &[
     "[]",
     "{}",
 ];
+/// Sizes that stay valid but are extreme: counts, volumes and intervals.
+const SIZES: &[&str] = &[
+    "65535",
+    "1000000",
+    "100000000",
+    "4294967295",
+    "1000000000000",
+    "\"1ms\"",
+    "\"100ms\"",
+    "\"3650d\"",
+    "\"1000000/s\"",
+];
 const JUNK: &[&str] = &[
     "(", ")", "[", "]", "{", "}", ",", ":", "\"", "\n", "//", "/*", "\\", "é", "\0",
 ];
@@ -156,7 +174,7 @@ fn boundary(text: &str, mut at: usize) -> usize {
 
 fn mutate_once(text: &str, rng: &mut RandomStream) -> String {
     let len = text.len().max(1) as u64;
-    match rng.next_u64() % 10 {
+    match rng.next_u64() % 12 {
         0 => replace_token(text, 0, pick(NUMBERS, rng), rng),
         1 => replace_token(text, 1, pick(DURATIONS, rng), rng),
         2 => replace_token(text, 1, pick(RATES, rng), rng),
@@ -184,25 +202,41 @@ fn mutate_once(text: &str, rng: &mut RandomStream) -> String {
             }
             lines.join("\n")
         }
-        _ => replace_token(text, 0, &(rng.next_u64() % 100_000).to_string(), rng),
+        9 => replace_token(text, 0, &(rng.next_u64() % 100_000).to_string(), rng),
+        _ => {
+            let size = pick(SIZES, rng);
+            let kind = if size.starts_with('"') { 1 } else { 0 };
+            replace_token(text, kind, size, rng)
+        }
     }
 }
+
+/// The memory the harness lets a scenario's estimate claim: inputs whose estimate does not fit
+/// are refused, as `mailsim run` refuses them on a machine with this much available. A process
+/// running the harness under a memory limit gives it room above this (the examples use 2 GiB
+/// of address space).
+pub const MEMORY_FOR_RUNS: u64 = 1 << 30;
 
 /// What one input did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Refused with an error, as it should be.
     Rejected,
-    /// Valid, too large to simulate in a fuzzing loop; load and validate were exercised.
+    /// Valid, but its estimate does not fit in [`MEMORY_FOR_RUNS`]: refused before running.
+    Refused,
+    /// Valid and admitted, too large to simulate in a fuzzing loop: its world was built (every
+    /// table a run allocates at its start) and the run stopped there.
     TooLarge,
     /// Valid and simulated without breaking an invariant.
     Simulated,
-    /// A run broke an invariant: a bug.
+    /// A run broke an invariant, or the estimate is not a number: a bug.
     Broken(String),
 }
 
-/// Loads, validates and (if small) simulates `text` with a horizon cut to two days and a budget
-/// of 100 000 events. A panic propagates to the caller, which decides how to record it.
+/// Loads, validates and estimates `text`; refuses it if the estimate does not fit in
+/// [`MEMORY_FOR_RUNS`]; else builds its world and, if small, simulates it with a horizon cut to
+/// two days and a budget of 100 000 events. A panic propagates to the caller, which decides
+/// how to record it.
 pub fn exercise(text: &str) -> Outcome {
     let Ok(mut scenario) = parse("fuzz.ron", text) else {
         return Outcome::Rejected;
@@ -212,15 +246,26 @@ pub fn exercise(text: &str) -> Outcome {
         return Outcome::TooLarge; // a warm-up of two days or more needs a longer run
     }
     let estimate = Estimate::of(&scenario);
-    if estimate.messages > 5_000.0 || estimate.samples > 20_000.0 {
-        return Outcome::TooLarge;
+    let figures = [
+        estimate.messages,
+        estimate.samples,
+        estimate.peak_bytes,
+        estimate.reserved_bytes,
+    ];
+    if figures.iter().any(|x| !x.is_finite() || *x < 0.0) {
+        return Outcome::Broken(format!("the estimate is not a size: {estimate:?}"));
     }
+    if !estimate.fits(MEMORY_FOR_RUNS) {
+        return Outcome::Refused;
+    }
+    let small = estimate.messages <= 5_000.0 && estimate.samples <= 20_000.0;
     let control = RunControl {
-        max_events: Some(100_000),
+        max_events: Some(if small { 100_000 } else { 0 }),
         ..RunControl::default()
     };
     match simulate_with(&scenario, 0, control) {
-        Ok(_) | Err(SimError::EventLimit { .. }) => Outcome::Simulated,
+        Ok(_) | Err(SimError::EventLimit { .. }) if small => Outcome::Simulated,
+        Ok(_) | Err(SimError::EventLimit { .. }) => Outcome::TooLarge,
         Err(SimError::Interrupted) => unreachable!("nothing cancels a fuzz run"),
         Err(error) => Outcome::Broken(error.to_string()),
     }
@@ -258,6 +303,7 @@ const SMALL_SEEDS: &[&str] = &[
     ],
     receivers: {
         "o365": (throttle: (rate: "120/h", burst: 20), reputation_deferral: {Poor: 0.5},
+                 greylisting: (delay: "5m"), recipient_limits: (mailboxes: 50, per_sender_per_hour: 30, per_hour: 100),
                  outages: [(start: "3h", end: "4h", kind: Timeout, fraction: 0.5), (start: "5h", end: "5h30m", kind: Greeting421)]),
         "outlook": (reputation_deferral: {Good: 0.05, Neutral: 0.2, Poor: 0.9}, outages: [(start: "1h", end: "2h", kind: Reply451)]),
         "small": (outages: [(start: "0s", end: "45m", kind: Refused)]),
