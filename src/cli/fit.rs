@@ -237,7 +237,8 @@ fn write_atomically(
     result.map_err(CliError::Failed)
 }
 
-/// The fit report folder: written under a staging name, renamed into place when complete.
+/// The fit report folder (`report.html`, `summary.md`, `comparison.csv`): written under a
+/// staging name, renamed into place when complete.
 fn write_report(
     paths: &Paths,
     args: &FitArgs,
@@ -258,7 +259,13 @@ fn write_report(
             "report.html",
             fit_report_html(&title, &lead, compared, replications, text),
         ),
-        ("comparison.md", table_markdown(compared, replications)),
+        (
+            "summary.md",
+            format!(
+                "# {title}\n\n{lead}\n\n## Observed and simulated\n\nThe simulated figure is the mean of {replications} replications of the fitted scenario, each recorded as the MTA would have logged it and summarised as the log was.\n\n{}",
+                table_markdown(compared, replications)
+            ),
+        ),
         ("comparison.csv", table_csv(compared)),
     ];
     let result = (|| -> anyhow::Result<()> {

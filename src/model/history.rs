@@ -79,6 +79,7 @@ impl HistoryRecorder {
                 time: self.zero,
                 queue_interval_s: self.queue_interval_s,
             }],
+            queue_runs: Vec::new(),
         }
     }
 

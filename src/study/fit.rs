@@ -45,3 +45,4 @@ pub fn check_fit(
         simulated,
     })
 }
+

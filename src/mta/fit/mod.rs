@@ -9,7 +9,8 @@
 //! Arrivals are replayed as logged. For each receiver (a recipient domain), the attempts the MTA
 //! made to it (not the deferrals it decided itself: Postfix's `delivery temporarily suspended`,
 //! Exim's `retry time not reached`) are read in time order, in two layers, as mailsim's receiver
-//! checks them:
+//! checks them (a log with whole-second stamps has the attempts of one second spread evenly
+//! over it in log order):
 //!
 //! 1. **Site-level failures** (connection refused or timed out, no MX, a `421` greeting): the
 //!    0/1 sequence "failed at site level" is cut into stretches of constant failure probability
@@ -27,7 +28,12 @@
 //!    accept/defer sequence, `bucket`).
 //!
 //! Permanent failures become the sender's `invalid_share` (their share of the messages); the
-//! transaction time is the median latency of the messages delivered at their first attempt.
+//! transaction time (how long one try holds the sender) is, for Exim, the median over its
+//! queue runs of the run's length over its tries (a run tries one message after another),
+//! otherwise the median latency of the messages delivered at their first attempt; Exim's first
+//! queue run is taken from the log's `Start queue run` line after the daemon's start, and the
+//! pause a run makes after a message times out (Exim writes its bounce meanwhile) from the
+//! gaps that follow expiries within runs ([`Fit::queue_run_bounce`]).
 //! The log shows no sending IP, so the fitted sender has one. Every estimate is written into the
 //! scenario with its method and uncertainty as comments ([`text`]).
 
@@ -38,7 +44,9 @@ pub mod text;
 use std::collections::BTreeMap;
 
 use super::logs::summary::reply_key;
-use super::logs::{ArrivalSource, Attempt, AttemptStatus, History, Outcome, Stamp};
+use super::logs::{
+    ArrivalSource, Attempt, AttemptStatus, History, MtaStart, ObservedMessage, Outcome, Stamp,
+};
 use bucket::BucketFit;
 use segments::Segment;
 
@@ -57,14 +65,29 @@ pub struct Fit {
     pub arrivals: u64,
     /// Messages whose arrival is not in the log (left out of the replay).
     pub not_replayed: u64,
-    /// The median latency of messages delivered at their first attempt, ms, and how many.
-    pub transaction: Option<(i64, u64)>,
+    /// The time one try holds the sender.
+    pub transaction: Option<Timing>,
     /// Messages that bounced and messages replayed.
     pub bounced: (u64, u64),
     /// Exim's queue runner interval from the daemon's start line, seconds.
     pub queue_interval_s: Option<u64>,
+    /// Exim's first queue run after that start, ms after time zero.
+    pub first_queue_run_ms: Option<i64>,
+    /// How long an Exim queue run pauses after a message times out (its bounce is written).
+    pub queue_run_bounce: Option<Timing>,
     /// One per recipient domain, by name.
     pub receivers: Vec<ReceiverFit>,
+}
+
+/// An estimated duration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timing {
+    /// Milliseconds.
+    pub ms: i64,
+    /// How many values it is the median of.
+    pub samples: u64,
+    /// How it was estimated, in words.
+    pub how: String,
 }
 
 /// What one receiver did.
@@ -186,7 +209,7 @@ fn seen(attempt: &Attempt) -> Seen {
 
 /// Fits `history`.
 pub fn fit(history: &History) -> Fit {
-    let replayed: Vec<_> = history
+    let replayed: Vec<&ObservedMessage> = history
         .messages
         .iter()
         .filter(|m| {
@@ -203,7 +226,82 @@ pub fn fit(history: &History) -> Fit {
         .iter()
         .filter(|s| first.is_none_or(|f| s.time <= f))
         .next_back();
-    let (zero, zero_source) = match (start, first) {
+    let (zero, zero_source) = time_zero(history, start, first);
+    let at = |t: Stamp| t.unix_ms - zero.unix_ms;
+    let end_ms = history
+        .messages
+        .iter()
+        .flat_map(|m| {
+            m.attempts
+                .iter()
+                .map(|a| a.time)
+                .chain(m.end)
+                .chain([m.arrival])
+        })
+        .map(at)
+        .max()
+        .unwrap_or(0);
+    let count = |outcome: Outcome| replayed.iter().filter(|m| m.outcome == outcome).count();
+    Fit {
+        zero,
+        zero_source,
+        end_ms,
+        queued_at_end: count(Outcome::Queued) > 0,
+        arrivals: replayed.len() as u64,
+        not_replayed: history.messages.iter().filter(|m| !m.mta_notice).count() as u64
+            - replayed.len() as u64,
+        transaction: transaction(history, &replayed),
+        bounced: (count(Outcome::Bounced) as u64, replayed.len() as u64),
+        queue_interval_s: start.and_then(|s| s.queue_interval_s),
+        first_queue_run_ms: start
+            .and_then(|s| history.queue_runs.iter().find(|run| run.start >= s.time))
+            .map(|run| at(run.start)),
+        queue_run_bounce: queue_run_bounce(history),
+        receivers: receivers(history, at),
+    }
+}
+
+/// Exim's pause after an expiry within a queue run: the median time from a message's expiry
+/// to the run's next try, less the median time from a deferred try to the next (what any try
+/// takes); `None` without an expiry followed by a try in the same run.
+fn queue_run_bounce(history: &History) -> Option<Timing> {
+    let mut tries: Vec<(Stamp, bool)> = Vec::new();
+    for m in &history.messages {
+        for (i, a) in m.attempts.iter().enumerate() {
+            let last = i + 1 == m.attempts.len();
+            let expired_here = last && m.outcome == Outcome::Expired;
+            tries.push((a.time, expired_here));
+        }
+    }
+    tries.sort_by_key(|(t, _)| *t);
+    let (mut after_expiry, mut after_try) = (Vec::new(), Vec::new());
+    for run in &history.queue_runs {
+        let inside: Vec<&(Stamp, bool)> = tries
+            .iter()
+            .filter(|(t, _)| run.start <= *t && *t <= run.end)
+            .collect();
+        for pair in inside.windows(2) {
+            let gap = pair[1].0.unix_ms - pair[0].0.unix_ms;
+            if pair[0].1 {
+                after_expiry.push(gap);
+            } else {
+                after_try.push(gap);
+            }
+        }
+    }
+    let samples = after_expiry.len() as u64;
+    let expiry = median(after_expiry)?;
+    let ms = (expiry - median(after_try).unwrap_or(0)).max(0);
+    Some(Timing {
+        ms,
+        samples,
+        how: "median time from an expiry to the queue run's next try, less the median from a deferred try to the next".to_string(),
+    })
+}
+
+/// Time zero and why: the daemon's last start before the first arrival, else that arrival.
+fn time_zero(history: &History, start: Option<&MtaStart>, first: Option<Stamp>) -> (Stamp, String) {
+    match (start, first) {
         (Some(start), _) => (
             start.time,
             format!(
@@ -222,21 +320,11 @@ pub fn fit(history: &History) -> Fit {
             },
             "the epoch (the log has no messages)".to_string(),
         ),
-    };
-    let at = |t: Stamp| t.unix_ms - zero.unix_ms;
-    let end_ms = history
-        .messages
-        .iter()
-        .flat_map(|m| {
-            m.attempts
-                .iter()
-                .map(|a| a.time)
-                .chain(m.end)
-                .chain([m.arrival])
-        })
-        .map(at)
-        .max()
-        .unwrap_or(0);
+    }
+}
+
+/// Each recipient domain's attempts (not the MTA's own skips), in log order, fitted.
+fn receivers(history: &History, at: impl Fn(Stamp) -> i64) -> Vec<ReceiverFit> {
     let mut by_domain: BTreeMap<String, Vec<(i64, &Attempt)>> = BTreeMap::new();
     for m in history
         .messages
@@ -251,43 +339,86 @@ pub fn fit(history: &History) -> Fit {
                 .map(|a| (at(a.time), a)),
         );
     }
-    let receivers = by_domain
+    let whole_seconds = by_domain
+        .values()
+        .flatten()
+        .all(|(_, a)| a.time.unix_ms % 1000 == 0);
+    by_domain
         .into_iter()
         .map(|(name, mut attempts)| {
             attempts.sort_by_key(|(t, a)| (*t, a.order));
+            if whole_seconds {
+                spread_within_seconds(&mut attempts);
+            }
             receiver(name, &attempts)
         })
+        .collect()
+}
+
+/// Attempts stamped with the same whole second (Postfix's syslog stamps) spread evenly over
+/// that second in the order the log wrote them: the `k`-th of `m` at `(k + ½) / m` of it. A
+/// token bucket refills within the second, so taking them all at its start would hide the
+/// refill and halve a fast bucket's rate.
+fn spread_within_seconds(attempts: &mut [(i64, &Attempt)]) {
+    let mut from = 0;
+    while from < attempts.len() {
+        let second = attempts[from].0;
+        let to = from + attempts[from..].iter().take_while(|(t, _)| *t == second).count();
+        let m = (to - from) as i64;
+        for (k, attempt) in attempts[from..to].iter_mut().enumerate() {
+            attempt.0 = second + (2 * k as i64 + 1) * 1000 / (2 * m);
+        }
+        from = to;
+    }
+}
+
+/// The time one try holds the sender: from Exim's queue runs (a run tries its messages one
+/// after another, so its length over its tries), else the median latency of the messages
+/// delivered at their first attempt.
+fn transaction(history: &History, replayed: &[&ObservedMessage]) -> Option<Timing> {
+    let tries: Vec<Stamp> = history
+        .messages
+        .iter()
+        .flat_map(|m| &m.attempts)
+        .filter(|a| !a.skipped())
+        .map(|a| a.time)
         .collect();
-    let mut first_try: Vec<i64> = replayed
+    let per_run: Vec<i64> = history
+        .queue_runs
+        .iter()
+        .filter_map(|run| {
+            let n = tries
+                .iter()
+                .filter(|t| run.start <= **t && **t <= run.end)
+                .count();
+            (n > 0).then(|| (run.end.unix_ms - run.start.unix_ms) / n as i64)
+        })
+        .collect();
+    if let Some(ms) = median(per_run.clone()) {
+        return Some(Timing {
+            ms,
+            samples: per_run.len() as u64,
+            how: "median over the queue runs with tries of the run's length divided by its tries"
+                .to_string(),
+        });
+    }
+    let first_try: Vec<i64> = replayed
         .iter()
         .filter(|m| m.outcome == Outcome::Delivered && m.attempts.len() == 1)
         .filter_map(|m| m.end.map(|end| end.unix_ms - m.arrival.unix_ms))
         .collect();
-    first_try.sort_unstable();
-    Fit {
-        zero,
-        zero_source,
-        end_ms,
-        queued_at_end: replayed.iter().any(|m| m.outcome == Outcome::Queued),
-        arrivals: replayed.len() as u64,
-        not_replayed: history.messages.iter().filter(|m| !m.mta_notice).count() as u64
-            - replayed.len() as u64,
-        transaction: (!first_try.is_empty()).then(|| {
-            (
-                first_try[(first_try.len() - 1) / 2].max(0),
-                first_try.len() as u64,
-            )
-        }),
-        bounced: (
-            replayed
-                .iter()
-                .filter(|m| m.outcome == Outcome::Bounced)
-                .count() as u64,
-            replayed.len() as u64,
-        ),
-        queue_interval_s: start.and_then(|s| s.queue_interval_s),
-        receivers,
-    }
+    let samples = first_try.len() as u64;
+    median(first_try).map(|ms| Timing {
+        ms,
+        samples,
+        how: "median latency of the messages delivered at their first attempt".to_string(),
+    })
+}
+
+/// The median (the lower of the middle two), at least zero.
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    values.sort_unstable();
+    (!values.is_empty()).then(|| values[(values.len() - 1) / 2].max(0))
 }
 
 /// Fits one receiver from its attempts in time order.

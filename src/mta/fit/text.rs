@@ -28,23 +28,52 @@ pub struct ScenarioInput<'a> {
 }
 
 /// The policy text with what the log says about the sender filled in: Exim's queue runner
-/// interval from the daemon's `-q` option when the policy leaves it unset. Returns the text and
+/// interval from the daemon's `-q` option when the policy leaves it unset, its first run and
+/// its pause after an expiry from the log's queue runs when the policy leaves them at zero. Returns the text and
 /// a note on what was filled in, if anything.
 pub fn policy_from_log(text: &str, spec: &RetrySpec, fit: &Fit) -> (String, Option<String>) {
-    if let (RetrySpec::Exim(params), Some(interval)) = (spec, fit.queue_interval_s)
-        && params.queue_interval.is_none()
-    {
+    let RetrySpec::Exim(params) = spec else {
+        return (text.to_string(), None);
+    };
+    let mut text = text.to_string();
+    let mut filled = Vec::new();
+    if let (None, Some(interval)) = (params.queue_interval, fit.queue_interval_s) {
         let line = format!(
             "queue_interval: \"{interval}s\", // from the log: the daemon started with -q{interval}s"
         );
-        if let Some(filled) = replace_field(text, "queue_interval", &line) {
-            return (
-                filled,
-                Some("queue_interval from the log's daemon start".to_string()),
-            );
+        if let Some(with) = replace_field(&text, "queue_interval", &line) {
+            text = with;
+            filled.push("queue_interval from the log's daemon start");
         }
     }
-    (text.to_string(), None)
+    if let (true, Some(first)) = (params.queue_run_start.as_millis() == 0, fit.first_queue_run_ms)
+    {
+        let line = format!(
+            "queue_run_start: {}, // from the log: its first `Start queue run` after the daemon's start",
+            duration(first)
+        );
+        if let Some(with) = replace_field(&text, "queue_run_start", &line) {
+            text = with;
+            filled.push("queue_run_start from the log's first queue run");
+        }
+    }
+    if let (true, Some(bounce)) = (
+        params.queue_run_bounce_time.as_millis() == 0,
+        &fit.queue_run_bounce,
+    ) {
+        let line = format!(
+            "queue_run_bounce_time: {}, // from the log: {} ({} expiries)",
+            duration(bounce.ms),
+            bounce.how,
+            bounce.samples
+        );
+        if let Some(with) = replace_field(&text, "queue_run_bounce_time", &line) {
+            text = with;
+            filled.push("queue_run_bounce_time from the log's queue runs");
+        }
+    }
+    let note = (!filled.is_empty()).then(|| filled.join("; "));
+    (text, note)
 }
 
 /// `text` with the line setting `field` replaced by `line` (same indentation).
@@ -81,15 +110,15 @@ fn seconds(ms: i64) -> String {
 }
 
 /// The run's horizon, in whole seconds: the log's last event (and a second) when mail was still
-/// queued at its end, so the run stops where the log does; otherwise a tenth of the span (at
-/// least a minute) later, so that a simulated message a little slower than the real one is not
-/// cut off.
+/// queued at its end, so the run stops where the log does; otherwise a quarter of the span (at
+/// least five minutes) later, so that a simulated message slower than the real one is not cut
+/// off.
 fn horizon_ms(fit: &Fit) -> i64 {
     let end = fit.end_ms.max(0);
     let margin = if fit.queued_at_end {
         1000
     } else {
-        (end / 10).max(60_000)
+        (end / 4).max(300_000)
     };
     ((end + margin) / 1000 + 1) * 1000
 }
@@ -193,16 +222,16 @@ fn sender(text: &mut Text, fit: &Fit, input: &ScenarioInput) {
         &format!("(invalid_share: {})", round(share, 4)),
         format!("{bounced} of {messages} messages bounced (5xx): modelled as invalid recipients"),
     );
-    match fit.transaction {
-        Some((ms, count)) => text.field(
+    match &fit.transaction {
+        Some(timing) => text.field(
             2,
             "connections",
-            &format!("(transaction_time: Fixed({}))", duration(ms)),
-            format!("median latency of the {count} messages delivered at their first attempt"),
+            &format!("(transaction_time: Fixed({}))", duration(timing.ms)),
+            format!("{} ({} values)", timing.how, timing.samples),
         ),
         None => text.comment(
             2,
-            "connections: defaults (no message was delivered at its first attempt to time a transaction)",
+            "connections: defaults (no queue run and no message delivered at its first attempt to time a try)",
         ),
     }
     text.comment(2, &format!("retry: {}.", input.policy_source));

@@ -22,10 +22,13 @@
 //!   time in base 62 (Unix seconds, UTC); a message without a `<=` line gets that.
 //! - **Recipient:** the address as logged; when Exim shows the original in angle brackets
 //!   (`=> user <User@example.net>`), the original.
-//! - `Message is frozen`, spool notes, queue-run and SMTP-session lines are counted as ignored.
+//! - `Start queue run: pid=…` and `End queue run: pid=…`: the queue runs ([`QueueRun`]).
+//! - `Message is frozen`, spool notes and SMTP-session lines are counted as ignored.
 
 use super::builder::{Builder, Draft, attempt, finish_notes, reply_codes};
-use super::history::{Attempt, AttemptStatus, LineTally, MtaStart};
+use std::collections::HashMap;
+
+use super::history::{Attempt, AttemptStatus, LineTally, MtaStart, QueueRun};
 use super::{Clock, Format, History, Outcome, ParseOptions, Stamp, Verdict, clock, numbered_lines};
 
 /// Reads an Exim main log.
@@ -34,6 +37,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
     let mut builder = Builder::default();
     let mut lines = LineTally::default();
     let mut starts = Vec::new();
+    let mut runs = QueueRuns::default();
     for (n, line) in numbered_lines(text) {
         lines.read += 1;
         let verdict = if line.trim().is_empty() {
@@ -46,6 +50,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
                         starts.push(start);
                         Verdict::Used
                     }
+                    None if runs.read(t, rest) => Verdict::Used,
                     None => read(&mut builder, t, rest),
                 },
             }
@@ -58,6 +63,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
     finish_notes(&counts, &mut notes);
     History {
         starts,
+        queue_runs: runs.done,
         format: Format::Exim,
         messages,
         lines,
@@ -198,10 +204,33 @@ fn read(builder: &mut Builder, t: Stamp, rest: &str) -> Verdict {
     }
 }
 
+/// The queue runs read so far: those going on by pid, and those ended.
+#[derive(Default)]
+struct QueueRuns {
+    going: HashMap<String, Stamp>,
+    done: Vec<QueueRun>,
+}
+
+impl QueueRuns {
+    /// Reads `Start queue run: pid=N` or `End queue run: pid=N`; false for any other line.
+    fn read(&mut self, t: Stamp, rest: &str) -> bool {
+        if let Some(pid) = rest.strip_prefix("Start queue run: pid=") {
+            self.going.insert(pid.trim().to_string(), t);
+            true
+        } else if let Some(pid) = rest.strip_prefix("End queue run: pid=") {
+            if let Some(start) = self.going.remove(pid.trim()) {
+                let at = self.done.partition_point(|run| run.start <= start);
+                self.done.insert(at, QueueRun { start, end: t });
+            }
+            true
+        } else {
+            false
+        }
+    }
+}
+
 fn unqueued(rest: &str) -> Verdict {
-    if rest.starts_with("Start queue run") || rest.starts_with("End queue run") {
-        Verdict::Ignored("queue runner start or end")
-    } else if rest.contains("rejected") {
+    if rest.contains("rejected") {
         Verdict::Ignored("SMTP rejection (never queued)")
     } else if rest.contains("daemon") || rest.starts_with("exim ") {
         Verdict::Ignored("daemon start, stop or reload")

@@ -30,6 +30,18 @@ pub struct History {
     /// started`, Exim `daemon started`): Postfix's deferred-queue scans and Exim's queue runs
     /// are timed from it.
     pub starts: Vec<MtaStart>,
+    /// Exim's queue runs (`Start queue run: pid=…` to `End queue run: pid=…`), in order of
+    /// their start; a run still going at the end of the log is left out.
+    pub queue_runs: Vec<QueueRun>,
+}
+
+/// One run of Exim's queue runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueueRun {
+    /// When it started.
+    pub start: Stamp,
+    /// When it ended.
+    pub end: Stamp,
 }
 
 impl History {

@@ -60,6 +60,7 @@ pub fn parse(text: &str) -> History {
         messages,
         lines,
         notes,
+        queue_runs: Vec::new(),
     }
 }
 

@@ -29,7 +29,7 @@ use std::str::FromStr;
 pub use clock::{Stamp, YearRule, parse_utc_offset};
 pub use history::{
     ArrivalSource, Attempt, AttemptStatus, FIRST_LINES_KEPT, History, LineCount, LineTally,
-    MtaStart, ObservedMessage, Outcome,
+    MtaStart, ObservedMessage, Outcome, QueueRun,
 };
 pub use summary::ObservedSummary;
 

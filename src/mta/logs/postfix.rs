@@ -70,6 +70,7 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
         messages,
         lines,
         notes,
+        queue_runs: Vec::new(),
     }
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::mta::logs::ObservedSummary;
+use crate::report::charts::grouped;
 use crate::mta::logs::summary::{SKIPPED, human_duration};
 use crate::study::FitCheck;
 
@@ -242,7 +243,7 @@ fn hourly_rows(check: &FitCheck, rows: &mut Vec<Row>) {
 pub fn show(value: Option<f64>, unit: Unit) -> String {
     match (value, unit) {
         (None, _) => "—".to_string(),
-        (Some(v), Unit::Count) if v.fract() == 0.0 => format!("{v:.0}"),
+        (Some(v), Unit::Count) if v.fract() == 0.0 && v >= 0.0 => grouped(v as u64),
         (Some(v), Unit::Count | Unit::Number) => format!("{v:.1}"),
         (Some(v), Unit::Seconds) => human_duration(v),
         (Some(v), Unit::Share) => format!("{:.1}%", 100.0 * v),
