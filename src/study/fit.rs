@@ -45,4 +45,3 @@ pub fn check_fit(
         simulated,
     })
 }
-

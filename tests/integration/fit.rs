@@ -6,7 +6,8 @@
 //! test checks that the uncertainty it writes into the scenario is honest: the true bucket rate
 //! and burst lie in the 95 % likelihood region it reports, the true deferral share within three
 //! of its binomial standard errors, and the true window edges within the ± spread it reports
-//! (half the gap between the attempts around the edge) plus one second. That second is the
+//! (the change point's 95 % likelihood interval, at least half the gap between the attempts
+//! around the edge) plus one second. That second is the
 //! log's view of time: an attempt is logged when it ends, up to the 1 s transaction after the
 //! receiver answered it.
 //!
@@ -126,6 +127,17 @@ fn recover(format: Format) {
     let Soft::Bucket { fit: bucket, .. } = &receiver("throttled").soft else {
         panic!("{format}: {:?}", receiver("throttled").soft)
     };
+    println!(
+        "{format}: bucket {:.6}/s ({:.6}–{:.6}), burst {} ({}–{}); flaky {:?}; down {:?}",
+        bucket.rate,
+        bucket.rate_range.0,
+        bucket.rate_range.1,
+        bucket.burst,
+        bucket.burst_range.0,
+        bucket.burst_range.1,
+        receiver("flaky").soft,
+        receiver("down").outages
+    );
     assert!(
         bucket.rate_range.0 <= 0.5 && 0.5 <= bucket.rate_range.1,
         "{format}: {bucket:?}"
@@ -297,7 +309,10 @@ fn the_real_exim_logs_are_reproduced_within_15_percent() {
     let (log, config) = recording("exim", "e2-bucket");
     let (rows, check) = real(Format::Exim, "exim e2", &log, &config);
     assert_eq!(
-        (check.observed.outcomes.delivered, check.observed.outcomes.expired),
+        (
+            check.observed.outcomes.delivered,
+            check.observed.outcomes.expired
+        ),
         (210, 90)
     );
     reproduced(&rows, "exim e2", 0.001, &[]);
@@ -316,7 +331,10 @@ fn the_real_postfix_logs_are_reproduced_within_15_percent_but_for_known_gaps() {
     let (log, config) = recording("postfix", "e2-bucket");
     let (rows, check) = real(Format::Postfix, "postfix e2", &log, &config);
     assert_eq!(
-        (check.observed.outcomes.delivered, check.observed.outcomes.expired),
+        (
+            check.observed.outcomes.delivered,
+            check.observed.outcomes.expired
+        ),
         (43, 257)
     );
     reproduced(&rows, "postfix e2", 1.0, POSTFIX_E2_GAPS);

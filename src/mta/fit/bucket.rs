@@ -228,10 +228,7 @@ fn region(grid: &[Point], inside: impl Fn(&&Point) -> bool) -> ((f64, f64), (u32
         .map(|g| g.0)
         .filter(|&r| r > rates.1)
         .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.min(r))));
-    (
-        (below.unwrap_or(rates.0), above.unwrap_or(rates.1)),
-        bursts,
-    )
+    ((below.unwrap_or(rates.0), above.unwrap_or(rates.1)), bursts)
 }
 
 #[cfg(test)]

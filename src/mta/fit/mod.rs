@@ -18,7 +18,9 @@
 //!    ln n, the Bayesian information criterion for its two parameters; `segments`). Each stretch
 //!    with failures becomes an outage window of the failures' kind, its `fraction` the share
 //!    that failed (maximum likelihood, with its binomial standard error), its edges halfway
-//!    between the last attempt outside and the first inside (± half that gap).
+//!    between the last attempt outside and the first inside, give or take the change point's
+//!    likelihood-ratio interval (every cut within 1.92 of the best log-likelihood, the 95 %
+//!    level; at least half that gap; `segments::cut_interval`).
 //! 2. **Transaction-level deferrals** (a 4xx reply to an attempt that reached the receiver),
 //!    among the other attempts: two models are fitted to the sequence "deferred or not" and the
 //!    one with the lower BIC is kept — stretches of constant deferral probability as above
@@ -139,7 +141,8 @@ pub struct Window {
     pub start_ms: i64,
     /// Its end, ms after time zero; `None`: until the log ends.
     pub end_ms: Option<i64>,
-    /// How far the start could be off: half the gap between the attempts around it.
+    /// How far the start could be off: the change point's likelihood interval, at least half
+    /// the gap between the attempts around it.
     pub start_spread_ms: i64,
     /// How far the end could be off.
     pub end_spread_ms: i64,
@@ -363,7 +366,11 @@ fn spread_within_seconds(attempts: &mut [(i64, &Attempt)]) {
     let mut from = 0;
     while from < attempts.len() {
         let second = attempts[from].0;
-        let to = from + attempts[from..].iter().take_while(|(t, _)| *t == second).count();
+        let to = from
+            + attempts[from..]
+                .iter()
+                .take_while(|(t, _)| *t == second)
+                .count();
         let m = (to - from) as i64;
         for (k, attempt) in attempts[from..to].iter_mut().enumerate() {
             attempt.0 = second + (2 * k as i64 + 1) * 1000 / (2 * m);
@@ -499,21 +506,32 @@ fn soft(rest: &[&(i64, Seen, &Attempt)]) -> Soft {
 /// The segments with failures as windows; `kinds` gives each attempt's failure, if any.
 fn windows(times: &[i64], segments: &[Segment], kinds: &[Option<FailureKind>]) -> Vec<Window> {
     let n = times.len();
+    let failed: Vec<bool> = kinds.iter().map(Option::is_some).collect();
+    // The edge between segments `i - 1` and `i`: halfway between the attempts around the cut,
+    // give or take the change point's likelihood interval (at least half that gap).
+    let edge = |i: usize| {
+        let cut = segments[i].from;
+        let (a, b) = (times[cut - 1], times[cut]);
+        let at = (a + b) / 2;
+        let (low, high) = segments::cut_interval(&failed, segments[i - 1].from, segments[i].to);
+        let spread = (at - times[low - 1]).max(times[high] - at).max((b - a) / 2);
+        (at, spread)
+    };
     segments
         .iter()
-        .filter(|s| s.failures > 0)
-        .map(|s| {
+        .enumerate()
+        .filter(|(_, s)| s.failures > 0)
+        .map(|(i, s)| {
             let (start_ms, start_spread_ms) = if s.from == 0 {
                 (0, times[0].max(0))
             } else {
-                let (a, b) = (times[s.from - 1], times[s.from]);
-                ((a + b) / 2, (b - a) / 2)
+                edge(i)
             };
             let (end_ms, end_spread_ms) = if s.to == n {
                 (None, 0)
             } else {
-                let (a, b) = (times[s.to - 1], times[s.to]);
-                (Some(((a + b) / 2).max(start_ms + 1)), (b - a) / 2)
+                let (at, spread) = edge(i + 1);
+                (Some(at.max(start_ms + 1)), spread)
             };
             let mut counts: BTreeMap<FailureKind, u64> = BTreeMap::new();
             for kind in kinds[s.from..s.to].iter().flatten() {

@@ -85,6 +85,35 @@ pub fn segment(failed: &[bool]) -> (Vec<Segment>, f64) {
     (done, total)
 }
 
+/// How far the log-likelihood may drop for a cut to stay in a change point's interval: half
+/// the 95 % quantile of χ² with one degree of freedom.
+pub const CUT_LIKELIHOOD_DROP: f64 = 1.92;
+
+/// The change point between attempts `from..to` (in time order) as an interval of cut
+/// positions: every cut `k` (the second stretch starts at attempt `k`) whose two-stretch
+/// log-likelihood is within [`CUT_LIKELIHOOD_DROP`] of the best cut's. The likelihood-ratio
+/// interval of a change point: wide where failures are sparse (a 30 % stretch can start
+/// several attempts before its first failure), one attempt wide where they are not.
+pub fn cut_interval(failed: &[bool], from: usize, to: usize) -> (usize, usize) {
+    let failures = |a: usize, b: usize| failed[a..b].iter().filter(|f| **f).count() as u64;
+    let total = failures(from, to);
+    let mut left = 0u64;
+    let mut lls = Vec::with_capacity(to - from);
+    for k in from + 1..to {
+        left += u64::from(failed[k - 1]);
+        let ll =
+            log_likelihood(left, (k - from) as u64) + log_likelihood(total - left, (to - k) as u64);
+        lls.push((k, ll));
+    }
+    let best = lls.iter().map(|c| c.1).fold(f64::MIN, f64::max);
+    let kept = lls
+        .iter()
+        .filter(|c| c.1 >= best - CUT_LIKELIHOOD_DROP)
+        .map(|c| c.0);
+    let low = kept.clone().min().unwrap_or(from);
+    (low, kept.max().unwrap_or(low))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +145,17 @@ mod tests {
         assert_eq!(segments.len(), 1);
         assert!((segments[0].probability() - 0.3).abs() < 1e-12);
         assert!((segments[0].standard_error() - (0.21f64 / 300.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_sharp_change_is_one_cut_wide_and_a_sparse_one_is_wider() {
+        let sharp: Vec<bool> = (0..100).map(|i| i < 40).collect();
+        assert_eq!(cut_interval(&sharp, 0, 100), (40, 40));
+        // 30 % failures from attempt 50, none before: the first failure may come a few
+        // attempts after the change, so the interval reaches back before it.
+        let sparse: Vec<bool> = (0..200).map(|i| i >= 56 && i % 10 < 3).collect();
+        let (low, high) = cut_interval(&sparse, 0, 200);
+        assert!(low < 56 && high >= 56, "{low}..{high}");
     }
 
     #[test]

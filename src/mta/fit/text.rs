@@ -46,8 +46,10 @@ pub fn policy_from_log(text: &str, spec: &RetrySpec, fit: &Fit) -> (String, Opti
             filled.push("queue_interval from the log's daemon start");
         }
     }
-    if let (true, Some(first)) = (params.queue_run_start.as_millis() == 0, fit.first_queue_run_ms)
-    {
+    if let (true, Some(first)) = (
+        params.queue_run_start.as_millis() == 0,
+        fit.first_queue_run_ms,
+    ) {
         let line = format!(
             "queue_run_start: {}, // from the log: its first `Start queue run` after the daemon's start",
             duration(first)

@@ -33,9 +33,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use compare::{CompareChart, CompareView};
+pub(crate) use outcome::grouped;
 pub use render::{ChartError, Drawing, Format, render_drawing};
 pub use sweep::{SweepView, sweep_file_stem};
-pub(crate) use outcome::grouped;
 
 use crate::model::RunOutput;
 use crate::scenario::Scenario;

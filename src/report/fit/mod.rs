@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::mta::logs::ObservedSummary;
-use crate::report::charts::grouped;
 use crate::mta::logs::summary::{SKIPPED, human_duration};
+use crate::report::charts::grouped;
 use crate::study::FitCheck;
 
 pub use html::fit_report_html;
