@@ -54,7 +54,8 @@ pub struct TraceArgs {
     max_events: Option<u64>,
 }
 
-pub fn trace(args: TraceArgs) -> Result<(), CliError> {
+/// The scenario with the `--seed` and `--policy` asked for.
+fn scenario_to_follow(args: &TraceArgs) -> Result<Scenario, CliError> {
     let mut scenario = mailsim::scenario::load(&args.scenario)?;
     if let Some(seed) = args.seed {
         scenario.set_seed(seed);
@@ -63,6 +64,11 @@ pub fn trace(args: TraceArgs) -> Result<(), CliError> {
         let (_, spec) = given_policy(given)?;
         scenario = scenario.with_policy(spec)?;
     }
+    Ok(scenario)
+}
+
+pub fn trace(args: TraceArgs) -> Result<(), CliError> {
+    let scenario = scenario_to_follow(&args)?;
     super::print_warnings(&scenario);
     let estimate = limits::check(&scenario, args.allow_large)?;
     let budget = Budget::new(args.max_events, &[estimate]);

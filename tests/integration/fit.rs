@@ -5,9 +5,11 @@
 //! Exim and a KumoMTA log and fitted. The tolerance is the fit's own stated uncertainty, so the
 //! test checks that the uncertainty it writes into the scenario is honest: the true bucket rate
 //! and burst lie in the 95 % likelihood region it reports, the true deferral share within three
-//! of its binomial standard errors, and the true window edges within the ± spread it reports
+//! of its binomial standard errors, and the outage's true edges within the ± spread it reports
 //! (the change point's 95 % likelihood interval, at least half the gap between the attempts
-//! around the edge) plus one second. That second is the
+//! around the edge) plus one second. A random-deferral window's edges, located only as well as
+//! its sparse deferrals allow, are checked for coverage over 20 seeds: at least 34 of the 40
+//! true edges within their reported interval. That second is the
 //! log's view of time: an attempt is logged when it ends, up to the 1 s transaction after the
 //! receiver answered it.
 //!
@@ -18,8 +20,8 @@
 //! in place from `conformance/recordings/`. The fitted scenario, run 10 times, must reproduce
 //! the delivered and expired counts and the latency percentiles (p50, p90, p99, max) within
 //! 15 % (a count may also be off by one message, a latency by the log's timestamp resolution:
-//! Postfix writes whole seconds). Every Exim figure is checked; three Postfix figures are
-//! named known gaps with their reasons ([`POSTFIX_E1_GAPS`], [`POSTFIX_E2_GAPS`]).
+//! Postfix writes whole seconds). Every Exim figure and every Postfix e1 figure is checked; two
+//! Postfix e2 figures are named known gaps with their reasons ([`POSTFIX_E2_GAPS`]).
 
 use assert_cmd::Command;
 use mailsim::model::{HistoryRecorder, RunControl, simulate_observed};
@@ -157,13 +159,8 @@ fn recover(format: Format) {
         (w.probability() - 0.3).abs() <= 3.0 * w.standard_error(),
         "{format}: {w:?}"
     );
-    within_edge(w.start_ms, w.start_spread_ms, 30 * 60, "flaky start");
-    within_edge(
-        w.end_ms.expect("ends"),
-        w.end_spread_ms,
-        90 * 60,
-        "flaky end",
-    );
+    // Its edges are estimates with a 95 % interval, checked for coverage over many runs
+    // (`random_deferral_edges_are_covered_by_their_intervals`), not in this one run.
     assert!(flaky.outages.is_empty(), "{format}: {:?}", flaky.outages);
     // The outage.
     let down = receiver("down");
@@ -196,6 +193,63 @@ fn known_receivers_are_recovered_from_an_exim_log() {
 #[test]
 fn known_receivers_are_recovered_from_a_kumomta_log() {
     recover(Format::KumoMta);
+}
+
+/// One receiver deferring 30 % of attempts from 30 to 90 minutes, nothing otherwise.
+const RANDOM_WINDOW: &str = r#"(
+    name: "random-window",
+    run: (horizon: "3h", seed: SEED),
+    senders: [(
+        name: "mta",
+        traffic: [Poisson(rate: "1200/h", end: "2h")],
+        recipients: (mix: {"flaky": 1.0}),
+        retry: Fixed(interval: "2m", lifetime: "1d"),
+    )],
+    receivers: {
+        "flaky": (incidents: [(name: "random", start: "30m", end: "90m", fraction: 1.0, deferral: 0.3)]),
+    },
+)"#;
+
+/// The edges of a window of random deferrals are located only as well as the deferrals allow
+/// (the first may come several attempts after the start): each is reported with its change
+/// point's 95 % likelihood interval. Over 20 seeds, the true start and end (40 edges) must lie
+/// within the reported interval (and the log's one second) at least 34 times (85 %); were the
+/// intervals only the gap between neighbouring attempts, far fewer would. The share deferred
+/// must be within three standard errors of 30 % every time.
+#[test]
+fn random_deferral_edges_are_covered_by_their_intervals() {
+    let zero = Stamp::parse_rfc3339("2026-11-30T08:00:00Z").expect("valid");
+    let mut covered = 0;
+    let mut misses = Vec::new();
+    for seed in 1..=20 {
+        let scenario = scenario(&RANDOM_WINDOW.replace("SEED", &seed.to_string()));
+        let mut recorder = HistoryRecorder::new(&scenario, zero);
+        simulate_observed(&scenario, 0, RunControl::default(), &mut recorder).expect("runs");
+        let fitted = fit::fit(&recorder.finish(Format::Exim));
+        let Soft::Windows { windows, .. } = &fitted.receivers[0].soft else {
+            panic!("seed {seed}: {:?}", fitted.receivers[0].soft)
+        };
+        assert_eq!(windows.len(), 1, "seed {seed}: {windows:?}");
+        let w = windows[0];
+        assert!(
+            (w.probability() - 0.3).abs() <= 3.0 * w.standard_error(),
+            "seed {seed}: {w:?}"
+        );
+        for (estimate, spread, truth_ms) in [
+            (w.start_ms, w.start_spread_ms, 30 * 60_000),
+            (w.end_ms.expect("ends"), w.end_spread_ms, 90 * 60_000),
+        ] {
+            if (estimate - truth_ms).abs() <= spread + 1000 {
+                covered += 1;
+            } else {
+                misses.push(format!(
+                    "seed {seed}: {estimate} ± {spread} ms for {truth_ms} ms"
+                ));
+            }
+        }
+    }
+    println!("random window edges: {covered} of 40 covered; missed: {misses:?}");
+    assert!(covered >= 34, "{covered} of 40 covered: {misses:?}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -319,7 +373,7 @@ fn the_real_exim_logs_are_reproduced_within_15_percent() {
 }
 
 #[test]
-fn the_real_postfix_logs_are_reproduced_within_15_percent_but_for_known_gaps() {
+fn the_real_postfix_logs_are_reproduced_within_15_percent_but_for_e2s_known_gaps() {
     let (rows, check) = real(
         Format::Postfix,
         "postfix e1",
@@ -327,7 +381,7 @@ fn the_real_postfix_logs_are_reproduced_within_15_percent_but_for_known_gaps() {
         &fixture("postfix-e1-rcpt451-2m.main.cf"),
     );
     assert_eq!(check.observed.messages, 100);
-    reproduced(&rows, "postfix e1", 1.0, POSTFIX_E1_GAPS);
+    reproduced(&rows, "postfix e1", 1.0, &[]);
     let (log, config) = recording("postfix", "e2-bucket");
     let (rows, check) = real(Format::Postfix, "postfix e2", &log, &config);
     assert_eq!(
@@ -339,12 +393,6 @@ fn the_real_postfix_logs_are_reproduced_within_15_percent_but_for_known_gaps() {
     );
     reproduced(&rows, "postfix e2", 1.0, POSTFIX_E2_GAPS);
 }
-
-/// Postfix e1: p90 falls in the 28 % of messages delivered at their fourth try; whether a
-/// message needs it turns on whether the deferred-queue scan at ≈121 s lands before or after
-/// the sink's 451 window ends (121.1 s). mailsim's Postfix scan timing is a known gap on this
-/// very run even with the true receiver (conformance/README.md: tries +22.6 %, p50 +101 %).
-const POSTFIX_E1_GAPS: &[&str] = &["latency p90"];
 
 /// Postfix e2: with the true receiver mailsim already misses delivered (−11.6 %) and p50
 /// (−49.7 %) (conformance/README.md, known gaps), and Postfix's whole-second stamps hide the

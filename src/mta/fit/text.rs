@@ -316,6 +316,22 @@ fn receiver_text(text: &mut Text, r: &ReceiverFit, horizon: i64) {
             text.comment(3, &window_note(w));
         }
     }
+    let incidents = soft_text(text, r, horizon, &mut outages);
+    outages.sort();
+    list(text, "outages", &outages);
+    list(text, "incidents", &incidents);
+    text.code(2, "),", None);
+}
+
+/// The receiver's transaction-level deferrals: comments and its throttle written into `text`,
+/// deferral windows added to `outages` (message level) or returned as incidents.
+fn soft_text(
+    text: &mut Text,
+    r: &ReceiverFit,
+    horizon: i64,
+    outages: &mut Vec<String>,
+) -> Vec<String> {
+    let end = |w: &Window| w.end_ms.unwrap_or(horizon);
     let mut incidents = Vec::new();
     match &r.soft {
         Soft::None => {}
@@ -371,10 +387,7 @@ fn receiver_text(text: &mut Text, r: &ReceiverFit, horizon: i64) {
             }
         }
     }
-    outages.sort();
-    list(text, "outages", &outages);
-    list(text, "incidents", &incidents);
-    text.code(2, "),", None);
+    incidents
 }
 
 fn list(text: &mut Text, name: &str, items: &[String]) {

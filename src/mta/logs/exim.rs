@@ -25,11 +25,12 @@
 //! - `Start queue run: pid=…` and `End queue run: pid=…`: the queue runs ([`QueueRun`]).
 //! - `Message is frozen`, spool notes and SMTP-session lines are counted as ignored.
 
-use super::builder::{Builder, Draft, attempt, finish_notes, reply_codes};
-use std::collections::HashMap;
+mod runs;
 
-use super::history::{Attempt, AttemptStatus, LineTally, MtaStart, QueueRun};
+use super::builder::{Builder, Draft, attempt, finish_notes, reply_codes};
+use super::history::{Attempt, AttemptStatus, LineTally};
 use super::{Clock, Format, History, Outcome, ParseOptions, Stamp, Verdict, clock, numbered_lines};
+use runs::{QueueRuns, daemon_start};
 
 /// Reads an Exim main log.
 pub fn parse(text: &str, options: &ParseOptions) -> History {
@@ -154,25 +155,6 @@ fn id_time(id: &str) -> Option<i64> {
     })
 }
 
-/// `exim 4.96 daemon started: pid=18293, -q30s, listening for SMTP on …`: the start, with the
-/// queue runner's interval if the daemon has one.
-fn daemon_start(t: Stamp, rest: &str) -> Option<MtaStart> {
-    let (_, options) = rest.split_once("daemon started:")?;
-    let queue_interval_s = options
-        .split(',')
-        .map(str::trim)
-        .find_map(|option| option.strip_prefix("-q"))
-        .and_then(|interval| {
-            // `-q30s`, `-qq1h`, `-q1h30m`: Exim times; a bare `-q` is one run, no interval.
-            let interval = interval.trim_start_matches(['q', 'f', 'i']);
-            crate::mta::config::exim::exim_time(interval)
-        });
-    Some(MtaStart {
-        time: t,
-        queue_interval_s,
-    })
-}
-
 fn read(builder: &mut Builder, t: Stamp, rest: &str) -> Verdict {
     let whole = rest;
     let (id, rest) = rest.split_once(' ').unwrap_or((rest, ""));
@@ -201,31 +183,6 @@ fn read(builder: &mut Builder, t: Stamp, rest: &str) -> Verdict {
         "=>" | "->" | ">>" => delivery(draft, t, body),
         "==" => deferral(draft, t, body),
         _ => failure(draft, t, body),
-    }
-}
-
-/// The queue runs read so far: those going on by pid, and those ended.
-#[derive(Default)]
-struct QueueRuns {
-    going: HashMap<String, Stamp>,
-    done: Vec<QueueRun>,
-}
-
-impl QueueRuns {
-    /// Reads `Start queue run: pid=N` or `End queue run: pid=N`; false for any other line.
-    fn read(&mut self, t: Stamp, rest: &str) -> bool {
-        if let Some(pid) = rest.strip_prefix("Start queue run: pid=") {
-            self.going.insert(pid.trim().to_string(), t);
-            true
-        } else if let Some(pid) = rest.strip_prefix("End queue run: pid=") {
-            if let Some(start) = self.going.remove(pid.trim()) {
-                let at = self.done.partition_point(|run| run.start <= start);
-                self.done.insert(at, QueueRun { start, end: t });
-            }
-            true
-        } else {
-            false
-        }
     }
 }
 

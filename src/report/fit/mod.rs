@@ -123,6 +123,14 @@ pub fn rows(check: &FitCheck) -> Vec<Row> {
             &count(|s| s.skipped_attempts),
         ),
     ];
+    reply_rows(check, &mut rows);
+    shape_rows(check, &mut rows);
+    hourly_rows(check, &mut rows);
+    rows
+}
+
+/// Deferrals by reply, one row each.
+fn reply_rows(check: &FitCheck, rows: &mut Vec<Row>) {
     for reply in replies(check) {
         let key = reply.clone();
         rows.push(row(
@@ -139,6 +147,10 @@ pub fn rows(check: &FitCheck) -> Vec<Row> {
             },
         ));
     }
+}
+
+/// Latency percentiles and attempts per message.
+fn shape_rows(check: &FitCheck, rows: &mut Vec<Row>) {
     let latency = |pick: fn(&crate::mta::logs::summary::LatencyFigures) -> f64| {
         move |s: &ObservedSummary| s.latency_s.as_ref().map(pick)
     };
@@ -193,8 +205,6 @@ pub fn rows(check: &FitCheck) -> Vec<Row> {
             (s.messages > 0).then(|| first as f64 / s.messages as f64)
         },
     ));
-    hourly_rows(check, &mut rows);
-    rows
 }
 
 /// The replies deferrals were counted under, in the log or in any replication, most frequent

@@ -66,14 +66,10 @@ pub(crate) fn message(index: usize, m: &ObservedMessage, add: &mut Add) {
             AttemptStatus::Deferred => "deferred",
             AttemptStatus::Bounced => "bounced",
         };
-        let dsn = attempt.enhanced.clone().unwrap_or_else(|| {
-            match attempt.status {
-                AttemptStatus::Delivered => "2.0.0",
-                AttemptStatus::Deferred => "4.0.0",
-                AttemptStatus::Bounced => "5.0.0",
-            }
-            .to_string()
-        });
+        let dsn = attempt
+            .enhanced
+            .clone()
+            .unwrap_or_else(|| default_dsn(attempt.status).to_string());
         let text = reply_text(attempt, &name, &ip);
         let delay = attempt.time.seconds_since(m.arrival).max(0.0);
         let payload = format!(
@@ -127,5 +123,14 @@ fn reply_text(attempt: &super::super::Attempt, name: &str, ip: &str) -> String {
             "host {name}[{ip}] said: {} (in reply to RCPT TO command)",
             attempt.text
         ),
+    }
+}
+
+/// The DSN Postfix writes for an attempt whose reply had no enhanced code.
+fn default_dsn(status: AttemptStatus) -> &'static str {
+    match status {
+        AttemptStatus::Delivered => "2.0.0",
+        AttemptStatus::Deferred => "4.0.0",
+        AttemptStatus::Bounced => "5.0.0",
     }
 }
