@@ -293,8 +293,7 @@ fn write_report(
 /// What was fitted, receiver by receiver, in a few lines.
 fn describe(fitted: &Fit, history: &History) -> String {
     let mut out = format!(
-        "Fitted {} ({} log, {} lines read, {} not understood): {} arrivals; time zero {} ({}).\n",
-        history.format,
+        "Fitted to the {} log ({} lines read, {} not understood): {} arrivals; time zero {}, {}.\n",
         history.format,
         history.lines.read,
         history.lines.problem_total(),

@@ -9,7 +9,7 @@
 //! attempt mispredicted with probability ε, the likelihood profiled over ε (ε̂ = m/n) is
 //! `m ln(m/n) + (n−m) ln(1−m/n)`. The grid is searched coarse (48 log-spaced rates, bursts
 //! 1…) then refined ten times around each of the best bursts' best rate, the rates tried
-//! narrowing fourfold each time ([`search`]). The uncertainty is the set of grid points whose
+//! narrowing fourfold each time (`search`). The uncertainty is the set of grid points whose
 //! log-likelihood is within 3.0 of the best (the 95 % likelihood-ratio region for two
 //! parameters, χ²₂ / 2 = 3.0): its bursts, and its rates widened to the nearest rates tried
 //! outside it (the region's edge lies somewhere between).

@@ -219,8 +219,7 @@ pub fn fit(history: &History) -> Fit {
     let start = history
         .starts
         .iter()
-        .filter(|s| first.is_none_or(|f| s.time <= f))
-        .next_back();
+        .rfind(|s| first.is_none_or(|f| s.time <= f));
     let (zero, zero_source) = time_zero(history, start, first);
     let at = |t: Stamp| t.unix_ms - zero.unix_ms;
     let end_ms = history

@@ -22,7 +22,7 @@
 //!   time in base 62 (Unix seconds, UTC); a message without a `<=` line gets that.
 //! - **Recipient:** the address as logged; when Exim shows the original in angle brackets
 //!   (`=> user <User@example.net>`), the original.
-//! - `Start queue run: pid=…` and `End queue run: pid=…`: the queue runs ([`QueueRun`]).
+//! - `Start queue run: pid=…` and `End queue run: pid=…`: the queue runs ([`super::QueueRun`]).
 //! - `Message is frozen`, spool notes and SMTP-session lines are counted as ignored.
 
 mod runs;

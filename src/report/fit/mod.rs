@@ -281,12 +281,8 @@ pub fn table_text(rows: &[Row], replications: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<46} {:>10} {:>10} {:>9}  {}",
-        "figure",
-        "observed",
-        "simulated",
-        "diff",
-        format!("range over {replications} replications")
+        "{:<46} {:>10} {:>10} {:>9}  range over {replications} replications",
+        "figure", "observed", "simulated", "diff",
     );
     for r in rows {
         let _ = writeln!(
