@@ -97,6 +97,9 @@ pub enum HoldReason {
     /// Postfix: a deferred message waits in the deferred queue for the queue manager's next
     /// scan to move it to the active queue.
     QueueScan,
+    /// Postfix: every smtp delivery agent process is busy or still starting; the message waits
+    /// for one.
+    DeliveryAgent,
     /// Exim: the host's retry time has not come (its retry record after a site failure).
     HostRetryTime,
     /// Exim: the message's own retry time has not come (its retry record for the address, or

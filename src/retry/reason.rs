@@ -13,6 +13,7 @@ impl RetrySpec {
         match reason {
             HoldReason::DeadDestination => "Postfix dead destination (a failed cohort of site failures made the destination dead; its mail is deferred without a connection until it is revived)".to_string(),
             HoldReason::QueueScan => "Postfix deferred queue (the message waits for the queue manager's next scan of the deferred queue)".to_string(),
+            HoldReason::DeliveryAgent => "Postfix delivery agents (no smtp process free yet; master starts them on demand)".to_string(),
             HoldReason::HostRetryTime => "Exim retry time not reached for the host (its retry record after a site failure; the message waits for the host's retry time)".to_string(),
             HoldReason::MessageRetryTime => "Exim retry time not reached for the message (its own retry record after a deferral; a queue run passes it by until then)".to_string(),
             HoldReason::HostStatus => "Sendmail host status cache (the host failed recently; deferred without a connection)".to_string(),
