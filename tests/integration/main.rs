@@ -20,6 +20,7 @@ mod cluster;
 mod conformance;
 mod determinism;
 mod fit;
+mod fit_real;
 mod formats;
 mod fuzz;
 mod golden;
