@@ -110,16 +110,13 @@ struct Chosen {
     spec: RetrySpec,
 }
 
-pub fn compare(args: CompareArgs) -> Result<(), CliError> {
-    let (text, base) = load_with_text(&args.scenario, &args.replication)?;
-    let origin = args.scenario.display().to_string();
-    let metrics = MetricList::new(&base.run().deadlines);
-    metrics.check(&args.rank_by).map_err(|why| {
-        CliError::Input(miette::miette!(
-            help = "e.g. --rank-by latency_s.p99",
-            "--rank-by: {why}"
-        ))
-    })?;
+/// The policies to compare: from `--policy`, else the scenario's `policies` list; two or more.
+fn chosen_policies(
+    args: &CompareArgs,
+    text: &str,
+    base: &Scenario,
+    origin: &str,
+) -> Result<Vec<Chosen>, CliError> {
     let mut chosen: Vec<Chosen> = Vec::new();
     for given in &args.policies {
         let (written, spec) = given_policy(given)?;
@@ -130,7 +127,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         });
     }
     if chosen.is_empty() {
-        chosen = listed_policies(&text, &base)?;
+        chosen = listed_policies(text, base)?;
     }
     if chosen.is_empty() {
         return Err(CliError::Input(miette::miette!(
@@ -138,6 +135,32 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             "nothing to compare: give --policy (twice or more) or a `policies` list in {origin}"
         )));
     }
+    if let [only] = chosen.as_slice() {
+        let given = if args.policies.is_empty() {
+            format!("the `policies` list in {origin} names only one")
+        } else {
+            "only one --policy was given".to_string()
+        };
+        return Err(CliError::Input(miette::miette!(
+            help = "add another --policy (e.g. --policy fope), or use `mailsim run --replications N` for one policy",
+            "a comparison needs two or more policies, but {given}: `{}`",
+            only.label
+        )));
+    }
+    Ok(chosen)
+}
+
+pub fn compare(args: CompareArgs) -> Result<(), CliError> {
+    let (text, base) = load_with_text(&args.scenario, &args.replication)?;
+    let origin = args.scenario.display().to_string();
+    let metrics = MetricList::new(&base.run().deadlines);
+    metrics.check(&args.rank_by).map_err(|why| {
+        CliError::Input(miette::miette!(
+            help = "e.g. --rank-by latency_s.p99",
+            "--rank-by: {why}"
+        ))
+    })?;
+    let chosen = chosen_policies(&args, &text, &base, &origin)?;
     let mut cells = Vec::new();
     let mut scenarios = Vec::new();
     for policy in chosen {

@@ -10,6 +10,7 @@ mod limits;
 mod man;
 mod merge;
 mod policies;
+mod precision;
 mod replay;
 mod run;
 mod schedule;
@@ -93,6 +94,9 @@ pub enum CliError {
     /// Stopped by a signal (SIGINT, SIGTERM, SIGHUP): exit code 128 + its number (130, 143,
     /// 129), as shells report it.
     Interrupted(i32),
+    /// The results are written, but a `--precision` goal was not reached (already said on
+    /// stderr): exit code 3.
+    GoalMissed,
 }
 
 impl CliError {
@@ -111,6 +115,7 @@ impl CliError {
                 eprintln!("{INTERRUPTED}");
                 ExitCode::from(signals::exit_code(signal))
             }
+            CliError::GoalMissed => ExitCode::from(3),
         }
     }
 }

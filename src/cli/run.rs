@@ -188,7 +188,7 @@ fn run_once(
         limits::print_stats(Some(run.summary.events), elapsed, estimate);
     }
     if !output.quiet {
-        print_stdout(&report::summary_table(&run.summary))?;
+        print_stdout(&report::terminal_summary(scenario, &run))?;
         print_stdout(&report::deliverability_table(scenario, &run.deliverability))?;
     }
     print_stdout(&format!("results: {}\n", path.display()))?;

@@ -13,11 +13,12 @@ use mailsim::model::{Estimate, RunControl, RunOutput};
 use mailsim::report::{self, OutputError, RunFolder};
 use mailsim::scenario::{Format, Scenario};
 use mailsim::study::{
-    self, Execution, MetricList, Outcome, Plan, Precision, PrecisionReport, Replications,
-    SHARD_FILE, Shard, Study, StudyError, StudyOptions, StudyProgress,
+    self, Execution, MetricList, Outcome, Plan, Replications, SHARD_FILE, Shard, Study, StudyError,
+    StudyOptions, StudyProgress,
 };
 
 use super::limits::{self, Budget};
+use super::precision::{check_shard_has_runs, parse_precision, tell_precision};
 use super::{CliError, print_stdout, signals};
 
 /// How to simulate: seed, replications, threads, warm-up and limits.
@@ -79,7 +80,7 @@ pub struct OutputArgs {
     pub png: bool,
 }
 
-fn input(message: String, help: &str) -> CliError {
+pub(super) fn input(message: String, help: &str) -> CliError {
     CliError::Input(miette::miette!(help = help.to_string(), "{message}"))
 }
 
@@ -221,42 +222,6 @@ pub fn parse_shard(text: Option<&str>, shards: Option<u32>) -> Result<Option<Sha
     }
 }
 
-/// Parses `--precision METRIC=FRACTION` for a study with `metrics`; `max_replications` is
-/// `--max-replications`.
-fn parse_precision(
-    text: &str,
-    metrics: &MetricList,
-    max_replications: u32,
-) -> Result<Precision, CliError> {
-    let help = "write --precision METRIC=FRACTION, e.g. --precision latency_s.mean=0.05 (half-width within 5% of the mean)";
-    let (metric, fraction) = text
-        .split_once('=')
-        .ok_or_else(|| input(format!("--precision `{text}` has no `=`"), help))?;
-    let metric = metric.trim();
-    metrics
-        .check(metric)
-        .map_err(|why| input(format!("--precision: {why}"), help))?;
-    let fraction: f64 = fraction
-        .trim()
-        .parse()
-        .ok()
-        .filter(|f: &f64| *f > 0.0 && f.is_finite())
-        .ok_or_else(|| {
-            input(
-                format!(
-                    "--precision: `{}` is not a positive fraction",
-                    fraction.trim()
-                ),
-                help,
-            )
-        })?;
-    Ok(Precision {
-        metric: metrics.index(metric).unwrap_or(0),
-        fraction,
-        max_replications,
-    })
-}
-
 /// A progress bar on stderr counting to `total` (`unit` names what is counted), or a hidden
 /// one with `--quiet` or when stderr is not a terminal.
 pub fn progress_bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
@@ -309,32 +274,8 @@ fn execute(
     default_replications: u32,
 ) -> Result<(Outcome, Estimate), CliError> {
     let metrics = MetricList::new(&plan.base.run().deadlines);
-    let precision = replication
-        .precision
-        .as_deref()
-        .map(|text| parse_precision(text, &metrics, replication.max_replications))
-        .transpose()?;
-    if precision.is_some() && shard.is_some() {
-        return Err(input(
-            "--precision and --shard cannot be combined: how many replications are needed is only known once the earlier ones have run".into(),
-            "run the shards with a fixed --replications N",
-        ));
-    }
-    let count = replication.replications.unwrap_or(if precision.is_some() {
-        5
-    } else {
-        default_replications
-    });
-    if count == 0 {
-        return Err(input(
-            "--replications must be at least 1".into(),
-            "e.g. --replications 10",
-        ));
-    }
-    let replications = match precision {
-        Some(goal) => Replications::UntilPrecise { start: count, goal },
-        None => Replications::Fixed { count, shard },
-    };
+    let (replications, count) =
+        replications(plan, replication, &metrics, shard, default_replications)?;
     let threads = replication
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -382,24 +323,45 @@ fn execute(
     Ok((outcome, study_estimate))
 }
 
-/// How `--precision` ended, on stderr: reaching the goal is news only without `--quiet`;
-/// stopping short of it always is.
-fn tell_precision(report: &PrecisionReport, name: &str, quiet: bool) {
-    let count = report.replications;
-    if report.met {
-        if !quiet {
-            eprintln!(
-                "precision: the 95% half-width of {name} is within {:.2}% of its mean after {count} replications",
-                report.widest * 100.0
-            );
-        }
-    } else {
-        eprintln!(
-            "precision: stopped at --max-replications {count}; the widest 95% half-width of {name} is still {:.1}% of its mean (asked: {:.1}%)",
-            report.widest * 100.0,
-            report.goal.fraction * 100.0
-        );
+/// The replications asked for (`--replications`, `--precision`, `--shard`), checked against
+/// each other, and the count to start with.
+fn replications(
+    plan: &Plan,
+    replication: &ReplicationArgs,
+    metrics: &MetricList,
+    shard: Option<Shard>,
+    default_replications: u32,
+) -> Result<(Replications, u32), CliError> {
+    let precision = replication
+        .precision
+        .as_deref()
+        .map(|text| parse_precision(text, metrics, replication.max_replications))
+        .transpose()?;
+    if precision.is_some() && shard.is_some() {
+        return Err(input(
+            "--precision and --shard cannot be combined: how many replications are needed is only known once the earlier ones have run".into(),
+            "run the shards with a fixed --replications N",
+        ));
     }
+    let count = replication.replications.unwrap_or(if precision.is_some() {
+        5
+    } else {
+        default_replications
+    });
+    if count == 0 {
+        return Err(input(
+            "--replications must be at least 1".into(),
+            "e.g. --replications 10",
+        ));
+    }
+    if let Some(shard) = shard {
+        check_shard_has_runs(shard, plan.cells.len(), count)?;
+    }
+    let replications = match precision {
+        Some(goal) => Replications::UntilPrecise { start: count, goal },
+        None => Replications::Fixed { count, shard },
+    };
+    Ok((replications, count))
 }
 
 /// Runs the plan and writes its folder: the whole study, or the shard's `shard.json`.
@@ -436,24 +398,33 @@ pub fn run_and_write(
             let mut text = serde_json::to_string(&part).map_err(|e| CliError::Failed(e.into()))?;
             text.push('\n');
             let path = write_folder(folder, &[(SHARD_FILE.to_string(), text.into_bytes())])?;
+            let runs = match part.runs.len() {
+                1 => "1 run".to_string(),
+                n => format!("{n} runs"),
+            };
             stats();
             print_stdout(&format!(
-                "shard {}/{} ({} runs): {}\n",
+                "shard {}/{} ({runs}): {}\n",
                 part.shard.index,
                 part.shard.count,
-                part.runs.len(),
                 path.display()
             ))
         }
         Outcome::Whole {
-            study, first_runs, ..
+            study,
+            first_runs,
+            precision,
         } => {
             let compare_runs = plan
                 .keep_first
                 .then_some((plan.base, first_runs.as_slice()));
             let written = write_study(folder, &study, &plan.options, compare_runs, output);
             stats();
-            written
+            written?;
+            match precision {
+                Some(report) if !report.met => Err(CliError::GoalMissed),
+                _ => Ok(()),
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ pub fn validate(path: &Path) -> Result<(), CliError> {
     print_stdout(&format!(
         "{}estimate: {estimate}{room}; default event budget {}\nok: {} is valid\n",
         scenario.describe(),
-        estimate.event_budget(),
+        mailsim::report::units::grouped(estimate.event_budget()),
         path.display()
     ))
 }

@@ -1,6 +1,8 @@
 //! The typed leaves of a scenario that belong to the mail world: reputation classes, outage
 //! and DNS trouble kinds and SMTP transaction-time distributions.
 
+use std::fmt;
+
 use serde::Deserialize;
 
 use crate::engine::{RandomStream, SimDuration};
@@ -40,6 +42,18 @@ impl Reputation {
     ];
 }
 
+/// The class as a scenario file writes it: `Good`, `Neutral`, `Poor`, `Bad`.
+impl fmt::Display for Reputation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Reputation::Good => "Good",
+            Reputation::Neutral => "Neutral",
+            Reputation::Poor => "Poor",
+            Reputation::Bad => "Bad",
+        })
+    }
+}
+
 /// What senders see during an outage window.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
@@ -56,6 +70,18 @@ pub enum OutageKind {
     Reply451,
 }
 
+/// What senders see, in words: `connections time out`, `451 to every transaction`.
+impl fmt::Display for OutageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OutageKind::Timeout => "connections time out",
+            OutageKind::Refused => "connections refused",
+            OutageKind::Greeting421 => "421 at the greeting",
+            OutageKind::Reply451 => "451 to every transaction",
+        })
+    }
+}
+
 /// What fails in a DNS trouble window.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
@@ -66,6 +92,16 @@ pub enum DnsKind {
     SpfTempError,
     /// The sender cannot resolve the receiver's MX: a site-level deferral without a connection.
     MxLookup,
+}
+
+/// What fails, in words: `SPF temperror`, `MX lookup failure`.
+impl fmt::Display for DnsKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DnsKind::SpfTempError => "SPF temperror",
+            DnsKind::MxLookup => "MX lookup failure",
+        })
+    }
 }
 
 /// The outcome of one authentication check (SPF, DKIM or DMARC) for a sender's mail.
@@ -130,6 +166,20 @@ impl ServiceTime {
     }
 }
 
+/// The distribution in words: `1s (fixed)`, `1s on average (exponential)`,
+/// `800ms on average (log-normal, sd 400ms)`.
+impl fmt::Display for ServiceTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceTime::Fixed(duration) => write!(f, "{duration} (fixed)"),
+            ServiceTime::Exponential { mean } => write!(f, "{mean} on average (exponential)"),
+            ServiceTime::LogNormal { mean, sd } => {
+                write!(f, "{mean} on average (log-normal, sd {sd})")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +196,23 @@ mod tests {
         let mean_s = total as f64 / n as f64 / 1000.0;
         // Standard error 1/sqrt(n) ≈ 0.003 s.
         assert!((mean_s - 2.0).abs() < 0.02, "mean {mean_s}");
+    }
+
+    #[test]
+    fn settings_read_as_words() {
+        let fixed = ServiceTime::Fixed(SimDuration::from_secs(1));
+        assert_eq!(fixed.to_string(), "1s (fixed)");
+        let lognormal = ServiceTime::LogNormal {
+            mean: SimDuration(800),
+            sd: SimDuration(400),
+        };
+        assert_eq!(
+            lognormal.to_string(),
+            "800ms on average (log-normal, sd 400ms)"
+        );
+        assert_eq!(OutageKind::Timeout.to_string(), "connections time out");
+        assert_eq!(DnsKind::MxLookup.to_string(), "MX lookup failure");
+        assert_eq!(Reputation::Neutral.to_string(), "Neutral");
     }
 
     #[test]

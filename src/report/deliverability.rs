@@ -1,6 +1,7 @@
 //! Deferrals as a deliverability signal, per receiver and per sending IP: `deliverability.csv`
 //! and the lines `mailsim run` prints under its summary.
 
+use super::units::grouped;
 use crate::metrics::{Deliverability, Outcomes, Sample};
 use crate::scenario::Scenario;
 
@@ -121,13 +122,14 @@ pub fn deliverability_table(scenario: &Scenario, deliverability: &Deliverability
     let line = |label: String, o: Outcomes| {
         let rate = o.deferral_rate().unwrap_or(0.0) * 100.0;
         let rejected = if o.rejected > 0 {
-            format!("; {} rejected", o.rejected)
+            format!("; {} rejected", grouped(o.rejected))
         } else {
             String::new()
         };
         format!(
             "  {label:<34} {rate:>5.1}%  ({} of {} attempts{rejected})\n",
-            o.deferred, o.attempts
+            grouped(o.deferred),
+            grouped(o.attempts)
         )
     };
     let mut out = String::from("deferral rate by receiver\n");

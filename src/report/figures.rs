@@ -1,7 +1,8 @@
 //! The summary as rows of figures for the Markdown and HTML reports: every number
-//! `summary.json` has, in the same units (counts, seconds), with a human reading beside it,
-//! starting with when all mail was done and the share delivered by each deadline; and the
-//! warning every view opens with when the run stopped with mail still queued.
+//! `summary.json` has, in human units (counts grouped in thousands, durations as `1h02m`,
+//! shares as `%`), with a note beside it, starting with when all mail was done and the share
+//! delivered by each deadline; and the warning every view opens with when the run stopped
+//! with mail still queued. `summary.json` keeps the exact seconds.
 //!
 //! The plain counts ([`tallies`] and [`peaks`]) are listed once here and read by these rows
 //! and by the terminal table alike, so a count added to [`Summary`] and to one of those lists
@@ -10,14 +11,16 @@
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
 
-/// One row: what, the exact value (as in `summary.json`), and a human reading or share.
+use super::units::{count, duration, percent};
+
+/// One row: what, the value in human units, and a note (a share, a meaning).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Figure {
     /// What the number is.
     pub label: String,
-    /// The number, in the unit of `summary.json` (seconds to the millisecond).
+    /// The number, in human units.
     pub value: String,
-    /// A human reading (share of arrivals, duration) or an explanation; may be empty.
+    /// A share, the exact figure behind a rounded one, or an explanation; may be empty.
     pub note: String,
 }
 
@@ -45,7 +48,7 @@ pub(super) struct Count {
 
 impl From<Count> for Figure {
     fn from(count: Count) -> Figure {
-        Figure::new(count.label, count.value.to_string(), count.note)
+        Figure::new(count.label, super::units::grouped(count.value), count.note)
     }
 }
 
@@ -81,36 +84,26 @@ pub(super) fn peaks(s: &Summary) -> Vec<Count> {
     ]
 }
 
-/// Seconds as `summary.json` states them, to the millisecond.
-pub fn seconds(value: f64) -> String {
-    format!("{value:.3}")
-}
-
-/// An instant of the run (seconds since the start) as a human duration, with its clock time
-/// when the run has a start: `4h10m`, or `4h10m, Mon 2026-11-30 13:10 +01:00`.
+/// An instant of the run (seconds since the start) for a note: its exact seconds, after its
+/// clock time when the run has a start: `14,400 s`, or `Mon 2026-11-30 13:10 +01:00 (14,400 s)`.
 pub(super) fn human_instant(s: &Summary, seconds: f64) -> String {
-    let offset = human_duration(seconds);
     match &s.meta.start {
         Some(clock) => {
             let at = SimTime(SimDuration::from_secs_f64(seconds).as_millis());
             format!(
-                "{offset}, {} {}",
+                "{} {} ({})",
                 clock.date_and_time(at),
-                clock.offset_text()
+                clock.offset_text(),
+                exact(seconds)
             )
         }
-        None => offset,
+        None => exact(seconds),
     }
 }
 
-/// Seconds as a human duration, e.g. `1h2m3s` (milliseconds kept under a minute).
+/// Seconds as a human duration for the terminal table: `1h02m`, `850ms`.
 pub(super) fn human_duration(seconds: f64) -> String {
-    let duration = SimDuration::from_secs_f64(seconds);
-    if duration.as_millis() >= 60_000 {
-        SimDuration::from_secs(duration.as_millis() / 1000).to_string()
-    } else {
-        duration.to_string()
-    }
+    duration(seconds)
 }
 
 /// The warning every view of the summary opens with when the run stopped at its horizon with
@@ -119,17 +112,12 @@ pub fn unfinished_warning(s: &Summary) -> Option<String> {
     (s.queued_at_end > 0).then(|| {
         format!(
             "WARNING: the run stopped at its horizon ({}) with {} of {} messages ({}) still queued: they were neither delivered, bounced nor expired, so when all mail was done is unknown and the latency figures leave them out. Lengthen run.horizon to see them leave.",
-            human_duration(s.end_time_s),
-            s.queued_at_end,
-            s.arrived,
+            duration(s.end_time_s),
+            count(s.queued_at_end as f64),
+            count(s.arrived as f64),
             percent(s.queued_at_end as f64 / s.arrived.max(1) as f64)
         )
     })
-}
-
-/// A share (0 to 1) as a percentage with two decimals, e.g. `99.25%`.
-pub(super) fn percent(share: f64) -> String {
-    format!("{:.2}%", share * 100.0)
 }
 
 /// When all mail was done, then the share delivered within each deadline: the figures every
@@ -137,26 +125,27 @@ pub(super) fn percent(share: f64) -> String {
 pub(super) fn completion_figures(s: &Summary) -> Vec<Figure> {
     let mut rows = vec![match s.all_done_s {
         Some(t) => Figure::new(
-            "all mail done at (s)",
-            seconds(t),
+            "all mail done at",
+            duration(t),
             format!(
-                "{}: the last message left the queue (delivered, bounced or expired)",
+                "the last message left the queue (delivered, bounced or expired); {}",
                 human_instant(s, t)
             ),
         ),
         None => Figure::new(
-            "all mail done at (s)",
+            "all mail done at",
             "—".into(),
-            format!("not by the end: {} still queued", s.queued_at_end),
+            format!(
+                "not by the end: {} still queued",
+                count(s.queued_at_end as f64)
+            ),
         ),
     }];
     for by in &s.delivered_by {
         rows.push(Figure::new(
             format!("delivered within {}", by.deadline),
-            by.delivered.to_string(),
-            by.share.map_or_else(String::new, |share| {
-                format!("{} of arrived", percent(share))
-            }),
+            by.share.map_or("—".into(), percent),
+            format!("{} of arrived messages", count(by.delivered as f64)),
         ));
     }
     rows
@@ -178,8 +167,8 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     rows.extend(completion_figures(s));
     if let Some(warmup) = s.warmup_s {
         rows.push(Figure::new(
-            "warm-up (s)",
-            seconds(warmup),
+            "warm-up",
+            duration(warmup),
             "latency and Little's law count only messages that arrived after it; counts are complete",
         ));
     }
@@ -190,54 +179,73 @@ pub fn summary_figures(s: &Summary) -> Vec<Figure> {
     rows.extend(peaks(s).into_iter().map(Figure::from));
     rows.push(match s.retry_queue_empty_s {
         Some(t) => Figure::new(
-            "retry queue last empty at (s)",
-            seconds(t),
+            "retry queue last empty at",
+            duration(t),
             format!(
-                "{}: no message waited for a retry from then on (mail may still have waited for a connection)",
+                "no message waited for a retry from then on (mail may still have waited for a connection); {}",
                 human_instant(s, t)
             ),
         ),
         None => Figure::new(
-            "retry queue last empty at (s)",
+            "retry queue last empty at",
             "—".into(),
             "never held a message, or still held some at the end",
         ),
     });
     rows.extend(little_figures(s));
     rows.push(Figure::new(
-        "run ended at (s)",
-        seconds(s.end_time_s),
+        "run ended at",
+        duration(s.end_time_s),
         human_instant(s, s.end_time_s),
     ));
     rows.push(Figure::new(
         "events",
-        s.events.to_string(),
+        count(s.events as f64),
         "simulation events processed",
     ));
     rows
 }
 
+/// The exact seconds behind a rounded duration, as `summary.json` has them.
+fn exact(seconds: f64) -> String {
+    format!("{} s", count_exact(seconds))
+}
+
+/// Seconds to the millisecond with thousands grouped: `3,723.4`.
+fn count_exact(seconds: f64) -> String {
+    let whole = super::units::grouped(seconds.trunc() as u64);
+    let millis = ((seconds.fract() * 1000.0).round() as u64).min(999);
+    let fraction = format!("{millis:03}");
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        whole
+    } else {
+        format!("{whole}.{fraction}")
+    }
+}
+
 /// Where the arrived messages went, with their shares, and the attempts it took.
 fn outcome_figures(s: &Summary) -> Vec<Figure> {
     let arrived = s.arrived.max(1) as f64;
-    let share = |n: u64| format!("{:.2}% of arrived", n as f64 / arrived * 100.0);
+    let share = |n: u64| format!("{} of arrived", percent(n as f64 / arrived));
+    let n = |v: u64| count(v as f64);
     vec![
-        Figure::new("arrived", s.arrived.to_string(), ""),
-        Figure::new("delivered", s.delivered.to_string(), share(s.delivered)),
+        Figure::new("arrived", n(s.arrived), ""),
+        Figure::new("delivered", n(s.delivered), share(s.delivered)),
         Figure::new(
             "bounced (5xx)",
-            s.bounced.to_string(),
+            n(s.bounced),
             format!("bounce rate {}", share(s.bounced)),
         ),
-        Figure::new("expired", s.expired.to_string(), share(s.expired)),
+        Figure::new("expired", n(s.expired), share(s.expired)),
         Figure::new(
             "still queued at the end",
-            s.queued_at_end.to_string(),
+            n(s.queued_at_end),
             share(s.queued_at_end),
         ),
         Figure::new(
             "attempts",
-            s.attempts.to_string(),
+            n(s.attempts),
             format!("{:.2} per arrived message", s.attempts as f64 / arrived),
         ),
     ]
@@ -248,13 +256,13 @@ fn deferral_figures(s: &Summary) -> Vec<Figure> {
     let deferrals: u64 = s.deferrals.values().sum();
     let mut rows = vec![Figure::new(
         "deferrals",
-        deferrals.to_string(),
+        count(deferrals as f64),
         "temporary failures, all codes",
     )];
-    for (code, count) in &s.deferrals {
+    for (code, n) in &s.deferrals {
         rows.push(Figure::new(
             format!("deferrals {code}"),
-            count.to_string(),
+            count(*n as f64),
             "",
         ));
     }
@@ -264,23 +272,19 @@ fn deferral_figures(s: &Summary) -> Vec<Figure> {
 /// The latency percentiles, or one row saying nothing was delivered.
 fn latency_figures(s: &Summary) -> Vec<Figure> {
     let Some(l) = &s.latency_s else {
-        return vec![Figure::new(
-            "latency (s)",
-            "—".into(),
-            "nothing was delivered",
-        )];
+        return vec![Figure::new("latency", "—".into(), "nothing was delivered")];
     };
     [
-        ("latency mean (s)", l.mean),
-        ("latency min (s)", l.min),
-        ("latency p50 (s)", l.p50),
-        ("latency p90 (s)", l.p90),
-        ("latency p99 (s)", l.p99),
-        ("latency p99.9 (s)", l.p999),
-        ("latency max (s)", l.max),
+        ("latency mean", l.mean),
+        ("latency min", l.min),
+        ("latency p50", l.p50),
+        ("latency p90", l.p90),
+        ("latency p99", l.p99),
+        ("latency p99.9", l.p999),
+        ("latency max", l.max),
     ]
     .into_iter()
-    .map(|(name, value)| Figure::new(name, seconds(value), human_duration(value)))
+    .map(|(name, value)| Figure::new(name, duration(value), exact(value)))
     .collect()
 }
 
@@ -290,22 +294,18 @@ fn little_figures(s: &Summary) -> Vec<Figure> {
     vec![
         Figure::new(
             "mean queued, L",
-            format!("{:.3}", l.mean_queued),
+            format!("{:.1}", l.mean_queued),
             "time-average messages in the queue",
         ),
         Figure::new(
-            "throughput, λ (per s)",
-            format!("{:.3}", l.throughput_per_s),
-            "departures per second",
+            "throughput, λ",
+            format!("{}/h", count(l.throughput_per_s * 3600.0)),
+            "departures per hour",
         ),
         Figure::new(
-            "mean time in queue, W (s)",
-            seconds(l.mean_time_in_queue_s),
-            format!(
-                "{}; λ·W = {:.3}",
-                human_duration(l.mean_time_in_queue_s),
-                l.throughput_per_s * l.mean_time_in_queue_s
-            ),
+            "mean time in queue, W",
+            duration(l.mean_time_in_queue_s),
+            format!("λ·W = {:.1}", l.throughput_per_s * l.mean_time_in_queue_s),
         ),
     ]
 }
@@ -315,10 +315,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_as_people_write_them() {
+    fn durations_read_as_people_write_them_with_the_exact_seconds_beside() {
         assert_eq!(human_duration(0.25), "250ms");
-        assert_eq!(human_duration(3723.4), "1h2m3s");
-        assert_eq!(seconds(3723.4), "3723.400");
+        assert_eq!(human_duration(3723.4), "1h02m");
+        assert_eq!(exact(3723.4), "3,723.4 s");
+        assert_eq!(exact(60.0), "60 s");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::metrics::Summary;
 use crate::model::PolicyHolds;
 
 use super::figures::{summary_figures, unfinished_warning};
+use super::headline::Headline;
 
 /// Makes text safe inside a Markdown table cell.
 fn cell(text: &str) -> String {
@@ -14,9 +15,14 @@ fn cell(text: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-/// The summary as Markdown: a title, the figures table, deferrals by reply line, attempts
-/// per message and where the result came from.
-pub fn summary_markdown(summary: &Summary, description: &str, holds: &[PolicyHolds]) -> String {
+/// The summary as Markdown: a title, the headline, the figures table, deferrals by reply
+/// line, attempts per message, holds by the policy's rule and where the result came from.
+pub fn summary_markdown(
+    summary: &Summary,
+    description: &str,
+    headline: &Headline,
+    holds: &[PolicyHolds],
+) -> String {
     let mut out = String::new();
     let meta = &summary.meta;
     let _ = writeln!(out, "# {} — summary\n", cell(&meta.scenario));
@@ -26,6 +32,7 @@ pub fn summary_markdown(summary: &Summary, description: &str, holds: &[PolicyHol
     if let Some(warning) = unfinished_warning(summary) {
         let _ = writeln!(out, "> **⚠ {}**\n", cell(&warning));
     }
+    out.push_str(&headline.markdown());
     let _ = writeln!(out, "| figure | value | note |\n|---|---:|---|");
     for f in summary_figures(summary) {
         let _ = writeln!(

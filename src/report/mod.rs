@@ -12,6 +12,7 @@ mod deliverability;
 mod figures;
 pub mod fit;
 mod folder;
+pub mod headline;
 mod holds;
 mod html;
 mod json;
@@ -21,6 +22,7 @@ mod study;
 mod table;
 mod timeseries;
 pub mod trace;
+pub mod units;
 
 pub use charts::ChartError;
 pub use deliverability::{deliverability_csv, deliverability_over_time_csv, deliverability_table};
@@ -31,11 +33,11 @@ pub use json::{SUMMARY_SCHEMA_VERSION, summary_json, summary_json_schema};
 pub use markdown::summary_markdown;
 pub use openmetrics::{clock_start_unix_ms, openmetrics};
 pub use study::{
-    CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, human,
-    render_study, runs_csv, study_csv, study_html, study_json, study_markdown, study_report,
-    study_table, sweep_lines, with_interval,
+    CellReport, MetricRow, STUDY_SCHEMA_VERSION, StudyChart, StudyReport, Threshold, render_study,
+    runs_csv, study_csv, study_html, study_json, study_markdown, study_report, study_table,
+    sweep_lines,
 };
-pub use table::summary_table;
+pub use table::{summary_table, terminal_summary};
 pub use timeseries::{deferral_codes, timeseries_csv};
 
 use crate::model::RunOutput;
@@ -76,12 +78,14 @@ pub fn render_run(
         ),
         (
             "summary.md",
-            summary_markdown(summary, &scenario.description, &output.holds),
+            summary_markdown(
+                summary,
+                &scenario.description,
+                &headline::run_headline(scenario, output),
+                &output.holds,
+            ),
         ),
-        (
-            REPORT_HTML,
-            report_html(scenario, summary, &output.holds, &charts),
-        ),
+        (REPORT_HTML, report_html(scenario, output, &charts)),
     ];
     let mut files: Vec<(String, Vec<u8>)> = texts
         .into_iter()

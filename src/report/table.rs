@@ -1,16 +1,29 @@
-//! The summary table printed on the terminal after a run: compact, one aligned line per
-//! figure, with the counts [`super::figures`] lists for every view.
+//! The summary printed on the terminal after a run: the headline, then a compact table, one
+//! aligned line per figure, with the counts [`super::figures`] lists for every view.
 
 use std::fmt::Write;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Summary;
+use crate::model::RunOutput;
+use crate::scenario::Scenario;
 
-use super::figures::{human_duration, peaks, percent, tallies, unfinished_warning};
+use super::figures::{human_duration, peaks, tallies, unfinished_warning};
+use super::headline::run_headline;
+use super::units::{grouped, percent};
 
 /// Writes one aligned line: label, value, and a note.
 fn row(out: &mut String, label: &str, value: String, note: String) {
     let _ = writeln!(out, "  {label:<20} {value:>12}  {note}");
+}
+
+/// What `mailsim run` prints: the summary table with the run's headline (tiles and what
+/// happened) between its title line and its rows.
+pub fn terminal_summary(scenario: &Scenario, output: &RunOutput) -> String {
+    let table = summary_table(&output.summary);
+    let (title, rows) = table.split_once('\n').unwrap_or((&table, ""));
+    let headline = run_headline(scenario, output).text();
+    format!("{title}\n{headline}\n{rows}")
 }
 
 /// The summary as an aligned, human-readable table.
@@ -43,21 +56,11 @@ pub fn summary_table(summary: &Summary) -> String {
     }
     outcome_rows(&mut out, summary);
     for count in tallies(summary) {
-        row(
-            &mut out,
-            count.label,
-            count.value.to_string(),
-            String::new(),
-        );
+        row(&mut out, count.label, grouped(count.value), String::new());
     }
     latency_rows(&mut out, summary);
     for count in peaks(summary) {
-        row(
-            &mut out,
-            count.label,
-            count.value.to_string(),
-            String::new(),
-        );
+        row(&mut out, count.label, grouped(count.value), String::new());
     }
     let emptied = summary
         .retry_queue_empty_s
@@ -70,12 +73,7 @@ pub fn summary_table(summary: &Summary) -> String {
     let ended = human_duration(summary.end_time_s);
     let note = clock_at(summary, summary.end_time_s);
     row(&mut out, "run ended at", ended, note);
-    row(
-        &mut out,
-        "events",
-        summary.events.to_string(),
-        String::new(),
-    );
+    row(&mut out, "events", grouped(summary.events), String::new());
     out
 }
 
@@ -87,17 +85,16 @@ fn completion_rows(out: &mut String, s: &Summary) {
             out,
             "all mail done at",
             "—".into(),
-            format!("not by the end: {} still queued", s.queued_at_end),
+            format!("not by the end: {} still queued", grouped(s.queued_at_end)),
         ),
     }
     for by in &s.delivered_by {
-        let share = by.share.map_or_else(|| "—".into(), percent);
-        let note = format!("{} messages", by.delivered);
+        let share = by.share.map_or("—".into(), percent);
         row(
             out,
             &format!("delivered within {}", by.deadline),
             share,
-            note,
+            format!("{} messages", grouped(by.delivered)),
         );
     }
 }
@@ -115,28 +112,28 @@ fn clock_at(s: &Summary, seconds: f64) -> String {
 fn outcome_rows(out: &mut String, s: &Summary) {
     let arrived = s.arrived.max(1) as f64;
     let share = |n: u64| format!("{:5.1}%", n as f64 / arrived * 100.0);
-    row(out, "arrived", s.arrived.to_string(), String::new());
+    row(out, "arrived", grouped(s.arrived), String::new());
     for (label, count) in [
         ("delivered", s.delivered),
         ("bounced (5xx)", s.bounced),
         ("expired", s.expired),
         ("still queued", s.queued_at_end),
     ] {
-        row(out, label, count.to_string(), share(count));
+        row(out, label, grouped(count), share(count));
     }
     row(
         out,
         "attempts",
-        s.attempts.to_string(),
+        grouped(s.attempts),
         format!("{:.2} per message", s.attempts as f64 / arrived),
     );
     let by_code: Vec<String> = s
         .deferrals
         .iter()
-        .map(|(code, n)| format!("{code}: {n}"))
+        .map(|(code, n)| format!("{code}: {}", grouped(*n)))
         .collect();
     let deferrals: u64 = s.deferrals.values().sum();
-    row(out, "deferrals", deferrals.to_string(), by_code.join(", "));
+    row(out, "deferrals", grouped(deferrals), by_code.join(", "));
 }
 
 /// The latency percentiles, three to a line, or a dash when nothing was delivered.
@@ -210,7 +207,7 @@ mod tests {
         let table = summary_table(&s);
         let figures = summary_figures(&s);
         for count in tallies(&s).into_iter().chain(peaks(&s)) {
-            let line = format!("  {:<20} {:>12}  \n", count.label, count.value);
+            let line = format!("  {:<20} {:>12}  \n", count.label, grouped(count.value));
             assert!(table.contains(&line), "{line:?} in\n{table}");
             assert!(figures.contains(&count.into()), "{}", count.label);
         }

@@ -34,6 +34,16 @@ pub enum TransportRole {
     Edge,
 }
 
+/// The role as a scenario file writes it: `Mailbox` or `Edge`.
+impl std::fmt::Display for TransportRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportRole::Mailbox => "Mailbox",
+            TransportRole::Edge => "Edge",
+        })
+    }
+}
+
 /// Exchange's settings, with Exchange's names; unset values take the role's default.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -139,7 +149,7 @@ impl PolicyParams for ExchangeServerParams {
     fn describe(&self) -> String {
         let s = self.settings();
         format!(
-            "exchange-server ({:?}): next hop down → {} × {}, {} × {}, then every {}; single deferred messages every {}; delay DSN at {}; NDR at the first failure at or past {}",
+            "exchange-server ({}): next hop down → {} × {}, {} × {}, then every {}; single deferred messages every {}; delay DSN at {}; NDR at the first failure at or past {}",
             self.role,
             s.glitch_count,
             s.glitch_interval,

@@ -101,7 +101,7 @@ impl PolicyParams for EximParams {
             return SpecProblem::err(
                 "rules",
                 format!(
-                    "a rule with a zero interval ({:?}) retries in a tight loop",
+                    "a rule with a zero interval ({}) retries in a tight loop",
                     rule.kind
                 ),
                 "give every rule a positive interval, e.g. \"F,2h,15m\"",

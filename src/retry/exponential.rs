@@ -72,7 +72,7 @@ impl PolicyParams for ExponentialParams {
     fn describe(&self) -> String {
         let p = self;
         format!(
-            "exponential: min({}, {} × {}^n), jitter {:?}, expire at the first failure at or past {}",
+            "exponential: min({}, {} × {}^n), jitter {}, expire at the first failure at or past {}",
             p.cap, p.base, p.multiplier, p.jitter, p.lifetime
         )
     }
@@ -93,6 +93,18 @@ pub enum Jitter {
     /// `sleep = min(cap, uniform(base, previous sleep × 3))`, the previous sleep starting at
     /// `base` (the multiplier is not used).
     Decorrelated,
+}
+
+/// The jitter as a scenario file writes it: `None`, `Full`, `Equal`, `Decorrelated`.
+impl std::fmt::Display for Jitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Jitter::None => "None",
+            Jitter::Full => "Full",
+            Jitter::Equal => "Equal",
+            Jitter::Decorrelated => "Decorrelated",
+        })
+    }
 }
 
 /// Exponential backoff. After the k-th failed attempt the gap uses n = k − 1, so the first

@@ -18,7 +18,8 @@ use crate::retry::{RetrySpec, schedule};
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// Reads a scenario file's text, refusing files larger than [`MAX_SCENARIO_BYTES`] (devices and
-/// pipes are read up to the limit, never further).
+/// pipes are read up to the limit, never further) and binary data; a byte-order mark is
+/// dropped.
 pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
     let read_error = |source| ScenarioError::Read {
         path: path.to_path_buf(),
@@ -42,12 +43,7 @@ pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
     if bytes.len() as u64 > MAX_SCENARIO_BYTES {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|_| {
-        read_error(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "the file is not UTF-8 text",
-        ))
-    })
+    super::source::text_of(path, bytes)
 }
 
 impl Scenario {

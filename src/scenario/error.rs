@@ -11,10 +11,7 @@ use thiserror::Error;
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("could not read scenario file {path}")]
-    #[diagnostic(
-        code(mailsim::scenario::read),
-        help("check the path; scenarios/ has examples")
-    )]
+    #[diagnostic(help("check the path; scenarios/ has examples"))]
     Read {
         /// The path given.
         path: PathBuf,
@@ -23,12 +20,31 @@ pub enum ScenarioError {
         source: std::io::Error,
     },
 
+    /// The file holds binary data, not text.
+    #[error("{path} is not a text file (binary data at byte {offset}); a scenario is a text file")]
+    #[diagnostic(help(
+        "give the path of a scenario file (.ron, .json, .toml or .yaml); scenarios/ has examples, and scenarios/README.md documents every field"
+    ))]
+    NotText {
+        /// The file.
+        path: String,
+        /// The offset of the first byte that is not text.
+        offset: usize,
+    },
+
+    /// The file holds nothing but blanks and comments.
+    #[error("{path} is empty: it holds no scenario")]
+    #[diagnostic(help(
+        "a scenario names its senders and receivers, e.g. in RON (name: \"x\", senders: [...], receivers: {{...}}); copy one from scenarios/ to start"
+    ))]
+    Empty {
+        /// The file.
+        path: String,
+    },
+
     /// The file is larger than a scenario can be (a wrong path: a log, a device).
     #[error("{path} is larger than {} MiB, the most a scenario file may be", limit >> 20)]
-    #[diagnostic(
-        code(mailsim::scenario::too_large),
-        help("a scenario is a few kilobytes of RON text: check the path")
-    )]
+    #[diagnostic(help("a scenario is a few kilobytes of text: check the path"))]
     TooLarge {
         /// The path given.
         path: PathBuf,
@@ -43,7 +59,7 @@ pub enum ScenarioError {
 
     /// The file parses, but a value is impossible or inconsistent with another one.
     #[error("{path}: {field}: {message}")]
-    #[diagnostic(code(mailsim::scenario::invalid))]
+    #[diagnostic()]
     Invalid {
         /// The file.
         path: String,
@@ -60,7 +76,7 @@ pub enum ScenarioError {
 /// A syntax, type or unit error at a position in the file (boxed: it carries the file text).
 #[derive(Debug, Error, Diagnostic)]
 #[error("{path}:{line}:{column}: {message}")]
-#[diagnostic(code(mailsim::scenario::syntax))]
+#[diagnostic()]
 pub struct SyntaxError {
     /// The file.
     pub path: String,
@@ -93,7 +109,7 @@ impl ScenarioError {
         let length = (end - start)
             .max(1)
             .min(text.len().saturating_sub(start).max(1));
-        let message = error.code.to_string();
+        let message = plain_words(&error.code.to_string());
         let hint = hint_for(&message);
         ScenarioError::Syntax(Box::new(SyntaxError {
             path: path.to_string(),
@@ -107,7 +123,9 @@ impl ScenarioError {
     }
 
     /// Builds a [`ScenarioError::Syntax`] for a problem found by the JSON, TOML or YAML parser
-    /// at byte `start` (`length` bytes long) of `text`; the line and column are counted from it.
+    /// (or by the shape check before RON reads the file) at byte `start` (`length` bytes long)
+    /// of `text`; the line and column are counted from it, internal type names put in the
+    /// file's words.
     pub(crate) fn at_offset(
         path: &str,
         text: &str,
@@ -118,6 +136,7 @@ impl ScenarioError {
         let start = floor_char_boundary(text, start.min(text.len()));
         let (line, column) = line_column(text, start);
         let length = length.max(1).min(text.len().saturating_sub(start).max(1));
+        let message = plain_words(&message);
         let hint = hint_for(&message);
         ScenarioError::Syntax(Box::new(SyntaxError {
             path: path.to_string(),
@@ -128,6 +147,14 @@ impl ScenarioError {
             span: SourceSpan::new(start.into(), length),
             hint,
         }))
+    }
+
+    /// The same error with `hint` in place of the one worked out from its message.
+    pub(crate) fn with_hint(mut self, hint: &str) -> ScenarioError {
+        if let ScenarioError::Syntax(error) = &mut self {
+            error.hint = Some(hint.to_string());
+        }
+        self
     }
 
     /// The 1-based (line, column) of a syntax error, if it has one.
@@ -177,6 +204,84 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// RON's message with the names of mailsim's internal types (the serde mirror `RawSender`,
+/// `RetrySpec`, `PostfixParams` …) replaced by the words of the scenario file, so that
+/// "Unexpected field named `nme` in `RawSender`" reads "… in a sender".
+fn plain_words(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('`') {
+        let Some(close) = rest[open + 1..].find('`').map(|i| open + 1 + i) else {
+            break;
+        };
+        let name = &rest[open + 1..close];
+        match internal_type_words(name) {
+            Some(words) => {
+                let before = &rest[..open];
+                let before = before
+                    .strip_suffix("struct ")
+                    .or_else(|| before.strip_suffix("enum "))
+                    .unwrap_or(before);
+                out.push_str(before);
+                out.push_str(&words);
+            }
+            None => out.push_str(&rest[..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How the scenario file speaks of an internal type, or `None` for any other name.
+fn internal_type_words(name: &str) -> Option<String> {
+    let words = match name {
+        "RawScenario" | "Scenario" => "the scenario",
+        "RawPolicy" => "a `policies` entry",
+        "RawRun" => "`run`",
+        "RawSender" => "a sender",
+        "RawAuthentication" => "a sender's `authentication`",
+        "RawIpPool" => "an `ips` pool",
+        "RawTraffic" => "`traffic`",
+        "RawStep" => "a traffic step",
+        "RawRecipients" => "`recipients`",
+        "RawConnections" => "`connections`",
+        "RawLimit" => "a connection limit",
+        "RawQueueAlert" => "`queue_alert`",
+        "RawReceiver" => "a receiver",
+        "RawRecipientLimits" => "`recipient_limits`",
+        "RawAuthPolicy" => "a receiver's `authentication`",
+        "RawProbation" => "`probation`",
+        "RawIncident" => "an incident",
+        "RawFix" => "an incident's fix",
+        "RawAllowList" => "an incident's allow-listing",
+        "RawDnsTrouble" => "a `dns_trouble` window",
+        "RawBan" => "a ban",
+        "RawGreylisting" => "`greylisting`",
+        "RawThrottle" => "`throttle`",
+        "RawOutage" => "an outage",
+        "RetrySpec" => "the retry policy",
+        "ServiceTime" => "a transaction time",
+        "Reputation" => "a reputation class",
+        "OutageKind" => "an outage kind",
+        "DnsKind" => "a DNS trouble kind",
+        "AuthResult" => "an authentication result",
+        "Jitter" => "the jitter",
+        "TransportRole" => "the Exchange role",
+        "EximRules" => "Exim's rules",
+        "Rule" => "an adaptive rule",
+        "Trigger" => "a rule's trigger",
+        "Action" => "a rule's action",
+        "Feedback" => "Postfix's feedback settings",
+        "Office365Params" => "`KumoMtaOffice365(...)`",
+        _ => {
+            let variant = name.strip_suffix("Params")?;
+            return (!variant.is_empty()).then(|| format!("`{variant}(...)`"));
+        }
+    };
+    Some(words.to_string())
+}
+
 /// A hint for RON's most common complaints, which on their own do not say what to do.
 fn hint_for(message: &str) -> Option<String> {
     let hint = if message.contains("Unexpected field") || message.contains("unknown field") {
@@ -202,6 +307,27 @@ fn hint_for(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_type_names_become_the_file_s_words() {
+        assert_eq!(
+            plain_words("Unexpected field named `nme` in `RawSender`, expected one of `name`"),
+            "Unexpected field named `nme` in a sender, expected one of `name`"
+        );
+        assert_eq!(
+            plain_words("Expected opening `(` for struct `RawScenario`"),
+            "Expected opening `(` for the scenario"
+        );
+        assert_eq!(
+            plain_words("Unexpected variant named `Postfx` in enum `RetrySpec`"),
+            "Unexpected variant named `Postfx` in the retry policy"
+        );
+        assert_eq!(
+            plain_words("Unexpected field named `x` in `PostfixParams`"),
+            "Unexpected field named `x` in `Postfix(...)`"
+        );
+        assert_eq!(plain_words("odd ` quote"), "odd ` quote");
+    }
 
     #[test]
     fn byte_offsets_follow_lines_and_characters() {

@@ -96,6 +96,8 @@ pub(crate) fn parse_raw(
     text: &str,
     format: Format,
 ) -> Result<RawScenario, ScenarioError> {
+    let text = super::source::without_bom(text);
+    super::source::check_shape(origin, text, format)?;
     // Clock times are read against run.start, wherever it stands in the file: read the start
     // alone first, then lend it to the instant fields for the parse (raw::instant).
     if format == Format::Ron {

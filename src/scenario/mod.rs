@@ -16,6 +16,7 @@ mod format;
 pub mod raw;
 mod resolved;
 mod schema;
+mod source;
 mod validate;
 
 use std::path::Path;

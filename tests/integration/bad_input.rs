@@ -433,6 +433,12 @@ fn every_bad_scenario_is_refused_with_a_located_message_and_no_output() {
                 "{name}: `{fragment}` missing from:\n{stderr}"
             );
         }
+        for internal in ["Raw", "RetrySpec", "Params`", "mailsim::scenario"] {
+            assert!(
+                !stderr.contains(internal),
+                "{name}: `{internal}` in:\n{stderr}"
+            );
+        }
         assert!(!out.exists(), "{name}: something was written under output/");
     }
 }

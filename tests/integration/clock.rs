@@ -119,8 +119,17 @@ fn clock_columns_and_labels_appear_only_with_a_start() {
     // summary.json names the start; the summaries show clock times.
     assert!(with["summary.json"].contains(r#""start": "2026-11-30T09:00:00+01:00""#));
     assert!(!without["summary.json"].contains(r#""start""#));
-    assert!(with["summary.md"].contains("3h, Mon 2026-11-30 12:00 +01:00: the last message left"));
-    assert!(without["summary.md"].contains("| 3h: the last message left"));
+    let done = "| all mail done at | 3h | the last message left the queue (delivered, bounced or expired); ";
+    assert!(
+        with["summary.md"].contains(&format!("{done}Mon 2026-11-30 12:00 +01:00 (10,800 s) |")),
+        "{}",
+        with["summary.md"]
+    );
+    assert!(
+        without["summary.md"].contains(&format!("{done}10,800 s |")),
+        "{}",
+        without["summary.md"]
+    );
     assert!(with["report.html"].contains("<dt>started</dt><dd>2026-11-30T09:00:00+01:00</dd>"));
     assert!(!without["report.html"].contains("<dt>started</dt>"));
     // Chart axes: clock times on the start's day, or the time since the start.

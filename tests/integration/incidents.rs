@@ -466,7 +466,7 @@ fn validate_describes_the_new_receiver_rules() {
     for expected in [
         "incident \"rule change\" from 1h to 2h (fading over 30m): 203.0.113.1 refused with probability 1.00",
         "allow-listed at 1h30m: 203.0.113.1",
-        "DNS trouble SpfTempError from 0s to 1h, 100% of attempts, senders s",
+        "DNS trouble (SPF temperror) from 0s to 1h, 100% of attempts, senders s",
         "ban of 203.0.113.1 from 3h until 4h (550 5.7.606)",
         "greylisting: new triplets deferred for 5m (450 4.2.0)",
         "probation: new IPs start at 10% of the throttle, full after 3d of history",

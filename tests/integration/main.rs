@@ -11,7 +11,9 @@
 mod helpers;
 
 mod bad_input;
+mod browser;
 mod charts;
+mod cli_honesty;
 mod cli_install;
 mod cli_policies;
 mod cli_trace;
@@ -19,6 +21,7 @@ mod clock;
 mod cluster;
 mod conformance;
 mod determinism;
+mod file_shapes;
 mod fit;
 mod fit_real;
 mod formats;
@@ -33,6 +36,7 @@ mod output_safety;
 mod policies;
 mod properties;
 mod queueing;
+mod report_pages;
 mod robustness;
 mod scenario_library;
 mod scenarios;

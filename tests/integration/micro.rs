@@ -318,19 +318,23 @@ fn a_run_stopped_with_mail_queued_has_no_all_done_time_and_says_so_loudly() {
     assert_eq!(shares, [Some(0.0), Some(1.0 / 3.0)]);
     let warning = mailsim::report::unfinished_warning(&summary).expect("a warning");
     assert!(
-        warning.starts_with("WARNING: the run stopped at its horizon (2h) with 2 of 3 messages (66.67%) still queued"),
+        warning.starts_with(
+            "WARNING: the run stopped at its horizon (2h) with 2 of 3 messages (66.7%) still queued"
+        ),
         "{warning}"
     );
     let table = mailsim::report::summary_table(&summary);
     let second_line = table.lines().nth(1).unwrap();
     assert!(second_line.contains(&warning), "{table}");
-    let markdown = mailsim::report::summary_markdown(&summary, "", &[]);
+    let scenario = crate::helpers::scenario(&text);
+    let output = run(&text);
+    let headline = mailsim::report::headline::run_headline(&scenario, &output);
+    let markdown = mailsim::report::summary_markdown(&summary, "", &headline, &[]);
     assert!(
         markdown.contains(&format!("> **⚠ {warning}**")),
         "{markdown}"
     );
-    let scenario = crate::helpers::scenario(&text);
-    let html = mailsim::report::report_html(&scenario, &summary, &[], &[]);
+    let html = mailsim::report::report_html(&scenario, &output, &[]);
     assert!(
         html.contains("<p class=\"warning\">⚠ WARNING: the run stopped"),
         "{html}"

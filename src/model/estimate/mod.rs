@@ -219,10 +219,10 @@ impl fmt::Display for Estimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "about {:.0} messages, at least {:.0} events, {:.0} time-series rows, up to {} of memory",
-            self.messages,
-            self.min_events,
-            self.samples,
+            "about {} messages, at least {} events, {} time-series rows, up to {} of memory",
+            grouped(self.messages),
+            grouped(self.min_events),
+            grouped(self.samples),
             human_bytes(self.peak_bytes)
         )?;
         if self.reserved_bytes > self.peak_bytes {
@@ -234,6 +234,19 @@ impl fmt::Display for Estimate {
         }
         Ok(())
     }
+}
+
+/// A count with its thousands grouped, for people: `1,234,567`.
+fn grouped(count: f64) -> String {
+    let digits = format!("{:.0}", count.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Bytes in binary units, e.g. `1.5 GiB`.

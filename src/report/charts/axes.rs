@@ -6,11 +6,10 @@ use std::ops::Range;
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::RunView;
-use super::outages::{self, LABEL_ROWS, Window};
+use super::outages::{self, Window};
 use super::style::{FONT, GRID, count_label, time_label};
 use crate::domain::Clock;
 use crate::engine::{SimDuration, SimTime};
@@ -31,8 +30,14 @@ pub struct TimeAxis {
 impl TimeAxis {
     /// Ticks every 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1, 2, 7 d: the finest step
     /// that gives at most 12 ticks. With a clock, the ticks fall on round clock times
-    /// (multiples of the step since midnight; midnights for steps of a day or more).
+    /// (multiples of the step since midnight; midnights for steps of a day or more). The last
+    /// tick is within a quarter step of the axis's end.
     pub fn with_clock(end_s: f64, clock: Option<&Clock>) -> TimeAxis {
+        TimeAxis::with_ticks(end_s, clock, 12)
+    }
+
+    /// The same with at most `most` ticks, for small panels.
+    pub fn with_ticks(end_s: f64, clock: Option<&Clock>, most: u32) -> TimeAxis {
         const STEPS: [u64; 17] = [
             60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800,
             345_600, 604_800, 1_209_600, 2_419_200,
@@ -41,14 +46,21 @@ impl TimeAxis {
         let step = STEPS
             .iter()
             .map(|&s| s as f64)
-            .find(|&s| end_s / s <= 12.0)
-            .unwrap_or(end_s / 12.0);
+            .find(|&s| end_s / s <= f64::from(most))
+            .unwrap_or(end_s / f64::from(most));
         let into_day = clock
             .and_then(|c| c.millis_into_day(SimTime::ZERO))
             .map_or(0.0, |ms| ms as f64 / 1000.0);
         let period = step.min(86_400.0);
         let first = (period - into_day % period) % period;
-        let count = ((end_s - first) / step).floor().max(0.0) as u64;
+        // The axis ends at the data's end when a tick is close to it (within a quarter
+        // step), else at the next tick, so the last stretch is always labelled.
+        let whole = ((end_s - first) / step + 1e-9).floor().max(0.0);
+        let (count, end_s) = if end_s - first - whole * step <= step / 4.0 {
+            (whole as u64, end_s)
+        } else {
+            (whole as u64 + 1, first + (whole + 1.0) * step)
+        };
         let ticks = (0..=count).map(|i| first + i as f64 * step).collect();
         TimeAxis {
             end_s,
@@ -120,8 +132,15 @@ impl Ranged for Ticked {
     }
 }
 
-/// The coordinates of every chart: a ticked `f64` x axis against an `f64` count.
-pub type Coord = Cartesian2d<Ticked, RangedCoordf64>;
+impl Ticked {
+    /// An axis over `range` labelled at `ticks`.
+    pub fn new(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
+        Ticked { range, ticks }
+    }
+}
+
+/// The coordinates of every chart: ticked `f64` axes, the ticks chosen by the chart.
+pub type Coord = Cartesian2d<Ticked, Ticked>;
 
 /// Formats a tick value.
 pub type Labeller<'f> = &'f dyn Fn(&f64) -> String;
@@ -142,6 +161,64 @@ pub struct Axes<'f> {
     pub y_desc: &'f str,
     /// y tick labels.
     pub y_label: Labeller<'f>,
+    /// How the y ticks are spaced.
+    pub y_step: Step,
+}
+
+/// How ticks are spaced: at 1, 2 or 5 times a power of ten, or at round durations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// 1, 2, 5, 10, 20, 50 …
+    Decimal,
+    /// Seconds at 1, 2, 5, 10, 15, 30 s or min, 1, 2, 3, 6, 12 h, 1, 2, 7 d (decimal below 4 s).
+    Duration,
+}
+
+/// Round ticks from `low` to `high` (zero among them when it lies within), at most about
+/// `most` intervals apart.
+pub fn round_ticks(low: f64, high: f64, most: f64, step: Step) -> Vec<f64> {
+    let span = high - low;
+    if span <= 0.0 || !span.is_finite() {
+        return vec![low];
+    }
+    let candidates: Vec<f64> = match step {
+        Step::Duration if span >= 4.0 => vec![
+            1.0,
+            2.0,
+            5.0,
+            10.0,
+            15.0,
+            30.0,
+            60.0,
+            120.0,
+            300.0,
+            600.0,
+            900.0,
+            1800.0,
+            3600.0,
+            7200.0,
+            10_800.0,
+            21_600.0,
+            43_200.0,
+            86_400.0,
+            172_800.0,
+            604_800.0,
+            1_209_600.0,
+            2_419_200.0,
+        ],
+        _ => {
+            let base = 10f64.powf((span / most).log10().floor());
+            vec![base, base * 2.0, base * 5.0, base * 10.0]
+        }
+    };
+    let size = candidates
+        .iter()
+        .copied()
+        .find(|s| span / s <= most)
+        .unwrap_or(span / most);
+    let first = (low / size - 1e-9).ceil() as i64;
+    let last = (high / size + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * size).collect()
 }
 
 /// Builds a chart with its mesh drawn in the common style; the caller draws the series.
@@ -163,7 +240,10 @@ where
                 range: axes.x,
                 ticks: axes.x_ticks,
             },
-            0.0..axes.top,
+            Ticked {
+                range: 0.0..axes.top,
+                ticks: round_ticks(0.0, axes.top, 8.0, axes.y_step),
+            },
         )?;
     chart
         .configure_mesh()
@@ -175,26 +255,23 @@ where
         .axis_desc_style((FONT, 14))
         .bold_line_style(GRID)
         .light_line_style(WHITE)
-        .y_labels(10)
         .draw()?;
     Ok(chart)
 }
 
 /// A chart over time from zero to `axis.end_s` and from zero to `top`, with human time ticks,
-/// short count labels and the outage windows shaded. The caller draws the series, then
-/// [`outages::label`].
+/// `y_label` tick labels and the outage windows shaded. The caller makes room for the window
+/// labels first ([`outages::make_room`]), draws the series, then [`outages::Room::finish`].
 pub fn time_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     axis: &TimeAxis,
     windows: &[Window],
-    top: f64,
-    y_desc: &str,
+    (top, y_desc): (f64, &str),
+    y_label: Labeller,
 ) -> Result<ChartContext<'a, DB, Coord>, Box<dyn std::error::Error + Send + Sync>>
 where
     DB::ErrorType: 'static,
 {
-    // Room above the data for the outage labels.
-    let top = top * (1.0 + 0.06 * windows.len().min(LABEL_ROWS) as f64);
     let mut chart = chart(
         area,
         Axes {
@@ -204,11 +281,17 @@ where
             x_label: &|v| axis.label(*v),
             top,
             y_desc,
-            y_label: &|v| count_label(*v),
+            y_label,
+            y_step: Step::Decimal,
         },
     )?;
     outages::shade(&mut chart, windows, top)?;
     Ok(chart)
+}
+
+/// Count tick labels: `950`, `12.5k`.
+pub fn count_ticks(value: &f64) -> String {
+    count_label(*value)
 }
 
 /// The samples of a run, the time axis they span and the outage windows within it.
@@ -236,6 +319,14 @@ mod tests {
         );
         assert_eq!(axis.label(5400.0), "1h30m");
         assert_eq!(axis.description(), "time since the start (simulated)");
+        // An end far from a tick is rounded up to the next one, so the last tick is drawn;
+        // one just past a tick keeps its end.
+        let axis = TimeAxis::with_clock(5.0 * 3600.0 + 1200.0, None);
+        assert_eq!(axis.end_s, 5.5 * 3600.0);
+        assert_eq!(axis.ticks.last(), Some(&axis.end_s));
+        let axis = TimeAxis::with_clock(12.0 * 3600.0 + 300.0, None);
+        assert_eq!(axis.end_s, 12.0 * 3600.0 + 300.0);
+        assert_eq!(axis.ticks.last(), Some(&(12.0 * 3600.0)));
     }
 
     #[test]
@@ -252,6 +343,23 @@ mod tests {
         assert_eq!(axis.label(axis.ticks[0]), "Mon 12:00");
         assert_eq!(axis.label(axis.ticks[3]), "Tue 06:00");
         assert!(axis.ticks.iter().all(|&t| t <= axis.end_s));
+    }
+
+    #[test]
+    fn ticks_are_round_in_their_unit() {
+        assert_eq!(
+            round_ticks(0.0, 50_000.0, 8.0, Step::Duration),
+            (0..=6).map(|h| f64::from(h) * 7200.0).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            round_ticks(0.0, 4500.0, 8.0, Step::Decimal),
+            (0..=4).map(|k| f64::from(k) * 1000.0).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            round_ticks(-1000.0, 4000.0, 4.0, Step::Duration),
+            vec![0.0, 1800.0, 3600.0]
+        );
+        assert_eq!(round_ticks(0.0, 100.0, 8.0, Step::Decimal).len(), 6);
     }
 
     #[test]

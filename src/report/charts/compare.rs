@@ -1,19 +1,23 @@
-//! Charts of a comparison: the policies overlaid (queue depth, receiver load and latency CDF
-//! of replication 0 of each, which share their arrivals), and bounce and expiry rates over
-//! every replication with 95% interval whiskers.
+//! Charts of a comparison: the forest plot of paired differences (`forest`), small
+//! multiples of queue depth and receiver load, one panel per policy on shared axes
+//! (`panels`), the latency CDFs overlaid (twelve colours and three dash patterns keep ten
+//! policies apart), and bounce and expiry rates with 95% interval whiskers. Replication 0 of
+//! each policy is drawn where a chart shows one run: the same arrivals for every policy.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::axes::{self, Axes, TimeAxis};
+use super::axes::{self, Axes};
 use super::chart_list::chart_list;
+use super::forest;
 use super::latency::{at_least_a_decade, cdf_axes};
-use super::load::{hourly_steps, rate_axis_label, rate_samples};
-use super::outages;
+use super::load::{hourly_steps, rate_samples};
+use super::panels::{self, Grid};
 use super::style::{self, Swatch};
 use super::{DrawResult, Drawing};
 use crate::model::RunOutput;
 use crate::report::StudyReport;
+use crate::report::units::{count, duration};
 use crate::scenario::Scenario;
 
 /// What a comparison chart is drawn from.
@@ -30,25 +34,32 @@ pub struct CompareView<'a> {
 chart_list! {
     /// The charts of a comparison, in report order.
     pub enum CompareChart for CompareView<'_> {
-        /// Messages in the queue over time, one line per policy.
+        /// Paired differences against the baseline, with their intervals.
+        Forest {
+            file_stem: "compare-differences",
+            title: "Differences from the baseline",
+            how_to_read: "Each row is a policy, best first by the ranked metric; each panel a metric. The dot is the policy's mean paired difference from the baseline (its value minus the baseline's, replication by replication, on the same arrivals), the whisker its 95% confidence interval. A whisker clear of the dashed zero line is a real difference, not noise; the arrow over each panel says which side is better.",
+            draw: forest::forest,
+        },
+        /// Messages in the queue over time, one panel per policy.
         QueueDepth {
             file_stem: "compare-queue-depth",
             title: "Queue depth by policy",
-            how_to_read: "Messages in the sender's queue (waiting for a retry, for a connection or in an attempt) under each policy, in replication 0: the same arrivals for every policy, so the lines differ only by the policy. Shaded bands are receiver outages.",
+            how_to_read: "One panel per policy, all on the same axes: messages in the sender's queue (waiting for a retry, for a connection or in an attempt) in replication 0, which has the same arrivals under every policy, so the panels differ only by the policy. Grey bands are receiver outages and incidents. Under each name: the peak and when all mail was done.",
             draw: queue_depth_by_policy,
         },
-        /// Attempts per hour over time, one line per policy.
+        /// Attempts per hour over time, one panel per policy.
         ReceiverLoad {
             file_stem: "compare-receiver-load",
             title: "Receiver load by policy",
-            how_to_read: "SMTP attempts per hour the receiver sees under each policy (replication 0). Spikes after an outage are retry storms; a lower line spends fewer attempts.",
+            how_to_read: "One panel per policy, on the same axes: SMTP attempts per hour the receiver sees (replication 0). Spikes after an outage are retry storms; a lower curve spends fewer attempts. Under each name: the attempts in all.",
             draw: receiver_load_by_policy,
         },
         /// Latency CDF, one line per policy.
         LatencyCdf {
             file_stem: "compare-latency-cdf",
             title: "Delivery latency by policy",
-            how_to_read: "Share of delivered messages delivered within a given time, per policy (replication 0, log time axis). A curve further left delivers sooner.",
+            how_to_read: "Share of delivered messages delivered within a given time, per policy (replication 0, log time axis); each policy has its own colour and dash. A curve further left delivers sooner; the height where a curve flattens out is its share delivered.",
             draw: latency_by_policy,
         },
         /// Bounce and expiry rates per policy with 95% interval whiskers.
@@ -66,6 +77,21 @@ impl CompareChart {
     pub fn full_title(self, view: &CompareView) -> String {
         format!("{} · {}", self.title(), view.report.meta.scenario)
     }
+
+    /// Why the chart has nothing to show, if so: the report says this in one line instead
+    /// of giving the chart its full space.
+    pub fn empty_note(self, view: &CompareView) -> Option<String> {
+        match self {
+            CompareChart::Forest => forest::empty(view.report),
+            CompareChart::LatencyCdf if view.outputs.iter().all(|o| o.latency.cdf.is_empty()) => {
+                Some("No policy delivered anything, so there is no latency to compare.".into())
+            }
+            CompareChart::Outcomes if rates_top(view.report) <= 0.0 => {
+                Some("No message bounced or expired under any policy in any replication.".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Drawing for (CompareChart, CompareView<'_>) {
@@ -76,11 +102,17 @@ impl Drawing for (CompareChart, CompareView<'_>) {
         let (chart, view) = self;
         chart.draw(root, view)
     }
-}
 
-/// The colour of policy (or sweep line) `i`.
-pub(super) fn color(i: usize) -> RGBColor {
-    style::SERIES[i % style::SERIES.len()]
+    fn size(&self) -> (u32, u32) {
+        let (chart, view) = self;
+        match chart {
+            CompareChart::Forest => forest::size(forest::rows(view.report).len()),
+            CompareChart::QueueDepth | CompareChart::ReceiverLoad => {
+                panels::size(view.outputs.len())
+            }
+            _ => style::SIZE,
+        }
+    }
 }
 
 fn policy_legend(view: &CompareView) -> Vec<(Swatch, String)> {
@@ -88,11 +120,14 @@ fn policy_legend(view: &CompareView) -> Vec<(Swatch, String)> {
         .cells
         .iter()
         .enumerate()
-        .map(|(i, cell)| (Swatch::Line(color(i)), cell.label.clone()))
+        .map(|(i, cell)| {
+            let (color, dash) = style::series(i);
+            (Swatch::Series(color, dash), cell.label.clone())
+        })
         .collect()
 }
 
-/// Draws messages in the queue of each policy over time.
+/// Draws messages in the queue of each policy over time, one panel each.
 fn queue_depth_by_policy<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     view: &CompareView,
@@ -107,15 +142,26 @@ where
             .map(|s| (s.time.as_secs_f64(), s.queued() as f64))
             .collect()
     };
-    let over_time = OverTime {
-        chart: CompareChart::QueueDepth,
-        y_desc: "messages in the queue".to_string(),
-        line: &queued,
+    let figures = |output: &RunOutput| {
+        let peak = output.samples.iter().map(|s| s.queued()).max().unwrap_or(0);
+        let done = output
+            .summary
+            .all_done_s
+            .map_or("not done by the end".to_string(), |t| {
+                format!("all done at {}", duration(t))
+            });
+        format!("peak {} · {done}", count(peak as f64))
     };
-    overlay_over_time(root, view, over_time)
+    let grid = Grid {
+        chart: CompareChart::QueueDepth,
+        subtitle: "messages in the queue, replication 0 of each policy (same arrivals)".into(),
+        line: &queued,
+        figures: &figures,
+    };
+    panels::draw_grid(root, view, grid)
 }
 
-/// Draws attempts per hour of each policy over time.
+/// Draws attempts per hour of each policy over time, one panel each.
 fn receiver_load_by_policy<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     view: &CompareView,
@@ -125,62 +171,19 @@ where
 {
     let attempts =
         |output: &RunOutput| hourly_steps(&rate_samples(&output.samples), |s| s.attempts);
+    let figures =
+        |output: &RunOutput| format!("{} attempts", count(output.summary.attempts as f64));
     // Every policy runs the same scenario, so their samples share one interval.
-    let y_desc = view
-        .outputs
-        .first()
-        .map_or("attempts per hour".to_string(), |o| {
-            rate_axis_label("attempts", o.samples.every())
-        });
-    let over_time = OverTime {
+    let every = view.outputs.first().map_or(String::new(), |o| {
+        format!(" ({} averages)", o.samples.every())
+    });
+    let grid = Grid {
         chart: CompareChart::ReceiverLoad,
-        y_desc,
+        subtitle: format!("SMTP attempts per hour{every}, replication 0 of each policy"),
         line: &attempts,
+        figures: &figures,
     };
-    overlay_over_time(root, view, over_time)
-}
-
-/// One line per policy over time: which chart, its y axis and each policy's points.
-struct OverTime<'a> {
-    chart: CompareChart,
-    y_desc: String,
-    line: &'a dyn Fn(&RunOutput) -> Vec<(f64, f64)>,
-}
-
-/// Draws one line per policy on a time chart with the scenario's outages shaded.
-fn overlay_over_time<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    view: &CompareView,
-    over_time: OverTime,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let end_s = view
-        .outputs
-        .iter()
-        .filter_map(|o| o.samples.last())
-        .map(|s| s.time.as_secs_f64())
-        .fold(0.0, f64::max);
-    let axis = TimeAxis::with_clock(end_s, view.scenario.clock());
-    let windows = outages::windows(view.scenario, axis.end_s);
-    let mut legend = policy_legend(view);
-    legend.extend(outages::legend(&windows));
-    let area = style::frame(
-        root,
-        &over_time.chart.full_title(view),
-        Some("replication 0 of each policy (same arrivals)"),
-        &legend,
-    )?;
-    let lines: Vec<Vec<(f64, f64)>> = view.outputs.iter().map(over_time.line).collect();
-    let peak = lines.iter().flatten().map(|p| p.1).fold(0.0, f64::max);
-    let top = style::headroom(peak);
-    let mut chart = axes::time_chart(&area, &axis, &windows, top, &over_time.y_desc)?;
-    for (i, line) in lines.into_iter().enumerate() {
-        chart.draw_series(LineSeries::new(line, color(i).stroke_width(2)))?;
-    }
-    outages::label(&mut chart, &windows)?;
-    Ok(())
+    panels::draw_grid(root, view, grid)
 }
 
 /// Draws the latency CDF of each policy.
@@ -229,7 +232,7 @@ where
             .iter()
             .map(|p| (p.latency_s.log10(), p.fraction))
             .collect();
-        chart.draw_series(LineSeries::new(points, color(i).stroke_width(3)))?;
+        style::draw_line(&mut chart, points, style::series(i), 3)?;
     }
     Ok(())
 }
@@ -268,6 +271,25 @@ const RATES: [(&str, &str, RGBColor); 2] = [
     ("expiry_rate", "expiry rate", style::ORANGE),
 ];
 
+/// (mean, low, high) of rate `k` of [`RATES`] in cell `cell`, in percent.
+fn rate_figure(report: &StudyReport, cell: usize, k: usize) -> Option<(f64, f64, f64)> {
+    let row = &report.cells[cell].metrics[report.metrics.index(RATES[k].0)?];
+    let mean = row.mean? * 100.0;
+    Some((
+        mean,
+        row.low.unwrap_or(0.0) * 100.0,
+        row.high.unwrap_or(0.0) * 100.0,
+    ))
+}
+
+/// The highest mean or interval end of any rate of any cell, in percent.
+fn rates_top(report: &StudyReport) -> f64 {
+    (0..report.cells.len())
+        .flat_map(|c| (0..RATES.len()).filter_map(move |k| rate_figure(report, c, k)))
+        .map(|(mean, _, high)| mean.max(high))
+        .fold(0.0, f64::max)
+}
+
 /// Decimal places of a percent axis whose top is `top`.
 fn percent_places(top: f64) -> usize {
     if top < 1.0 {
@@ -299,28 +321,12 @@ where
         .collect();
     let title = CompareChart::Outcomes.full_title(view);
     let area = style::frame(root, &title, Some(&subtitle), &legend)?;
-    let indices = RATES.map(|(metric, _, _)| report.metrics.index(metric));
-    // (mean, low, high) of rate `k` in cell `cell`, in percent.
-    let figures = |cell: usize, k: usize| {
-        let row = &report.cells[cell].metrics[indices[k]?];
-        let mean = row.mean? * 100.0;
-        Some((
-            mean,
-            row.low.unwrap_or(0.0) * 100.0,
-            row.high.unwrap_or(0.0) * 100.0,
-        ))
-    };
-    let top = (0..report.cells.len())
-        .flat_map(|c| (0..RATES.len()).filter_map(move |k| figures(c, k)))
-        .map(|(mean, _, high)| mean.max(high))
-        .fold(0.0, f64::max);
+    let figures = |cell: usize, k: usize| rate_figure(report, cell, k);
+    let top = rates_top(report);
     if top <= 0.0 {
         return style::note(
             &area,
-            &[
-                "No message bounced or expired",
-                "under any policy in any replication.",
-            ],
+            &["No message bounced or expired under any policy in any replication."],
         );
     }
     let top = style::headroom(top);
@@ -335,6 +341,7 @@ where
         top,
         y_desc: "share of arrived messages, %",
         y_label: &|y| format!("{y:.places$}%"),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     for cell in 0..labels.len() {

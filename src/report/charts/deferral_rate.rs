@@ -1,23 +1,27 @@
-//! Each receiver's deferral rate over time (deferrals per attempt in each sample interval): a
-//! deliverability signal that shows an incident, a ban or a warming IP at one receiver while
-//! the others stay clean. Per-IP figures are in `deliverability.csv`, not charted.
+//! Deferral rates over time (deferrals per attempt in each sample interval), a
+//! deliverability signal: by receiver, which shows an incident, a ban or a warming IP at one
+//! receiver while the others stay clean; and by sending IP (the IPs with the most deferrals,
+//! the rest grouped), which shows an incident on some IPs only or a new IP on probation.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axes;
-use super::load::line_legend;
 use super::outages;
-use super::style;
+use super::style::{self, Swatch};
 use super::{Chart, DrawResult, RunView};
 use crate::metrics::{Outcomes, Sample};
 
 /// One constant stretch of a rate: its start and end points.
 type Step = [(f64, f64); 2];
 
-/// Draws each receiver's deferral rate (deferrals per attempt, in percent) over time: a
-/// deliverability signal that shows an incident, a ban or a warming IP at one receiver while
-/// the others stay clean. Intervals without attempts are left blank.
+/// The sending IPs drawn one by one; the others are grouped in one line.
+const TOP_IPS: usize = 5;
+
+/// A line of the chart: its name and the cumulative outcomes at each sample.
+type Counts = (String, Vec<Outcomes>);
+
+/// Draws each receiver's deferral rate over time.
 pub(super) fn deferral_rate<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     view: &RunView,
@@ -25,41 +29,103 @@ pub(super) fn deferral_rate<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (samples, axis, windows) = axes::timeline(view);
     let deliverability = &view.output.deliverability;
     let receivers = deliverability
         .receivers()
         .min(view.scenario.receivers.len());
-    let series: Vec<(String, RGBColor, Vec<Step>)> = (0..receivers)
+    let lines: Vec<Counts> = (0..receivers)
         .map(|r| {
-            let counts: Vec<Outcomes> = deliverability.receiver_over_time(r).collect();
-            let color = style::SERIES[r % style::SERIES.len()];
             let name = view.scenario.receivers[r].name.clone();
-            (name, color, rate_steps(samples, &counts))
+            (name, deliverability.receiver_over_time(r).collect())
         })
         .collect();
-    let legend = line_legend(&series, &windows);
-    let subtitle = "deferrals per attempt in each sample interval, by receiver";
-    let area = style::frame(
-        root,
-        &Chart::DeferralRate.full_title(view),
-        Some(subtitle),
-        &legend,
-    )?;
+    let subtitle = "deferrals per attempt in each sample interval, by receiver".to_string();
+    rate_chart(root, view, Chart::DeferralRate, &subtitle, lines)
+}
+
+/// Draws the deferral rate of the sending IPs with the most deferrals over time, the other
+/// IPs together as one line.
+pub(super) fn deferral_rate_by_ip<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    view: &RunView,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let deliverability = &view.output.deliverability;
+    let addresses = view.scenario.ip_addresses();
+    let ips = deliverability.ips().min(addresses.len());
+    let over_time: Vec<Vec<Outcomes>> = (0..ips)
+        .map(|ip| deliverability.ip_over_time(ip).collect())
+        .collect();
+    let total = |ip: usize| over_time[ip].last().copied().unwrap_or_default();
+    let mut order: Vec<usize> = (0..ips).filter(|&ip| total(ip).attempts > 0).collect();
+    order.sort_by_key(|&ip| (std::cmp::Reverse(total(ip).deferred), ip));
+    let rest = order.split_off(order.len().min(TOP_IPS));
+    let mut lines: Vec<Counts> = order
+        .iter()
+        .map(|&ip| (addresses[ip].to_string(), over_time[ip].clone()))
+        .collect();
+    if !rest.is_empty() {
+        let samples = over_time.first().map_or(0, Vec::len);
+        let grouped = (0..samples)
+            .map(|i| {
+                rest.iter().fold(Outcomes::default(), |sum, &ip| Outcomes {
+                    attempts: sum.attempts + over_time[ip][i].attempts,
+                    deferred: sum.deferred + over_time[ip][i].deferred,
+                    rejected: sum.rejected + over_time[ip][i].rejected,
+                })
+            })
+            .collect();
+        lines.push((format!("the other {} IPs together", rest.len()), grouped));
+    }
+    let subtitle = if rest.is_empty() {
+        "deferrals per attempt in each sample interval, by sending IP (all receivers)".to_string()
+    } else {
+        format!(
+            "deferrals per attempt in each sample interval: the {} sending IPs with the most deferrals, the rest together",
+            order.len()
+        )
+    };
+    rate_chart(root, view, Chart::DeferralRateByIp, &subtitle, lines)
+}
+
+/// Draws one deferral-rate line per entry of `lines` on a 0–100% axis.
+fn rate_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    view: &RunView,
+    chart: Chart,
+    subtitle: &str,
+    lines: Vec<Counts>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (samples, axis, windows) = axes::timeline(view);
+    let series: Vec<(String, (RGBColor, style::Dash), Vec<Step>)> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, counts))| (name, style::series(i), rate_steps(samples, &counts)))
+        .collect();
+    let mut legend: Vec<(Swatch, String)> = series
+        .iter()
+        .map(|(name, (color, dash), _)| (Swatch::Series(*color, *dash), name.clone()))
+        .collect();
+    legend.extend(outages::legend(&windows));
+    let area = style::frame(root, &chart.full_title(view), Some(subtitle), &legend)?;
     if series.iter().all(|(_, _, steps)| steps.is_empty()) {
         return style::note(&area, &["No attempts were made."]);
     }
-    let y_desc = format!("deferral rate, % ({} intervals)", samples.every());
-    let mut chart = axes::time_chart(&area, &axis, &windows, 100.0, &y_desc)?;
-    for (_, color, steps) in series {
+    let y_desc = format!("deferral rate ({} intervals)", samples.every());
+    let room = outages::make_room(&area, axis.end_s, &windows)?;
+    let y = (100.0, y_desc.as_str());
+    let mut plot = axes::time_chart(&room.plot, &axis, &windows, y, &|v| format!("{v:.0}%"))?;
+    for (_, pattern, steps) in series {
         for path in paths(steps) {
-            chart.draw_series(std::iter::once(PathElement::new(
-                path,
-                color.stroke_width(2),
-            )))?;
+            style::draw_line(&mut plot, path, pattern, 2)?;
         }
     }
-    outages::label(&mut chart, &windows)?;
+    room.finish(&mut plot, &windows)?;
     Ok(())
 }
 

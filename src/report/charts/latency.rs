@@ -159,6 +159,7 @@ pub(super) fn cdf_axes(low: f64, high: f64) -> Axes<'static> {
         top: 1.05,
         y_desc: "delivered messages (cumulative share)",
         y_label: &percent_label,
+        y_step: axes::Step::Decimal,
     }
 }
 
@@ -241,7 +242,8 @@ where
         return style::note(&area, &NOTHING_DELIVERED);
     };
     let (low, high) = at_least_a_decade(first.from_s, last.to_s);
-    let top = style::headroom(bins.iter().map(|b| b.messages as f64).fold(0.0, f64::max) * 1.1);
+    // Room above the tallest bar for the rows of percentile labels.
+    let top = style::headroom(bins.iter().map(|b| b.messages as f64).fold(0.0, f64::max) * 1.25);
     let ticks = log_ticks(low, high);
     let axes = Axes {
         x: low..high,
@@ -251,6 +253,7 @@ where
         top,
         y_desc: "delivered messages per bin",
         y_label: &|y| style::count_label(*y),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     // Each bar filled, then outlined.
@@ -261,20 +264,60 @@ where
             Rectangle::new(corners, style::BLUE.stroke_width(1)),
         ]
     }))?;
+    draw_markers(&mut chart, &percentiles(view), (low, high))?;
+    Ok(())
+}
+
+/// Rows of percentile labels at the top of the histogram.
+const MARKER_ROWS: i32 = 3;
+
+/// Marks each percentile with a dashed line up to its label at the top of the histogram; a
+/// label takes the first row where it does not overlap the one before, so close percentiles
+/// (p90 and p99 of a retry hump) stay readable. Labels sit on a white backing, centred on
+/// their line and kept inside the plot.
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, axes::Coord>,
+    marks: &[(&str, f64, f64)],
+    (low, high): (f64, f64),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let top = chart.y_range().end;
     let font = (style::FONT, 14).into_font().color(&style::INK);
-    for (i, (name, seconds, _)) in percentiles(view).into_iter().enumerate() {
+    let (left, right) = (
+        chart.backend_coord(&(low, 0.0)).0,
+        chart.backend_coord(&(high, 0.0)).0,
+    );
+    let mut row_ends = [i32::MIN; MARKER_ROWS as usize];
+    for (name, seconds, _) in marks {
         let x = seconds.log10().clamp(low, high);
-        let y = top * (0.97 - 0.07 * i as f64);
+        let label = format!("{name} {}", style::short_time(*seconds));
+        let (width, height) = chart.plotting_area().estimate_text_size(&label, &font)?;
+        let (width, height) = (width as i32, height as i32);
+        let centre = chart.backend_coord(&(x, top)).0;
+        let start = (centre - width / 2).clamp(left + 2, right - width - 2);
+        let row = (0..MARKER_ROWS as usize)
+            .find(|&r| row_ends[r] < start)
+            .unwrap_or(MARKER_ROWS as usize - 1);
+        row_ends[row] = start + width + 8;
+        let dy = 4 + (height + 8) * row as i32;
+        let pixels_per_unit =
+            f64::from(chart.backend_coord(&(x, 0.0)).1 - chart.backend_coord(&(x, top)).1) / top;
+        let line_top = top - f64::from(dy + height + 4) / pixels_per_unit.max(1e-9);
         chart.draw_series(DashedLineSeries::new(
-            [(x, 0.0), (x, y)],
+            [(x, 0.0), (x, line_top)],
             6,
             4,
             style::RED.stroke_width(2),
         ))?;
-        let label = format!("{name} {}", style::short_time(seconds));
-        let (font, offset) = label_side(x, low, high, &font);
+        let dx = start - centre;
+        let backing = Rectangle::new(
+            [(dx - 3, dy - 2), (dx + width + 3, dy + height + 3)],
+            WHITE.mix(0.9).filled(),
+        );
         chart.draw_series(std::iter::once(
-            EmptyElement::at((x, y)) + Text::new(label, offset, font),
+            EmptyElement::at((x, top)) + backing + Text::new(label, (dx, dy), font.clone()),
         ))?;
     }
     Ok(())

@@ -20,10 +20,12 @@ mod axes;
 mod chart_list;
 mod compare;
 mod deferral_rate;
+mod forest;
 mod latency;
 mod load;
 mod outages;
 mod outcome;
+mod panels;
 mod queue;
 mod render;
 mod style;
@@ -33,7 +35,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use compare::{CompareChart, CompareView};
-pub(crate) use outcome::grouped;
+pub use outages::{Window, windows as trouble_windows};
 pub use render::{ChartError, Drawing, Format, render_drawing};
 pub use sweep::{SweepView, sweep_file_stem};
 
@@ -62,14 +64,14 @@ chart_list! {
         QueueDepth {
             file_stem: "queue-depth",
             title: "Queue depth over time",
-            how_to_read: "The blue area is the deferred queue (messages waiting for their retry time); the orange line counts messages waiting for a free connection. Shaded bands are receiver outages, incidents (their allow-listings, fixes and reversion labelled), DNS trouble and bans; the dashed red line is the queue alert threshold. A queue that stops growing once an outage ends and falls to zero is draining; its slope shows how fast.",
+            how_to_read: "The blue area is the deferred queue (messages waiting for their retry time); the dashed orange line counts messages waiting for a free connection. Grey bands are receiver outages, incidents, DNS trouble and bans, labelled above the plot; dashed grey lines mark where each starts and ends and an incident's allow-listings, fixes and reversion. The dashed vermillion line is the queue alert threshold. A queue that stops growing once an outage ends and falls to zero is draining; its slope shows how fast.",
             draw: queue::queue_depth,
         },
         /// Attempts, deliveries and deferrals per hour, over time.
         ReceiverLoad {
             file_stem: "receiver-load",
             title: "Receiver load over time",
-            how_to_read: "What the receiver sees, per hour: SMTP attempts (blue), deliveries (green) and deferrals (red). A spike of attempts right after an outage is a retry storm; regular waves at the retry interval are messages retrying in lock step (no jitter).",
+            how_to_read: "What the receiver sees, per hour: attempts (grey: every SMTP connection or transaction the sender tried, failed connections included), deliveries (blue) and deferrals by the receiver (vermillion: attempts that got a temporary reply, so never above the attempts). A purple dashed line counts messages the sender's own policy deferred without an attempt (a suspended or dead destination). A spike of attempts right after an outage is a retry storm; regular waves at the retry interval are messages retrying in lock step (no jitter). A spike far above the rest is drawn to the top and labelled, so the rest stays readable.",
             draw: load::receiver_load,
         },
         /// Deferrals per hour stacked by enhanced status code, over time.
@@ -83,8 +85,15 @@ chart_list! {
         DeferralRate {
             file_stem: "deferral-rate",
             title: "Deferral rate by receiver over time",
-            how_to_read: "The share of attempts each receiver deferred in each sample interval: a deliverability signal. A receiver that climbs while the others stay low has a problem with this sender (throttling, an incident, a new IP on probation, DNS trouble); per-IP figures are in deliverability.csv.",
+            how_to_read: "The share of attempts each receiver deferred in each sample interval, from 0 to 100%: a deliverability signal. A receiver that climbs while the others stay low has a problem with this sender (throttling, an incident, a new IP on probation, DNS trouble). Gaps are intervals without attempts.",
             draw: deferral_rate::deferral_rate,
+        },
+        /// Deferrals per attempt by sending IP, over time.
+        DeferralRateByIp {
+            file_stem: "deferral-rate-by-ip",
+            title: "Deferral rate by sending IP over time",
+            how_to_read: "The same share per sending IP, at all receivers together: the IPs with the most deferrals one by one, the others as one line. An incident on some IPs only, a banned IP or a new IP on probation shows as its own line climbing while the others stay low. Every IP's totals are in deliverability.csv.",
+            draw: deferral_rate::deferral_rate_by_ip,
         },
         /// Cumulative distribution of delivery latency on a log time axis.
         LatencyCdf {
@@ -121,6 +130,47 @@ impl Chart {
     /// The full title drawn on the chart, naming the scenario.
     pub fn full_title(self, view: &RunView) -> String {
         format!("{} · {}", self.title(), view.scenario.name)
+    }
+
+    /// Why the chart has nothing to show, if so (the chart itself says the same): the
+    /// report then says it in one line instead of giving the chart its full space.
+    pub fn empty_note(self, view: &RunView) -> Option<String> {
+        let output = view.output;
+        let s = &output.summary;
+        let note = match self {
+            _ if output.samples.len() < 2
+                && matches!(
+                    self,
+                    Chart::QueueDepth
+                        | Chart::ReceiverLoad
+                        | Chart::DeferralsByReason
+                        | Chart::DeferralRate
+                        | Chart::DeferralRateByIp
+                ) =>
+            {
+                "the run ended before a second sample was taken"
+            }
+            Chart::DeferralsByReason if s.deferrals.values().sum::<u64>() == 0 => {
+                "no deferrals in this run"
+            }
+            Chart::DeferralRate | Chart::DeferralRateByIp if s.attempts == 0 => {
+                "no attempts were made"
+            }
+            Chart::DeferralRateByIp
+                if view.scenario.ip_addresses().len() < 2 && view.scenario.receivers.len() < 2 =>
+            {
+                "one sending IP and one receiver: the chart by receiver shows the same rate"
+            }
+            Chart::LatencyCdf | Chart::LatencyHistogram if s.delivered == 0 => {
+                "nothing was delivered, so there is no latency to plot"
+            }
+            Chart::Outcomes if s.arrived == 0 => "no message arrived",
+            Chart::AttemptsPerMessage if s.attempts_per_message.is_empty() => {
+                "no message left the queue"
+            }
+            _ => return None,
+        };
+        Some(note.to_string())
     }
 }
 

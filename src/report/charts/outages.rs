@@ -1,11 +1,13 @@
 //! The windows shaded on a run's time charts: receiver outages, incidents (with their
-//! turning points), DNS trouble and bans, each labelled at the top of the chart.
+//! turning points), DNS trouble and bans: shaded under the series, edged with a line over
+//! them, and labelled in a strip above the plot.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::DrawResult;
 use super::axes::Coord;
-use super::style::{FONT, OUTAGE, OUTAGE_INK, Swatch};
+use super::style::{FONT, OUTAGE, OUTAGE_EDGE, OUTAGE_INK, Swatch};
 use crate::domain::{DnsKind, OutageKind};
 use crate::scenario::Scenario;
 
@@ -109,7 +111,8 @@ pub fn legend(windows: &[Window]) -> Option<(Swatch, String)> {
     (!windows.is_empty()).then(|| (Swatch::Fill(OUTAGE), text.to_string()))
 }
 
-/// Shades outage windows across the whole height of a time chart (up to `top`).
+/// Shades outage windows across the whole height of a time chart (up to `top`), under the
+/// series; [`Room::finish`] draws their edges over the series.
 pub(super) fn shade<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Coord>,
     windows: &[Window],
@@ -119,49 +122,106 @@ where
     DB::ErrorType: 'static,
 {
     let end = chart.x_range().end;
-    chart.draw_series(windows.iter().map(|(start, stop, _)| {
-        Rectangle::new([(*start, 0.0), (stop.min(end), top)], OUTAGE.filled())
-    }))?;
+    chart.draw_series(windows.iter().filter(|(start, stop, _)| stop > start).map(
+        |(start, stop, _)| Rectangle::new([(*start, 0.0), (stop.min(end), top)], OUTAGE.filled()),
+    ))?;
     Ok(())
 }
 
-/// Labels the outage windows at the top of a time chart, on a light backing; drawn after the
-/// series so that no series hides them. Each label takes the first row where it does
-/// not overlap an earlier label (they overlap only when more than [`LABEL_ROWS`] crowd together).
-pub fn label<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Coord>,
+/// The pixels left of a time chart's plot (margin and y labels) and right of it, as
+/// [`super::axes::chart`] builds it: used to place the window labels before the chart exists.
+const PLOT_LEFT: i32 = 85;
+const PLOT_RIGHT: i32 = 30;
+/// Height of one row of window labels.
+const ROW: i32 = 20;
+
+/// A time chart's area split into a strip for the window labels (above the plot, so no label
+/// hides data and the y axis keeps its own top) and the area for the chart itself.
+pub struct Room<DB: DrawingBackend> {
+    /// Where the labels go.
+    strip: Option<DrawingArea<DB, Shift>>,
+    /// Where the chart goes.
+    pub plot: DrawingArea<DB, Shift>,
+    /// The row of each window's label.
+    rows: Vec<usize>,
+}
+
+/// Splits `area` for a time chart from 0 to `end_s` showing `windows`: each label takes the
+/// first row where it does not overlap an earlier one (they overlap only when more than
+/// [`LABEL_ROWS`] crowd together).
+pub fn make_room<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    end_s: f64,
     windows: &[Window],
-) -> DrawResult
+) -> Result<Room<DB>, Box<dyn std::error::Error + Send + Sync>>
 where
     DB::ErrorType: 'static,
 {
-    let top = chart.y_range().end;
-    let font = (FONT, 13).into_font().color(&OUTAGE_INK);
-    let mut row_ends = [i32::MIN; LABEL_ROWS];
-    for (start, _, label) in windows {
-        let (width, height) = chart.plotting_area().estimate_text_size(label, &font)?;
-        let (width, height) = (width as i32, height as i32);
-        let left = chart.backend_coord(&(*start, top)).0;
-        let row = (0..row_ends.len())
-            .find(|&r| row_ends[r] < left)
-            .unwrap_or_else(|| {
-                (0..row_ends.len())
-                    .min_by_key(|&r| row_ends[r])
-                    .unwrap_or(0)
-            });
-        row_ends[row] = left + width + 12;
-        let y = 4 + 20 * row as i32;
-        let backing = Rectangle::new(
-            [(2, y - 1), (width + 8, y + height + 3)],
-            WHITE.mix(0.75).filled(),
-        );
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((*start, top))
-                + backing
-                + Text::new(label.clone(), (5, y), font.clone()),
-        ))?;
+    if windows.is_empty() {
+        return Ok(Room {
+            strip: None,
+            plot: area.clone(),
+            rows: Vec::new(),
+        });
     }
-    Ok(())
+    let font = (FONT, 13).into_font();
+    let width = area.dim_in_pixel().0 as i32 - PLOT_LEFT - PLOT_RIGHT;
+    let mut row_ends = [i32::MIN; LABEL_ROWS];
+    let mut rows = Vec::with_capacity(windows.len());
+    for (start, _, label) in windows {
+        let left = PLOT_LEFT + (start / end_s.max(1e-9) * f64::from(width)) as i32;
+        let text_width = area.estimate_text_size(label, &font.clone().into())?.0 as i32;
+        let row = (0..LABEL_ROWS)
+            .find(|&r| row_ends[r] < left)
+            .unwrap_or_else(|| (0..LABEL_ROWS).min_by_key(|&r| row_ends[r]).unwrap_or(0));
+        row_ends[row] = left + text_width + 12;
+        rows.push(row);
+    }
+    let used = rows.iter().max().map_or(0, |r| r + 1) as i32;
+    let (strip, plot) = area.split_vertically(used * ROW + 6);
+    Ok(Room {
+        strip: Some(strip),
+        plot,
+        rows,
+    })
+}
+
+impl<DB: DrawingBackend> Room<DB> {
+    /// After the series: a line at each window's start and end (so that adjacent windows stay
+    /// apart and an instant such as an allow-listing has its line), and the labels in the
+    /// strip, each starting at its window's start.
+    pub fn finish(&self, chart: &mut ChartContext<'_, DB, Coord>, windows: &[Window]) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let top = chart.y_range().end;
+        let end = chart.x_range().end;
+        let edge = OUTAGE_EDGE.stroke_width(1);
+        for (start, stop, _) in windows {
+            let mut lines = vec![*start];
+            if stop > start && *stop < end {
+                lines.push(*stop);
+            }
+            for x in lines {
+                chart.draw_series(DashedLineSeries::new([(x, 0.0), (x, top)], 5, 3, edge))?;
+            }
+        }
+        let Some(strip) = &self.strip else {
+            return Ok(());
+        };
+        let font = (FONT, 13).into_font().color(&OUTAGE_INK);
+        let origin = strip.get_base_pixel().0;
+        for ((start, _, label), row) in windows.iter().zip(&self.rows) {
+            let x = chart.backend_coord(&(*start, 0.0)).0 - origin;
+            let y = 3 + ROW * *row as i32;
+            strip.draw(&PathElement::new(
+                vec![(x, y), (x, y + ROW - 4)],
+                OUTAGE_EDGE.stroke_width(1),
+            ))?;
+            strip.draw_text(label, &font, (x + 4, y + 1))?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

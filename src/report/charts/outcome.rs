@@ -8,19 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::{self, Axes};
 use super::style;
 use super::{Chart, DrawResult, RunView};
-
-/// `1234567` as `1,234,567`.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::report::units::grouped;
 
 /// Integer ticks from `first` to `last` at a step of 1, 2, 5, 10, 20, 50 … giving at most 15.
 fn integer_ticks(first: u32, last: u32) -> Vec<f64> {
@@ -85,6 +73,7 @@ where
         top,
         y_desc: "messages",
         y_label: &|y| style::count_label(*y),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     let font = (style::FONT, 15)
@@ -144,6 +133,7 @@ where
         top,
         y_desc: "messages",
         y_label: &|y| style::count_label(*y),
+        y_step: axes::Step::Decimal,
     };
     let mut chart = axes::chart(&area, axes)?;
     chart.draw_series(counts.iter().map(|(&k, &n)| {

@@ -1,5 +1,6 @@
-//! Queue depth over time: messages waiting for a retry and waiting for a connection, with
-//! receiver outages shaded and each sender's queue alert threshold as a dashed line.
+//! Queue depth over time: messages waiting for a retry (a translucent area, so the shaded
+//! windows show through) and waiting for a connection (a dashed line), with receiver outages
+//! shaded and each sender's queue alert threshold as a dashed line.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -39,33 +40,43 @@ where
         .chain(thresholds.iter().map(|t| t.1))
         .fold(0.0, f64::max);
     let top = style::headroom(peak);
-    let mut chart = axes::time_chart(&area, &axis, &windows, top, "messages in the queue")?;
+    let room = outages::make_room(&area, axis.end_s, &windows)?;
+    let y = (top, "messages in the queue");
+    let mut chart = axes::time_chart(&room.plot, &axis, &windows, y, &axes::count_ticks)?;
 
+    // The deferred queue as a translucent area, so the shaded windows behind it stay visible.
     let retry = samples
         .iter()
         .map(|s| (s.time.as_secs_f64(), s.waiting_retry as f64));
     chart.draw_series(
-        AreaSeries::new(retry, 0.0, style::light(style::BLUE, 0.55).filled())
-            .border_style(style::BLUE.stroke_width(2)),
+        AreaSeries::new(retry, 0.0, RETRY_FILL.mix(0.45).filled())
+            .border_style(RETRY_LINE.stroke_width(2)),
     )?;
     let connection = samples
         .iter()
-        .map(|s| (s.time.as_secs_f64(), s.waiting_connection as f64));
-    chart.draw_series(LineSeries::new(connection, style::ORANGE.stroke_width(2)))?;
+        .map(|s| (s.time.as_secs_f64(), s.waiting_connection as f64))
+        .collect();
+    style::draw_line(&mut chart, connection, CONNECTION_LINE, 2)?;
     draw_thresholds(&mut chart, &axis, &thresholds)?;
-    outages::label(&mut chart, &windows)?;
+    room.finish(&mut chart, &windows)?;
     Ok(())
 }
+
+/// The deferred queue's fill and outline.
+const RETRY_FILL: RGBColor = style::TEAL;
+const RETRY_LINE: RGBColor = style::BLUE;
+/// Messages waiting for a connection: orange and dashed, unlike the area in both ways.
+const CONNECTION_LINE: (RGBColor, style::Dash) = (style::ORANGE, style::Dash::Dashed);
 
 /// The two queues, the alert threshold when there is one, then the outage shading.
 fn queue_legend(with_threshold: bool, windows: &[Window]) -> Vec<(Swatch, String)> {
     let mut legend = vec![
         (
-            Swatch::Fill(style::light(style::BLUE, 0.55)),
+            Swatch::Fill(style::light(RETRY_FILL, 0.55)),
             "waiting for a retry".to_string(),
         ),
         (
-            Swatch::Line(style::ORANGE),
+            Swatch::Series(CONNECTION_LINE.0, CONNECTION_LINE.1),
             "waiting for a connection".to_string(),
         ),
     ];

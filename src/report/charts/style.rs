@@ -15,35 +15,81 @@ pub const SIZE: (u32, u32) = (1000, 560);
 /// The font family every chart uses (registered from the embedded DejaVu Sans).
 pub const FONT: &str = "sans-serif";
 
-/// Colours (Tableau 10), distinguishable and print-friendly.
-pub const BLUE: RGBColor = RGBColor(0x4e, 0x79, 0xa7);
+/// Blue (Okabe and Ito's colour-blind-safe set, like the other named colours): deliveries.
+pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xb2);
 /// Orange.
-pub const ORANGE: RGBColor = RGBColor(0xf2, 0x8e, 0x2b);
-/// Red.
-pub const RED: RGBColor = RGBColor(0xe1, 0x57, 0x59);
-/// Teal.
-pub const TEAL: RGBColor = RGBColor(0x76, 0xb7, 0xb2);
-/// Green.
-pub const GREEN: RGBColor = RGBColor(0x59, 0xa1, 0x4f);
-/// Yellow.
-pub const YELLOW: RGBColor = RGBColor(0xed, 0xc9, 0x48);
-/// Purple.
-pub const PURPLE: RGBColor = RGBColor(0xb0, 0x7a, 0xa1);
-/// Brown.
-pub const BROWN: RGBColor = RGBColor(0x9c, 0x75, 0x5f);
+pub const ORANGE: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
+/// Vermillion, the set's red: deferrals, failures, targets.
+pub const RED: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
+/// Sky blue.
+pub const TEAL: RGBColor = RGBColor(0x56, 0xb4, 0xe9);
+/// Bluish green.
+pub const GREEN: RGBColor = RGBColor(0x00, 0x9e, 0x73);
+/// Reddish purple.
+pub const PURPLE: RGBColor = RGBColor(0xcc, 0x79, 0xa7);
 /// Text and axes.
 pub const INK: RGBColor = RGBColor(0x33, 0x33, 0x33);
 /// Secondary text.
-pub const MUTED: RGBColor = RGBColor(0x77, 0x77, 0x77);
+pub const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);
+/// Attempts: a neutral grey, so that deliveries and deferrals stand out against it.
+pub const GREY: RGBColor = RGBColor(0x8c, 0x8c, 0x8c);
 /// Grid lines.
 pub const GRID: RGBColor = RGBColor(0xe4, 0xe4, 0xe4);
-/// Outage shading.
-pub const OUTAGE: RGBColor = RGBColor(0xfb, 0xdc, 0xdc);
-/// Outage labels.
-pub const OUTAGE_INK: RGBColor = RGBColor(0xa0, 0x30, 0x30);
+/// Shading of outage, incident, DNS trouble and ban windows: a neutral grey that no series
+/// colour resembles.
+pub const OUTAGE: RGBColor = RGBColor(0xe8, 0xe8, 0xe8);
+/// The edges of those windows and the lines at an incident's turning points.
+pub const OUTAGE_EDGE: RGBColor = RGBColor(0x8a, 0x8a, 0x8a);
+/// Their labels.
+pub const OUTAGE_INK: RGBColor = RGBColor(0x44, 0x44, 0x44);
 
-/// Colours for stacked categories, in order.
-pub const SERIES: [RGBColor; 8] = [BLUE, ORANGE, RED, TEAL, GREEN, YELLOW, PURPLE, BROWN];
+/// Twelve colours for series that must be told apart (policies, codes, receivers, IPs): Okabe
+/// and Ito's seven (without yellow, too pale for a line) and Paul Tol's indigo, olive, wine,
+/// teal and rose, all distinguishable with the common colour-vision deficiencies; every
+/// series also gets a [`Dash`] of its own within each run of three colours.
+pub const SERIES: [RGBColor; 12] = [
+    BLUE,
+    ORANGE,
+    GREEN,
+    RED,
+    TEAL,
+    PURPLE,
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0x33, 0x22, 0x88),
+    RGBColor(0x99, 0x99, 0x33),
+    RGBColor(0x88, 0x22, 0x55),
+    RGBColor(0x44, 0xaa, 0x99),
+    RGBColor(0xcc, 0x66, 0x77),
+];
+
+/// How a line is drawn besides its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dash {
+    /// Unbroken.
+    Solid,
+    /// Long dashes.
+    Dashed,
+    /// Short dots.
+    Dotted,
+}
+
+impl Dash {
+    /// The dash and gap lengths in pixels, `None` for a solid line.
+    pub fn pattern(self) -> Option<(u32, u32)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((9, 4)),
+            Dash::Dotted => Some((2, 3)),
+        }
+    }
+}
+
+/// The colour and dash of series `i`: twelve colours, and solid, dashed and dotted lines in
+/// turn, so that neighbours differ twice and even a grey print keeps them apart.
+pub fn series(i: usize) -> (RGBColor, Dash) {
+    const DASHES: [Dash; 3] = [Dash::Solid, Dash::Dashed, Dash::Dotted];
+    (SERIES[i % SERIES.len()], DASHES[i % DASHES.len()])
+}
 
 /// A colour blended towards white (`amount` 0: unchanged, 1: white), kept opaque so that
 /// stacked areas do not show through each other.
@@ -59,6 +105,8 @@ pub enum Swatch {
     Line(RGBColor),
     /// A dashed line.
     Dashed(RGBColor),
+    /// A line of a series' colour and dash.
+    Series(RGBColor, Dash),
     /// A filled box.
     Fill(RGBColor),
 }
@@ -102,13 +150,14 @@ where
                 vec![(x, y), (x + 24, y)],
                 color.stroke_width(3),
             ))?,
-            Swatch::Dashed(color) => {
-                for dash in [0, 10, 20] {
-                    let end = (dash + 6).min(24);
-                    let path = vec![(x + dash, y), (x + end, y)];
-                    strip.draw(&PathElement::new(path, color.stroke_width(2)))?;
-                }
-            }
+            Swatch::Dashed(color) => dashed_swatch(&strip, (x, y), color, (6, 4))?,
+            Swatch::Series(color, dash) => match dash.pattern() {
+                None => strip.draw(&PathElement::new(
+                    vec![(x, y), (x + 24, y)],
+                    color.stroke_width(3),
+                ))?,
+                Some(pattern) => dashed_swatch(&strip, (x, y), color, pattern)?,
+            },
             Swatch::Fill(color) => strip.draw(&Rectangle::new(
                 [(x, y - 6), (x + 24, y + 6)],
                 color.filled(),
@@ -117,6 +166,52 @@ where
         strip.draw_text(label, &font, (x + 30, y - 8))?;
     }
     Ok(plot)
+}
+
+/// A 24-pixel dashed legend line starting at `(x, y)`.
+fn dashed_swatch<DB: DrawingBackend>(
+    strip: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    color: RGBColor,
+    (dash, gap): (u32, u32),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (dash, gap) = (dash as i32, gap as i32);
+    let mut from = 0;
+    while from < 24 {
+        let to = (from + dash).min(24);
+        strip.draw(&PathElement::new(
+            vec![(x + from, y), (x + to, y)],
+            color.stroke_width(3),
+        ))?;
+        from = to + gap;
+    }
+    Ok(())
+}
+
+/// Draws a line through `points` in a series' colour and dash, `width` pixels wide.
+pub fn draw_line<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    points: Vec<CT::From>,
+    (color, dash): (RGBColor, Dash),
+    width: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+    CT::From: Clone + 'static,
+{
+    let style = color.stroke_width(width);
+    match dash.pattern() {
+        None => {
+            chart.draw_series(LineSeries::new(points, style))?;
+        }
+        Some((size, spacing)) => {
+            chart.draw_series(DashedLineSeries::new(points, size, spacing, style))?;
+        }
+    }
+    Ok(())
 }
 
 /// Draws a clear note in the middle of an area that has nothing to plot.
@@ -148,22 +243,10 @@ pub fn time_label(seconds: f64) -> String {
     SimDuration::from_secs_f64(seconds).to_string()
 }
 
-/// A duration to two units at most, for labels: `850ms`, `2.5s`, `6m26s`, `3h12m`, `1d4h`.
+/// A duration to two units at most, for labels: `850ms`, `2.5s`, `6m26s`, `3h12m`, `1d04h`
+/// (as everywhere a person reads one: [`crate::report::units::duration`]).
 pub fn short_time(seconds: f64) -> String {
-    let ms = SimDuration::from_secs_f64(seconds).as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    if ms < 60_000 {
-        let text = format!("{:.1}", ms as f64 / 1000.0);
-        return format!("{}s", text.trim_end_matches(".0"));
-    }
-    let unit = match ms {
-        86_400_000.. => 3_600_000,
-        3_600_000.. => 60_000,
-        _ => 1000,
-    };
-    SimDuration(ms / unit * unit).to_string()
+    crate::report::units::duration(seconds)
 }
 
 /// A count or rate with a thousands suffix: `950`, `12.5k`, `1.2M`; fractions keep one digit.
@@ -203,9 +286,9 @@ mod tests {
         assert_eq!(time_label(129_600.0), "1d12h");
         assert_eq!(short_time(0.85), "850ms");
         assert_eq!(short_time(2.5), "2.5s");
-        assert_eq!(short_time(385.535), "6m25s");
+        assert_eq!(short_time(385.535), "6m26s");
         assert_eq!(short_time(11_545.0), "3h12m");
-        assert_eq!(short_time(101_000.0), "1d4h");
+        assert_eq!(short_time(101_000.0), "1d04h");
     }
 
     #[test]

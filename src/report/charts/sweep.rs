@@ -6,10 +6,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{self, Axes};
-use super::compare::color;
 use super::style::{self, Swatch};
 use super::{DrawResult, Drawing};
-use crate::report::{StudyReport, human};
+use crate::report::StudyReport;
+use crate::report::units::{
+    Unit, capitalised, metric_value, metric_words, path_words, target_words, unit_of,
+};
 use crate::study::sweep::{Target, axis_value};
 
 /// What a sweep chart is drawn from.
@@ -95,21 +97,22 @@ fn sweep_legend(
             let fixed: Vec<String> = line.first().map_or(Vec::new(), |&c| {
                 view.report.cells[c].settings[1..]
                     .iter()
-                    .map(|(p, v)| format!("{p}={v}"))
+                    .map(|(p, v)| format!("{} = {v}", path_words(p)))
                     .collect()
             });
             let name = if fixed.is_empty() {
-                format!("{} (mean, 95% CI)", view.metric)
+                format!("{} (mean and 95% interval)", metric_words(view.metric))
             } else {
                 fixed.join(", ")
             };
-            (Swatch::Line(color(i)), name)
+            let (color, dash) = style::series(i);
+            (Swatch::Series(color, dash), name)
         })
         .collect();
     if let Some(target) = target {
         legend.push((
             Swatch::Dashed(style::RED),
-            format!("target {} {}", target.operator(), human(target.limit)),
+            format!("target: {}", target_words(target)),
         ));
     }
     legend
@@ -127,9 +130,14 @@ where
     };
     let target = report.target.as_ref().filter(|t| t.metric == view.metric);
     let legend = sweep_legend(view, &lines, target);
-    let title = format!("{} against {path} · {}", view.metric, report.meta.scenario);
+    let title = format!(
+        "{} vs {} · {}",
+        capitalised(&metric_words(view.metric)),
+        path_words(&path),
+        report.meta.scenario
+    );
     let subtitle = format!(
-        "mean over {} replication(s) per point, whiskers: 95% confidence intervals",
+        "mean over {} replications per point, whiskers: 95% confidence intervals; x: {path}",
         report.meta.replications
     );
     let area = style::frame(root, &title, Some(&subtitle), &legend)?;
@@ -142,18 +150,31 @@ where
         .filter_map(|c| c.metrics[m].high.or(c.metrics[m].mean))
         .chain(target.map(|t| t.limit))
         .fold(0.0, f64::max);
+    let metric = view.metric;
+    let x_desc = path_words(&path);
+    let y_desc = metric_words(metric);
     let axes = Axes {
         x: x.range.clone(),
         x_ticks: x.xs.clone(),
-        x_desc: &path,
+        x_desc: &x_desc,
         x_label: &|at| x.label(*at),
         top: style::headroom(top.max(1e-9)),
-        y_desc: view.metric,
-        y_label: &|y| human(*y),
+        y_desc: &y_desc,
+        y_label: &|y| {
+            if *y == 0.0 {
+                "0".into()
+            } else {
+                metric_value(metric, *y)
+            }
+        },
+        y_step: match unit_of(metric) {
+            Unit::Duration => axes::Step::Duration,
+            _ => axes::Step::Decimal,
+        },
     };
     let mut chart = axes::chart(&area, axes)?;
     for (i, line) in lines.iter().enumerate() {
-        draw_line(&mut chart, report, m, line, &x.xs, color(i))?;
+        draw_line(&mut chart, report, m, line, &x.xs, style::series(i))?;
     }
     if let Some(target) = target {
         draw_target(&mut chart, report, m, &lines, &x, target)?;
@@ -168,7 +189,7 @@ fn draw_line<DB: DrawingBackend>(
     m: usize,
     line: &[usize],
     xs: &[f64],
-    color: RGBColor,
+    (color, dash): (RGBColor, style::Dash),
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -178,7 +199,7 @@ where
         .zip(xs)
         .filter_map(|(&c, &x)| Some((x, report.cells[c].metrics[m].mean?)))
         .collect();
-    chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?;
+    style::draw_line(chart, points.clone(), (color, dash), 2)?;
     chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
     for (&c, &x) in line.iter().zip(xs) {
         let row = &report.cells[c].metrics[m];
@@ -226,7 +247,7 @@ where
             continue;
         };
         let label = format!(
-            "meets target at {}",
+            "meets the target at {}",
             threshold.value.clone().unwrap_or_default()
         );
         let anchored = font.pos(Pos::new(HPos::Left, VPos::Bottom));

@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use crate::mta::logs::ObservedSummary;
 use crate::mta::logs::summary::{SKIPPED, human_duration};
-use crate::report::charts::grouped;
+use crate::report::units::grouped;
 use crate::study::FitCheck;
 
 pub use html::fit_report_html;

@@ -1,17 +1,19 @@
-//! `<kind>.md`: the study as Markdown, for pasting into a ticket or a post-mortem.
+//! `<kind>.md`: the study as Markdown, for pasting into a ticket or a post-mortem: the
+//! headline, the table (a comparison's paired differences in a second one), its notes and
+//! the conclusions.
 
 use std::fmt::Write;
 
-use super::text::{conclusions, intro, table_metrics};
-use super::{StudyReport, with_interval};
-use crate::study::{StudyKind, describe};
+use super::StudyReport;
+use super::text::{Grid, conclusions, differences_grid, intro, main_grid};
+use crate::report::headline::study_headline;
 
 /// Makes text safe inside a Markdown table cell.
 fn cell_text(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The Markdown report: the intro, a table of metrics with intervals, and the conclusions.
+/// The Markdown report.
 pub fn study_markdown(report: &StudyReport, chart_metrics: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -20,45 +22,12 @@ pub fn study_markdown(report: &StudyReport, chart_metrics: &[String]) -> String 
         cell_text(&report.meta.scenario),
         report.meta.kind.file_stem()
     );
+    out.push_str(&study_headline(report).markdown());
     let _ = writeln!(out, "{}\n", cell_text(&intro(report)));
-    let metrics = table_metrics(report, chart_metrics);
-    if report.meta.kind == StudyKind::Sweep {
-        let names: Vec<&str> = metrics.iter().map(|&m| report.metrics.name(m)).collect();
-        let _ = writeln!(out, "| point | {} |", names.join(" | "));
-        let _ = writeln!(out, "|---|{}", "---:|".repeat(names.len()));
-        for cell in &report.cells {
-            let values: Vec<String> = metrics
-                .iter()
-                .map(|&m| with_interval(&cell.metrics[m]))
-                .collect();
-            let _ = writeln!(
-                out,
-                "| {} | {} |",
-                cell_text(&cell.label),
-                values.join(" | ")
-            );
-        }
-    } else {
-        let mut header = vec!["metric".to_string()];
-        for cell in &report.cells {
-            header.push(cell_text(&cell.label));
-            if !cell.difference.is_empty() && Some(&cell.label) != report.baseline.as_ref() {
-                header.push(format!("{} − baseline", cell_text(&cell.label)));
-            }
-        }
-        let _ = writeln!(out, "| {} |", header.join(" | "));
-        let _ = writeln!(out, "|---|{}", "---:|".repeat(header.len() - 1));
-        for &m in &metrics {
-            let name = report.metrics.name(m);
-            let mut row = vec![format!("{name} ({})", describe(name))];
-            for cell in &report.cells {
-                row.push(with_interval(&cell.metrics[m]));
-                if !cell.difference.is_empty() && Some(&cell.label) != report.baseline.as_ref() {
-                    row.push(with_interval(&cell.difference[m]));
-                }
-            }
-            let _ = writeln!(out, "| {} |", row.join(" | "));
-        }
+    out.push_str(&table(&main_grid(report, chart_metrics, true)));
+    if let Some(grid) = differences_grid(report, true) {
+        out.push_str("\n## Paired differences\n\n");
+        out.push_str(&table(&grid));
     }
     let conclusions = conclusions(report);
     if !conclusions.is_empty() {
@@ -66,6 +35,30 @@ pub fn study_markdown(report: &StudyReport, chart_metrics: &[String]) -> String 
         for line in conclusions.lines() {
             let _ = writeln!(out, "- {}", cell_text(line));
         }
+    }
+    out
+}
+
+/// A grid as a Markdown table (figures right-aligned), then its notes as paragraphs.
+fn table(grid: &Grid) -> String {
+    let mut out = String::new();
+    let header: Vec<String> = grid.header.iter().map(|h| cell_text(h)).collect();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let labels = if grid.header.first().is_some_and(|h| h == "rank") {
+        2
+    } else {
+        1
+    };
+    let align: Vec<&str> = (0..header.len())
+        .map(|i| if i < labels { "---" } else { "---:" })
+        .collect();
+    let _ = writeln!(out, "|{}|", align.join("|"));
+    for row in &grid.rows {
+        let cells: Vec<String> = row.iter().map(|c| cell_text(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    for note in &grid.notes {
+        let _ = writeln!(out, "\n{}", cell_text(note));
     }
     out
 }

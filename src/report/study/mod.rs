@@ -251,26 +251,6 @@ fn thresholds(study: &Study, target: &Target, cells: &[CellReport]) -> Vec<Thres
         .collect()
 }
 
-/// A value for people: integers plainly, small numbers with four significant digits.
-pub fn human(value: f64) -> String {
-    if value == value.trunc() && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else if value.abs() >= 100.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.4}")
-    }
-}
-
-/// `mean ± half-width`, `mean` alone, or `–` with no value.
-pub fn with_interval(row: &MetricRow) -> String {
-    match (row.mean, row.half_width) {
-        (Some(mean), Some(half)) => format!("{} ± {}", human(mean), human(half)),
-        (Some(mean), None) => human(mean),
-        _ => "–".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,23 +278,5 @@ mod tests {
             ["1", "2"].iter().map(|a| settings(&[("a", a)])).collect();
         let slices: Vec<&[(String, String)]> = one_path.iter().map(Vec::as_slice).collect();
         assert_eq!(lines_along_first_path(&slices), vec![vec![0, 1]]);
-    }
-
-    #[test]
-    fn values_read_plainly_with_their_interval() {
-        assert_eq!(human(3.0), "3");
-        assert_eq!(human(1234.56), "1234.6");
-        assert_eq!(human(0.123456), "0.1235");
-        let row = MetricRow::new(
-            "delivered",
-            Some(Interval {
-                mean: 2.5,
-                half_width: Some(0.5),
-                n: 3,
-            }),
-        );
-        assert_eq!(with_interval(&row), "2.5000 ± 0.5000");
-        assert_eq!((row.low, row.high, row.n), (Some(2.0), Some(3.0), 3));
-        assert_eq!(with_interval(&MetricRow::new("delivered", None)), "–");
     }
 }

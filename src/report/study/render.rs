@@ -11,6 +11,7 @@ use crate::report::REPORT_HTML;
 use crate::report::charts::{
     ChartError, CompareChart, CompareView, Format, SweepView, render_drawing, sweep_file_stem,
 };
+use crate::report::units::{capitalised, metric_words, path_words};
 use crate::scenario::Scenario;
 use crate::study::{Study, StudyKind, StudyOptions};
 
@@ -65,7 +66,9 @@ fn compare_charts(view: CompareView, format: Format) -> Result<Vec<StudyChart>, 
             let bytes = render_drawing(&(chart, view), &name, format)?;
             Ok(StudyChart {
                 name,
+                title: chart.title().to_string(),
                 caption: chart.how_to_read().to_string(),
+                empty: chart.empty_note(&view),
                 bytes,
             })
         })
@@ -86,11 +89,15 @@ fn sweep_charts(
             let name = format.file_name(&sweep_file_stem(metric));
             let bytes = render_drawing(&SweepView { report, metric }, &name, format)?;
             let caption = format!(
-                "{metric} against {path}: the mean of each point, its 95% confidence interval as a whisker; with a target on this metric, the dashed line is the target and the circle marks where it is met."
+                "{} against {} ({path}): the mean of each point, its 95% confidence interval as a whisker; with a target on this metric, the dashed line is the target and the circle marks where it is met.",
+                capitalised(&metric_words(metric)),
+                path_words(path)
             );
             Ok(StudyChart {
                 name,
+                title: format!("{} vs {}", capitalised(&metric_words(metric)), path_words(path)),
                 caption,
+                empty: None,
                 bytes,
             })
         })

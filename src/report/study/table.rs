@@ -1,64 +1,79 @@
-//! The study's table printed on the terminal.
+//! The study's summary printed on the terminal: the headline, the table (for a comparison,
+//! one row per policy and a short list of metrics; the pages have them all), its notes and
+//! the conclusions.
 
 use std::fmt::Write;
 
-use super::text::{conclusions, intro, table_metrics};
-use super::{StudyReport, with_interval};
-use crate::study::StudyKind;
+use super::StudyReport;
+use super::text::{Grid, conclusions, intro, main_grid};
+use crate::report::headline::study_headline;
 
-/// The table printed on the terminal.
+/// The text printed on the terminal.
 pub fn study_table(report: &StudyReport, chart_metrics: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", intro(report));
-    let metrics = table_metrics(report, chart_metrics);
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    if report.meta.kind == StudyKind::Sweep {
-        let mut header = vec!["point".to_string()];
-        header.extend(metrics.iter().map(|&m| report.metrics.name(m).to_string()));
-        rows.push(header);
-        for cell in &report.cells {
-            let mut row = vec![cell.label.clone()];
-            row.extend(metrics.iter().map(|&m| with_interval(&cell.metrics[m])));
-            rows.push(row);
-        }
-    } else {
-        let mut header = vec!["metric".to_string()];
-        for cell in &report.cells {
-            header.push(cell.label.clone());
-            if !cell.difference.is_empty() && Some(&cell.label) != report.baseline.as_ref() {
-                header.push(format!("{} − baseline", cell.label));
-            }
-        }
-        rows.push(header);
-        for &m in &metrics {
-            let mut row = vec![report.metrics.name(m).to_string()];
-            for cell in &report.cells {
-                row.push(with_interval(&cell.metrics[m]));
-                if !cell.difference.is_empty() && Some(&cell.label) != report.baseline.as_ref() {
-                    row.push(with_interval(&cell.difference[m]));
-                }
-            }
-            rows.push(row);
-        }
-    }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+    out.push_str(&study_headline(report).text());
+    out.push('\n');
+    out.push_str(&aligned(&main_grid(report, chart_metrics, false)));
+    out.push_str(&conclusions(report));
+    out
+}
+
+/// A grid as aligned columns: text left, figures right; its notes below.
+fn aligned(grid: &Grid) -> String {
+    let mut out = String::new();
+    let rows: Vec<&Vec<String>> = std::iter::once(&grid.header).chain(&grid.rows).collect();
+    let columns = grid.header.len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
-    for row in &rows {
-        let line: Vec<String> = row
+    // The label columns (a rank, a name, a point) are left-aligned; the figures right.
+    let labels = if grid.header.first().is_some_and(|h| h == "rank") {
+        2
+    } else {
+        1
+    };
+    for row in rows {
+        let cells: Vec<String> = row
             .iter()
             .zip(&widths)
             .enumerate()
             .map(|(i, (text, width))| {
-                if i == 0 {
+                if i < labels {
                     format!("{text:<width$}")
                 } else {
                     format!("{text:>width$}")
                 }
             })
             .collect();
-        let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+        let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
     }
-    out.push_str(&conclusions(report));
+    for note in &grid.notes {
+        let _ = writeln!(out, "  {note}");
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_align_left_and_figures_right() {
+        let grid = Grid {
+            header: vec!["rank".into(), "policy".into(), "p99 latency".into()],
+            rows: vec![vec!["1".into(), "fope".into(), "1h02m ± 3m".into()]],
+            notes: vec!["a note".into()],
+            sorted: Some(2),
+        };
+        assert_eq!(
+            aligned(&grid),
+            "  rank  policy  p99 latency\n  1     fope     1h02m ± 3m\n  a note\n"
+        );
+    }
 }

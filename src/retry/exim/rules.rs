@@ -21,6 +21,17 @@ pub enum RuleKind {
     H,
 }
 
+/// The rule's letter, as Exim writes it.
+impl fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RuleKind::F => "F",
+            RuleKind::G => "G",
+            RuleKind::H => "H",
+        })
+    }
+}
+
 /// One retry rule, in whole seconds as Exim keeps them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EximRule {
@@ -139,7 +150,7 @@ impl fmt::Display for EximRules {
                 kind => {
                     let mult = format!("{}.{:03}", r.mult1000 / 1000, r.mult1000 % 1000);
                     let mult = mult.trim_end_matches('0').trim_end_matches('.');
-                    format!("{kind:?},{},{},{mult}", secs(r.cutoff_s), secs(r.p1_s))
+                    format!("{kind},{},{},{mult}", secs(r.cutoff_s), secs(r.p1_s))
                 }
             })
             .collect();

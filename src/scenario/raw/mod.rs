@@ -29,9 +29,9 @@ pub use receiver::{
 };
 pub use retry::{RawImport, RawRetry};
 
-/// A whole scenario file.
+/// A whole scenario file. It may open with `Scenario(` as well as with a bare `(`.
 #[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
 pub struct RawScenario {
     /// Short name, used for the output folder: letters, digits, `-` and `_`.
     pub name: String,

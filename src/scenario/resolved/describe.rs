@@ -85,9 +85,9 @@ impl Scenario {
             .iter()
             .map(|ip| match ip.history {
                 Some(history) => {
-                    format!("{} ({:?}, {history} of history)", ip.address, ip.reputation)
+                    format!("{} ({}, {history} of history)", ip.address, ip.reputation)
                 }
-                None => format!("{} ({:?})", ip.address, ip.reputation),
+                None => format!("{} ({})", ip.address, ip.reputation),
             })
             .collect();
         out.line(format!("  ips: {}", ips.join(", ")));
@@ -143,7 +143,7 @@ impl Scenario {
                 .map(|&s| self.senders[s].name.as_str())
                 .collect();
             out.line(format!(
-                "  DNS trouble {:?} from {} to {}, {:.0}% of attempts, senders {}",
+                "  DNS trouble ({}) from {} to {}, {:.0}% of attempts, senders {}",
                 dns.kind,
                 at(dns.start),
                 at(dns.end),
@@ -170,9 +170,13 @@ fn describe_sender_settings(out: &mut Lines, sender: &Sender) {
         ConnectionLimit::Limited(n) => n.to_string(),
         ConnectionLimit::Unlimited => "unlimited".into(),
     };
+    let per_connection = match c.messages_per_connection {
+        1 => "1 message".to_string(),
+        n => format!("{n} messages"),
+    };
     out.line(format!(
-        "  connections: {limit} per destination, {} messages each, transaction {:?}, connect {}, connect timeout {}",
-        c.messages_per_connection, c.transaction_time, c.connect_time, c.connect_timeout
+        "  connections: {limit} per destination, up to {per_connection} each, transaction time {}, connect {}, connect timeout {}",
+        c.transaction_time, c.connect_time, c.connect_timeout
     ));
     out.line(format!(
         "  delay warning: {}; queue alert: {}",
@@ -212,7 +216,7 @@ fn describe_receiver(out: &mut Lines, receiver: &Receiver) {
         .iter()
         .zip(receiver.reputation_deferral)
         .filter(|(_, p)| *p > 0.0)
-        .map(|(class, p)| format!("{class:?} {:.1}%", p * 100.0))
+        .map(|(class, p)| format!("{class} {:.1}%", p * 100.0))
         .collect();
     if !deferral.is_empty() {
         out.line(format!(
@@ -222,7 +226,7 @@ fn describe_receiver(out: &mut Lines, receiver: &Receiver) {
     }
     for outage in &receiver.outages {
         out.line(format!(
-            "  outage {:?} from {} to {}, {:.0}% of attempts",
+            "  outage ({}) from {} to {}, {:.0}% of attempts",
             outage.kind,
             at(outage.start),
             at(outage.end),

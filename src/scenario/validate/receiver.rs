@@ -80,7 +80,7 @@ fn resolve_throttle(
     for (class, share) in &t.by_reputation {
         if share.get() <= 0.0 {
             return Err(check.error(
-                format!("{field}.throttle.by_reputation.{class:?}"),
+                format!("{field}.throttle.by_reputation.{class}"),
                 "a zero share would never accept this class",
                 "use a positive share, or reputation_deferral: { Bad: 1.0 } to refuse it",
             ));
