@@ -63,7 +63,7 @@ fn split_params(text: &str) -> Vec<(String, String)> {
 
 /// `--policy NAME[:K=V,...]`, checked: how a scenario file would write it (the label its
 /// results carry) and the policy itself.
-fn given_policy(given: &str) -> Result<(String, RetrySpec), CliError> {
+pub(super) fn given_policy(given: &str) -> Result<(String, RetrySpec), CliError> {
     let (name, params) = given.split_once(':').unwrap_or((given, ""));
     let info = find_policy(name.trim()).ok_or_else(|| unknown_policy(name.trim()))?;
     let params = if params.trim().is_empty() {

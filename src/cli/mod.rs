@@ -4,6 +4,7 @@
 mod compare;
 mod completions;
 mod convert;
+mod fit;
 mod import;
 mod limits;
 mod man;
@@ -67,6 +68,10 @@ enum Command {
     /// Print the scenario text of the retry policy in a real MTA's configuration (Postfix
     /// main.cf, Exim configuration, KumoMTA shaping.toml / queues.toml).
     Import(import::ImportArgs),
+    /// Fit a scenario to a real MTA log (arrivals replayed, each receiver's deferrals
+    /// estimated, the policy from --import or --policy), run it and show observed and
+    /// simulated figures side by side.
+    Fit(fit::FitArgs),
     /// Write a scenario in another format (ron, json, toml, yaml) with the same meaning.
     Convert(convert::ConvertArgs),
     /// Print the JSON Schema of scenario files (for editors) or of summary.json.
@@ -157,6 +162,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Trace(args) => trace::trace(args),
         Command::Replay(args) => replay::replay(args),
         Command::Import(args) => import::import(args),
+        Command::Fit(args) => fit::fit(args),
         Command::Convert(args) => convert::convert_file(args),
         Command::Schema(args) => schema::schema(args),
         Command::Completions(args) => completions::completions(args),

@@ -14,22 +14,48 @@ use mailsim::mta::logs::{
 
 use super::{CliError, print_stdout};
 
+/// The log to read and how to read its times (shared by `replay` and `fit`).
 #[derive(Debug, Args)]
-pub struct ReplayArgs {
+pub struct LogArgs {
     /// The log file (`-` reads standard input); decompress rotated `.gz`/`.zst` files first.
-    log: PathBuf,
+    pub log: PathBuf,
     /// The log's format: postfix, exim or kumomta.
     #[arg(long, value_parser = parse_format)]
-    format: Format,
+    pub format: Format,
     /// The year of the log's first line, for syslog stamps that have none (Postfix, Exim via
     /// syslog). Default: the date in the file name (`maillog-20250101`), else the file's
     /// modification time, taken as the end of the log.
     #[arg(long)]
-    year: Option<i32>,
+    pub year: Option<i32>,
     /// The UTC offset of stamps that carry none (traditional syslog, Exim without
     /// `log_timezone`), e.g. `+01:00`. Default: read them as UTC (the summary says so).
     #[arg(long, value_parser = parse_utc_offset, allow_hyphen_values = true)]
-    utc_offset: Option<i32>,
+    pub utc_offset: Option<i32>,
+}
+
+impl LogArgs {
+    /// Reads and parses the log.
+    pub fn history(&self) -> Result<logs::History, CliError> {
+        let text = read_log(&self.log)?;
+        let options = ParseOptions {
+            year: year_rule(self),
+            utc_offset: self.utc_offset,
+        };
+        Ok(logs::parse(self.format, &text, &options))
+    }
+
+    /// The log file's name, for output names (`stdin` for standard input).
+    pub fn file_name(&self) -> String {
+        self.log
+            .file_name()
+            .map_or("stdin".into(), |n| n.to_string_lossy().into_owned())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    input: LogArgs,
     /// How `arrivals.csv` writes `time`: RFC 3339, or seconds since the first arrival.
     #[arg(long, value_enum, default_value_t = Times::Rfc3339)]
     times: Times,
@@ -50,7 +76,7 @@ fn parse_format(text: &str) -> Result<Format, String> {
 
 /// The year rule: `--year`, else a `YYYYMMDD` date in the file name, else its modification
 /// time (standard input: now).
-fn year_rule(args: &ReplayArgs) -> YearRule {
+fn year_rule(args: &LogArgs) -> YearRule {
     if let Some(year) = args.year {
         return YearRule::FirstLine(year);
     }
@@ -113,20 +139,12 @@ fn read_log(path: &Path) -> Result<String, CliError> {
 }
 
 pub fn replay(args: ReplayArgs) -> Result<(), CliError> {
-    let text = read_log(&args.log)?;
-    let options = ParseOptions {
-        year: year_rule(&args),
-        utc_offset: args.utc_offset,
-    };
-    let history = logs::parse(args.format, &text, &options);
+    let history = args.input.history()?;
     let summary = ObservedSummary::of(&history);
-    let out = args.out.clone().unwrap_or_else(|| {
-        let name = args
-            .log
-            .file_name()
-            .map_or("stdin".into(), |n| n.to_string_lossy().into_owned());
-        PathBuf::from(format!("replay-{name}"))
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("replay-{}", args.input.file_name())));
     let times = match args.times {
         Times::Rfc3339 => write::TimeFormat::Rfc3339,
         Times::Seconds => write::TimeFormat::Seconds,

@@ -1,6 +1,7 @@
 //! `mailsim trace`: one message's journey through a scenario as a timeline, and the
 //! machine-readable event log (`--events FILE.jsonl`). Runs are deterministic, so finding a
-//! message (`--first-deferred`) and following it are two runs of the same scenario.
+//! message (`--first-deferred`) and following it are two runs of the same scenario; with
+//! `--policy` both run under another policy, on the same arrivals.
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use mailsim::report::trace::{EventLog, FirstMessage, Journey, MessageFilter, jou
 use mailsim::report::{OutputError, StagedFile};
 use mailsim::scenario::Scenario;
 
+use super::compare::given_policy;
 use super::limits::{self, Budget};
 use super::{CliError, print_stdout, signals};
 
@@ -38,6 +40,11 @@ pub struct TraceArgs {
     /// Use this seed instead of the scenario's.
     #[arg(long)]
     seed: Option<u64>,
+    /// Follow the same message under another retry policy (every sender's), without editing
+    /// the file: `postfix`, `exim:queue_interval=30m`, … (`mailsim policies` lists them).
+    /// Arrivals and recipients stay the same.
+    #[arg(long, value_name = "NAME[:K=V,...]")]
+    policy: Option<String>,
     /// Run even if the scenario's estimated memory exceeds what this machine has available.
     #[arg(long)]
     allow_large: bool,
@@ -47,11 +54,21 @@ pub struct TraceArgs {
     max_events: Option<u64>,
 }
 
-pub fn trace(args: TraceArgs) -> Result<(), CliError> {
+/// The scenario with the `--seed` and `--policy` asked for.
+fn scenario_to_follow(args: &TraceArgs) -> Result<Scenario, CliError> {
     let mut scenario = mailsim::scenario::load(&args.scenario)?;
     if let Some(seed) = args.seed {
         scenario.set_seed(seed);
     }
+    if let Some(given) = &args.policy {
+        let (_, spec) = given_policy(given)?;
+        scenario = scenario.with_policy(spec)?;
+    }
+    Ok(scenario)
+}
+
+pub fn trace(args: TraceArgs) -> Result<(), CliError> {
+    let scenario = scenario_to_follow(&args)?;
     super::print_warnings(&scenario);
     let estimate = limits::check(&scenario, args.allow_large)?;
     let budget = Budget::new(args.max_events, &[estimate]);

@@ -4,6 +4,7 @@
 //! `retry`, the measurements in `metrics`.
 
 mod estimate;
+mod history;
 mod observe;
 mod receiver;
 mod run;
@@ -11,5 +12,8 @@ mod traffic;
 mod world;
 
 pub use estimate::{Estimate, human_bytes};
+pub use history::{HistoryRecorder, RETRY_TIME_NOT_REACHED, SUSPENDED};
 pub use observe::{Happening, Observer, Step};
-pub use run::{RunControl, RunOutput, SimError, simulate, simulate_observed, simulate_with};
+pub use run::{
+    PolicyHolds, RunControl, RunOutput, SimError, simulate, simulate_observed, simulate_with,
+};

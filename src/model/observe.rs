@@ -9,6 +9,7 @@
 use crate::engine::SimTime;
 
 use crate::domain::Reply;
+use crate::retry::HoldReason;
 
 /// Receives every step of a run, in time order.
 pub trait Observer {
@@ -64,16 +65,21 @@ pub enum Happening {
     Bounced,
     /// Deferred: the policy will try again at `retry_at`.
     Deferred {
-        /// The reply that caused it.
+        /// The reply that caused it (for a deferral without an attempt, the reply the policy
+        /// pretends, e.g. the one that made a Postfix destination dead).
         reply: Reply,
         /// When the next attempt is due.
         retry_at: SimTime,
+        /// `Some` when the policy deferred it without an attempt: the rule that decided it.
+        without_attempt: Option<HoldReason>,
     },
-    /// The policy held the message without an attempt (a suspended or slowed destination)
-    /// until this instant.
+    /// The policy held the message without an attempt (a suspended or slowed destination, an
+    /// Exim host whose retry time has not come) until this instant.
     Held {
         /// When it may try again.
         until: SimTime,
+        /// The rule that decided it.
+        reason: HoldReason,
     },
     /// A delay notice (DSN) was sent to the sender.
     DelayNotice,

@@ -24,6 +24,20 @@ pub struct RunOutput {
     pub latency: LatencyDistribution,
     /// Attempt outcomes per receiver and sending IP, and per receiver over time.
     pub deliverability: Deliverability,
+    /// How often each sender's policy kept a message from an attempt (a hold, or a deferral
+    /// without a connection), by the rule that decided it; empty for policies that never do.
+    pub holds: Vec<PolicyHolds>,
+}
+
+/// How often one rule of a sender's policy kept a message from an attempt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyHolds {
+    /// The sender's name.
+    pub sender: String,
+    /// The rule, in words ([`crate::retry::RetrySpec::explain`]).
+    pub rule: String,
+    /// Holds and deferrals without an attempt it decided.
+    pub count: u64,
 }
 
 /// A run that could not complete.

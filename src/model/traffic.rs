@@ -1,7 +1,10 @@
-//! Arrival processes: when the next message of a traffic source arrives.
+//! Arrival processes: when the next message of a traffic source arrives (and, for a replayed
+//! trace, to which receiver).
+
+use std::sync::Arc;
 
 use crate::engine::{RandomStream, SimTime};
-use crate::scenario::Traffic;
+use crate::scenario::{ReplayTrace, Traffic};
 
 /// The running state of one traffic source.
 #[derive(Debug)]
@@ -11,6 +14,8 @@ pub(super) struct Source {
     kind: SourceKind,
     rng: RandomStream,
     batch: u64,
+    /// The receiver of the current arrival, for sources that name it.
+    receiver: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -27,6 +32,11 @@ enum SourceKind {
         at: SimTime,
         spread_ms: u64,
         emitted: u64,
+    },
+    /// A recorded trace, read in order; `next` is the next row.
+    Replay {
+        trace: Arc<ReplayTrace>,
+        next: usize,
     },
 }
 
@@ -51,12 +61,17 @@ impl Source {
                 spread_ms: spread.as_millis(),
                 emitted: 0,
             },
+            Traffic::Replay(trace) => SourceKind::Replay {
+                trace: Arc::clone(trace),
+                next: 0,
+            },
         };
         Source {
             sender,
             kind,
             rng,
             batch: 0,
+            receiver: None,
         }
     }
 
@@ -72,6 +87,12 @@ impl Source {
     /// campaign sent all at once).
     pub fn batch(&self) -> u64 {
         self.batch
+    }
+
+    /// The receiver of the current arrival, if the source names it (a replay); otherwise the
+    /// sender's mix decides.
+    pub fn receiver(&self) -> Option<usize> {
+        self.receiver
     }
 
     /// The next arrival instant and how many messages arrive then, or `None` when the source is
@@ -118,6 +139,12 @@ impl Source {
                 let offset = u128::from(*emitted) * u128::from(*spread_ms) / u128::from(*messages);
                 *emitted += 1;
                 Some((SimTime(at.as_millis() + offset as u64), 1))
+            }
+            SourceKind::Replay { trace, next } => {
+                let time = *trace.times.get(*next)?;
+                self.receiver = Some(trace.receivers[*next] as usize);
+                *next += 1;
+                Some((time, 1))
             }
         }
     }

@@ -11,4 +11,5 @@
 //! module docs name the source files it was checked against.
 
 pub mod config;
+pub mod fit;
 pub mod logs;

@@ -103,6 +103,7 @@ pub fn report_html(scenario: &Scenario, output: &RunOutput, charts: &[ChartFile]
     let view = RunView { scenario, output };
     charts_section(&mut out, &view, charts);
     summary_section(&mut out, summary);
+    out.push_str(&super::holds::html(&output.holds));
     let mut pairs = vec![
         ("tool", meta.tool.clone()),
         ("scenario", meta.scenario.clone()),

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::metrics::Summary;
+use crate::model::PolicyHolds;
 
 use super::figures::{summary_figures, unfinished_warning};
 use super::headline::Headline;
@@ -15,8 +16,13 @@ fn cell(text: &str) -> String {
 }
 
 /// The summary as Markdown: a title, the headline, the figures table, deferrals by reply
-/// line, attempts per message and where the result came from.
-pub fn summary_markdown(summary: &Summary, description: &str, headline: &Headline) -> String {
+/// line, attempts per message, holds by the policy's rule and where the result came from.
+pub fn summary_markdown(
+    summary: &Summary,
+    description: &str,
+    headline: &Headline,
+    holds: &[PolicyHolds],
+) -> String {
     let mut out = String::new();
     let meta = &summary.meta;
     let _ = writeln!(out, "# {} — summary\n", cell(&meta.scenario));
@@ -55,6 +61,7 @@ pub fn summary_markdown(summary: &Summary, description: &str, headline: &Headlin
             let _ = writeln!(out, "| {attempts} | {count} |");
         }
     }
+    out.push_str(&super::holds::markdown(holds));
     let _ = writeln!(
         out,
         "\n{} · scenario file `{}` · seed {} · replication {}",

@@ -10,8 +10,10 @@
 pub mod charts;
 mod deliverability;
 mod figures;
+pub mod fit;
 mod folder;
 pub mod headline;
+mod holds;
 mod html;
 mod json;
 mod markdown;
@@ -80,6 +82,7 @@ pub fn render_run(
                 summary,
                 &scenario.description,
                 &headline::run_headline(scenario, output),
+                &output.holds,
             ),
         ),
         (REPORT_HTML, report_html(scenario, output, &charts)),

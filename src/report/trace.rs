@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::domain::{Clock, Reply, ReplyClass};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{Happening, Observer, Step};
+use crate::retry::RetrySpec;
 use crate::scenario::{IpAddress, Scenario};
 
 /// Which messages a trace or log concerns.
@@ -119,6 +120,7 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
     let mut narrator = Narrator {
         ips: scenario.ip_addresses(),
         receiver: &scenario.receivers[first.receiver].name,
+        policy: &sender.retry,
         arrival: first.time,
         last_ip: None,
         clock: scenario.clock().copied(),
@@ -160,6 +162,8 @@ pub fn journey_text(scenario: &Scenario, journey: &Journey) -> String {
 struct Narrator<'a> {
     ips: Vec<IpAddress>,
     receiver: &'a str,
+    /// The sender's policy, which names the rule behind a hold.
+    policy: &'a RetrySpec,
     arrival: SimTime,
     last_ip: Option<IpAddress>,
     /// The clock of a run with a start, to name instants by their clock time too.
@@ -206,12 +210,18 @@ impl Narrator<'_> {
             Happening::Bounced => {
                 "bounced: a permanent failure is returned to the sender at once".to_string()
             }
-            Happening::Deferred { reply, retry_at } => {
-                deferred_text(step, reply, retry_at, self.clock.as_ref())
+            Happening::Deferred {
+                reply,
+                retry_at,
+                without_attempt,
+            } => {
+                let why = without_attempt.map(|reason| self.policy.explain(reason));
+                deferred_text(step, reply, retry_at, why, self.clock.as_ref())
             }
-            Happening::Held { until } => format!(
-                "held by the policy (destination suspended or slowed) until {}",
-                instant(until, self.clock.as_ref())
+            Happening::Held { until, reason } => format!(
+                "held until {} without an attempt: {}",
+                instant(until, self.clock.as_ref()),
+                self.policy.explain(reason)
             ),
             Happening::DelayNotice => format!(
                 "delay notice sent to the sender (queued for {})",
@@ -225,12 +235,24 @@ impl Narrator<'_> {
     }
 }
 
-/// Why a message was deferred and when the policy retries it.
-fn deferred_text(step: &Step, reply: Reply, retry_at: SimTime, wall: Option<&Clock>) -> String {
-    let why = if reply.class() == ReplyClass::Temporary {
-        format!("the reply is temporary ({})", reply.enhanced())
-    } else {
-        "the policy deferred it".to_string()
+/// Why a message was deferred (the temporary reply, or the rule that deferred it without an
+/// attempt) and when the policy retries it.
+fn deferred_text(
+    step: &Step,
+    reply: Reply,
+    retry_at: SimTime,
+    rule: Option<String>,
+    wall: Option<&Clock>,
+) -> String {
+    let why = match rule {
+        Some(rule) => format!(
+            "without an attempt, as if {} again: {rule}",
+            reply.enhanced()
+        ),
+        None if reply.class() == ReplyClass::Temporary => {
+            format!("the reply is temporary ({})", reply.enhanced())
+        }
+        None => "the policy deferred it".to_string(),
     };
     format!(
         "deferred: {why}; the policy retries at {} (in {})",
@@ -296,6 +318,9 @@ struct EventLine<'a> {
     scope: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     until_s: Option<f64>,
+    /// For a hold or a deferral without an attempt: the policy's rule that decided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
     /// RFC 3339, for a run with a start.
     #[serde(skip_serializing_if = "Option::is_none")]
     until: Option<String>,
@@ -346,9 +371,21 @@ impl<W: Write> Observer for EventLog<'_, W> {
             Happening::AttemptEnded { attempt, ip, reply } => {
                 (Some(attempt), Some(ip), Some(reply), None)
             }
-            Happening::Deferred { reply, retry_at } => (None, None, Some(reply), Some(retry_at)),
-            Happening::Held { until } => (None, None, None, Some(until)),
+            Happening::Deferred {
+                reply, retry_at, ..
+            } => (None, None, Some(reply), Some(retry_at)),
+            Happening::Held { until, .. } => (None, None, None, Some(until)),
             _ => (None, None, None, None),
+        };
+        let rule = match step.what {
+            Happening::Deferred {
+                without_attempt: Some(reason),
+                ..
+            }
+            | Happening::Held { reason, .. } => {
+                Some(self.scenario.senders[step.sender].retry.explain(reason))
+            }
+            _ => None,
         };
         let address = ip.and_then(|i| self.ips.get(i).copied());
         let wall = self.scenario.clock();
@@ -365,6 +402,7 @@ impl<W: Write> Observer for EventLog<'_, W> {
             code: reply.map(Reply::enhanced),
             scope: reply.map(scope_name),
             until_s: until.map(SimTime::as_secs_f64),
+            rule,
             until: until.and_then(|t| Some(wall?.rfc3339(t))),
         };
         let written = serde_json::to_writer(&mut self.out, &line)
@@ -378,68 +416,4 @@ impl<W: Write> Observer for EventLog<'_, W> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn step(millis: u64, what: Happening) -> Step {
-        Step {
-            time: SimTime(millis),
-            message: 1,
-            sender: 0,
-            receiver: 0,
-            what,
-        }
-    }
-
-    #[test]
-    fn the_narrator_names_the_ip_in_the_reply_and_times_from_arrival() {
-        let mut narrator = Narrator {
-            ips: vec![IpAddress([192, 0, 2, 7])],
-            receiver: "rx",
-            arrival: SimTime(1000),
-            last_ip: None,
-            clock: None,
-        };
-        let started = Happening::AttemptStarted {
-            attempt: 1,
-            ip: 0,
-            reused: false,
-        };
-        assert_eq!(
-            narrator.tell(&step(2000, started)),
-            "attempt 1 from 192.0.2.7 on a new connection"
-        );
-        let ended = Happening::AttemptEnded {
-            attempt: 1,
-            ip: 0,
-            reply: Reply::ServerBusy,
-        };
-        let reply = narrator.tell(&step(3000, ended));
-        assert!(reply.contains("[192.0.2.7]"), "{reply}");
-        assert!(
-            reply.ends_with("(temporary failure, recipient scope)"),
-            "{reply}"
-        );
-        let deferred = Happening::Deferred {
-            reply: Reply::ServerBusy,
-            retry_at: SimTime(603_000),
-        };
-        assert_eq!(
-            narrator.tell(&step(3000, deferred)),
-            "deferred: the reply is temporary (4.7.500); the policy retries at 0:10:03.000 (in 10m)"
-        );
-        assert_eq!(
-            narrator.tell(&step(61_000, Happening::Delivered)),
-            "delivered, 1m after arrival"
-        );
-    }
-
-    #[test]
-    fn clock_shows_hours_minutes_seconds_and_days() {
-        assert_eq!(clock(SimTime(79_056)), "0:01:19.056");
-        assert_eq!(
-            clock(SimTime(86_400_000 + 2 * 3_600_000)),
-            "1d 02:00:00.000"
-        );
-    }
-}
+mod tests;

@@ -17,8 +17,8 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::{
-    Admission, Decision, Failure, KumoMtaParams, MessageRetryState, Pending, PolicyParams,
-    RetryPolicy, RetrySpec, SpecProblem, positive,
+    Admission, Decision, Failure, HoldReason, KumoMtaParams, MessageRetryState, Pending,
+    PolicyParams, RetryPolicy, RetrySpec, SpecProblem, positive,
 };
 use crate::domain::Rate;
 use crate::domain::{Reply, ReplyClass};
@@ -175,11 +175,14 @@ fn matches(rule: &Rule) -> [bool; Reply::ALL.len()] {
     })
 }
 
-/// Suspension, message-rate and connection-limit overrides of one destination.
+/// Suspension, message-rate and connection-limit overrides of one destination, with the rule
+/// that set the suspension and the rate (for the trace).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Controls {
     suspended_until: SimTime,
+    suspended_by: Option<HoldReason>,
     rate_until: SimTime,
+    rate_by: Option<HoldReason>,
     rate_gap_ms: u64,
     next_slot: SimTime,
     limit_until: SimTime,
@@ -187,11 +190,17 @@ pub(crate) struct Controls {
 }
 
 impl Controls {
-    pub(crate) fn suspend(&mut self, until: SimTime) {
+    /// Suspends the destination until `until` (or keeps a longer suspension), because of `by`.
+    pub(crate) fn suspend(&mut self, until: SimTime, by: HoldReason) {
+        if until >= self.suspended_until {
+            self.suspended_by = Some(by);
+        }
         self.suspended_until = self.suspended_until.max(until);
     }
 
-    pub(crate) fn limit_rate(&mut self, rate: Rate, until: SimTime, now: SimTime) {
+    /// Lowers the message rate to `rate` until `until` (the lower of two rates in force wins),
+    /// because of `by`.
+    pub(crate) fn limit_rate(&mut self, rate: Rate, until: SimTime, now: SimTime, by: HoldReason) {
         let gap = (1000.0 / rate.as_per_second()).round() as u64;
         if now >= self.rate_until {
             self.rate_gap_ms = gap;
@@ -199,6 +208,7 @@ impl Controls {
             self.rate_gap_ms = self.rate_gap_ms.max(gap);
         }
         self.rate_until = self.rate_until.max(until);
+        self.rate_by = Some(by);
     }
 
     pub(crate) fn limit_connections(&mut self, limit: u32, until: SimTime, now: SimTime) {
@@ -212,18 +222,20 @@ impl Controls {
 
     pub(crate) fn admit(&mut self, now: SimTime) -> Admission {
         if now < self.suspended_until {
-            return Admission::Hold(self.suspended_until);
+            let by = self.suspended_by.unwrap_or(HoldReason::Backoff);
+            return Admission::Hold(self.suspended_until, by);
         }
         if now < self.rate_until {
+            let by = self.rate_by.unwrap_or(HoldReason::Backoff);
             let slot = self.next_slot.max(now);
             if slot >= self.rate_until {
                 // No slot left before the lowered rate ends: ask again when it ends (it may
                 // have been extended by then).
-                return Admission::Hold(self.rate_until);
+                return Admission::Hold(self.rate_until, by);
             }
             self.next_slot = slot + SimDuration(self.rate_gap_ms);
             if slot > now {
-                return Admission::Reserved(slot);
+                return Admission::Reserved(slot, by);
             }
         }
         Admission::Proceed
@@ -330,9 +342,15 @@ impl RetryPolicy for Adaptive {
             if fire {
                 let until = now + rule.duration;
                 let controls = &mut self.destinations[destination];
+                let rule_index = r.min(usize::from(u16::MAX)) as u16;
                 match rule.action {
-                    Action::Suspend => controls.suspend(until),
-                    Action::MaxMessageRate(rate) => controls.limit_rate(rate, until, now),
+                    Action::Suspend => {
+                        controls.suspend(until, HoldReason::Suspended { rule: rule_index });
+                    }
+                    Action::MaxMessageRate(rate) => {
+                        let by = HoldReason::RateLimited { rule: rule_index };
+                        controls.limit_rate(rate, until, now, by);
+                    }
                     Action::ConnectionLimit(limit) => controls.limit_connections(limit, until, now),
                 }
             }

@@ -6,18 +6,20 @@
 use crate::domain::Reply;
 use crate::engine::{SimDuration, SimTime};
 
-use super::{Admission, MessageRetryState, Pending, RetryPolicy};
+use super::{Admission, HoldReason, MessageRetryState, Pending, RetryPolicy};
 
 /// What to do with the message, with every instant already made legal (never before now).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Start the attempt now.
     Proceed,
-    /// Do not connect: treat it as an attempt that failed with this reply.
-    Defer(Reply),
+    /// Do not connect: treat it as an attempt that failed with this reply; the rule that
+    /// decided it.
+    Defer(Reply, HoldReason),
     /// Do not connect and count no failure: the message waits until this instant, then asks
-    /// again (or, if it was given a start slot, starts without asking).
-    WaitUntil(SimTime),
+    /// again (or, if it was given a start slot, starts without asking); the rule that decided
+    /// it.
+    WaitUntil(SimTime, HoldReason),
     /// Do not connect: the message expires now.
     Expire,
 }
@@ -40,11 +42,11 @@ pub fn admit(
     }
     match policy.admit(pending, state) {
         Admission::Proceed => Verdict::Proceed,
-        Admission::Defer(reply) => Verdict::Defer(reply),
-        Admission::Hold(at) => Verdict::WaitUntil(at.max(pending.now + SimDuration(1))),
-        Admission::Reserved(at) => {
+        Admission::Defer(reply, why) => Verdict::Defer(reply, why),
+        Admission::Hold(at, why) => Verdict::WaitUntil(at.max(pending.now + SimDuration(1)), why),
+        Admission::Reserved(at, why) => {
             *reserved = true;
-            Verdict::WaitUntil(at.max(pending.now))
+            Verdict::WaitUntil(at.max(pending.now), why)
         }
         Admission::Expire => Verdict::Expire,
     }
@@ -84,21 +86,22 @@ mod tests {
 
     #[test]
     fn holds_move_time_forward_and_slots_skip_the_next_question() {
+        let why = HoldReason::Other("scripted");
         let mut policy = Scripted(vec![
-            Admission::Hold(SimTime(500)),
-            Admission::Hold(SimTime(1000)),
-            Admission::Reserved(SimTime(2000)),
-            Admission::Defer(Reply::ConnectRefused),
+            Admission::Hold(SimTime(500), why),
+            Admission::Hold(SimTime(1000), why),
+            Admission::Reserved(SimTime(2000), why),
+            Admission::Defer(Reply::ConnectRefused, why),
             Admission::Expire,
         ]);
         let mut state = MessageRetryState::default();
         let mut reserved = false;
         let mut ask = |now| admit(&mut policy, &pending(now), &mut state, &mut reserved);
-        assert_eq!(ask(1000), Verdict::WaitUntil(SimTime(1001)));
-        assert_eq!(ask(1000), Verdict::WaitUntil(SimTime(1001)));
-        assert_eq!(ask(1500), Verdict::WaitUntil(SimTime(2000)));
+        assert_eq!(ask(1000), Verdict::WaitUntil(SimTime(1001), why));
+        assert_eq!(ask(1000), Verdict::WaitUntil(SimTime(1001), why));
+        assert_eq!(ask(1500), Verdict::WaitUntil(SimTime(2000), why));
         assert_eq!(ask(2000), Verdict::Proceed, "a slot is not asked again");
-        assert_eq!(ask(3000), Verdict::Defer(Reply::ConnectRefused));
+        assert_eq!(ask(3000), Verdict::Defer(Reply::ConnectRefused, why));
         assert_eq!(ask(4000), Verdict::Expire);
     }
 }

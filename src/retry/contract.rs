@@ -64,7 +64,9 @@ impl Pending {
     }
 }
 
-/// The policy's answer before an attempt.
+/// The policy's answer before an attempt. Every answer that keeps the message from an attempt
+/// says which of the policy's rules decided it ([`HoldReason`]), so a trace and the report can
+/// name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Admission {
     /// Make the attempt now.
@@ -72,15 +74,56 @@ pub enum Admission {
     /// Do not connect: defer the message as if the attempt had failed with this reply (the
     /// policy's [`RetryPolicy::on_failure`] then decides when to retry). Postfix does this for a
     /// dead destination, Sendmail for a host in its host-status cache.
-    Defer(Reply),
+    Defer(Reply, HoldReason),
     /// Do not connect and do not count a failure: ask again at this instant (a suspended
     /// destination, an Exim host whose retry time has not come).
-    Hold(SimTime),
+    Hold(SimTime, HoldReason),
     /// The message has been given this start slot (a lowered message rate): it starts at that
     /// instant without being asked again.
-    Reserved(SimTime),
+    Reserved(SimTime, HoldReason),
     /// Do not connect: the message expires now (Exim `delay_after_cutoff`).
     Expire,
+}
+
+/// Which rule of a policy kept a message from an attempt: a hold, a deferral without a
+/// connection, or a later start slot. [`crate::retry::RetrySpec::explain`] puts it in words
+/// with the policy's own parameters (an adaptive rule's pattern, trigger and action).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum HoldReason {
+    /// Postfix: the destination is dead (a failed pseudo-cohort of site failures); its mail is
+    /// deferred without a connection until the destination is revived.
+    DeadDestination,
+    /// Postfix: a deferred message waits in the deferred queue for the queue manager's next
+    /// scan to move it to the active queue.
+    QueueScan,
+    /// Postfix: every smtp delivery agent process is busy or still starting; the message waits
+    /// for one.
+    DeliveryAgent,
+    /// Exim: the host's retry time has not come (its retry record after a site failure).
+    HostRetryTime,
+    /// Exim: the message's own retry time has not come (its retry record for the address, or
+    /// for the host and message); only a queue run visits it before then.
+    MessageRetryTime,
+    /// Sendmail: the host status cache still holds the host's recent failure.
+    HostStatus,
+    /// Exchange Server: the next hop's queue waits for its next retry.
+    QueueRetry,
+    /// An adaptive rule (its index in the policy's rule list) suspended the destination.
+    Suspended {
+        /// The rule's index.
+        rule: u16,
+    },
+    /// An adaptive rule lowered the destination's message rate: the message waits for a start
+    /// slot.
+    RateLimited {
+        /// The rule's index.
+        rule: u16,
+    },
+    /// PowerMTA's backoff mode (entered on a backoff reply): the lowered message rate.
+    Backoff,
+    /// A library user's policy, in its own words.
+    Other(&'static str),
 }
 
 /// A periodic queue runner (Exim's `-q<interval>`): instead of each deferred message coming

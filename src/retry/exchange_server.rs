@@ -16,8 +16,8 @@
 use serde::Deserialize;
 
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
-    SpecProblem, positive,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
+    RetryPolicy, SpecProblem, positive,
 };
 use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
@@ -222,7 +222,9 @@ impl RetryPolicy for ExchangeServer {
 
     fn admit(&mut self, pending: &Pending, _state: &mut MessageRetryState) -> Admission {
         match self.queues.get(pending.destination) {
-            Some(queue) if pending.now < queue.next_try => Admission::Hold(queue.next_try),
+            Some(queue) if pending.now < queue.next_try => {
+                Admission::Hold(queue.next_try, HoldReason::QueueRetry)
+            }
             _ => Admission::Proceed,
         }
     }

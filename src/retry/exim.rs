@@ -33,8 +33,8 @@ use serde::Deserialize;
 pub use rules::{EximRule, EximRules, RuleKind};
 
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, QueueRunner,
-    RetryPolicy, SpecProblem,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
+    QueueRunner, RetryPolicy, SpecProblem,
 };
 use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
@@ -339,13 +339,19 @@ impl RetryPolicy for Exim {
             }
             if !overdue {
                 // "retry time not reached for any host"
-                return Admission::Hold(self.run_at(host.next_try, pending.now));
+                return Admission::Hold(
+                    self.run_at(host.next_try, pending.now),
+                    HoldReason::HostRetryTime,
+                );
             }
         }
         if state.1 > 0 && now < state.1 - 1 && !overdue {
             // The message's own key (its address, or host and message): "retry time not
             // reached" (deliver.c). Only a queue runner comes back before its retry time.
-            return Admission::Hold(self.run_at(state.1 - 1, pending.now));
+            return Admission::Hold(
+                self.run_at(state.1 - 1, pending.now),
+                HoldReason::MessageRetryTime,
+            );
         }
         Admission::Proceed
     }

@@ -86,6 +86,13 @@ fn kumomta_outlook_rules() -> Vec<Rule> {
     ]
 }
 
+impl Office365Params {
+    /// The published Outlook rules, in the order the policy applies them.
+    pub fn rules(&self) -> Vec<Rule> {
+        kumomta_outlook_rules()
+    }
+}
+
 impl PolicyParams for Office365Params {
     fn validate(&self) -> Result<(), SpecProblem> {
         self.0.validate()
@@ -109,7 +116,7 @@ mod tests {
     use super::*;
     use crate::domain::Reply;
     use crate::engine::SimTime;
-    use crate::retry::{Admission, MessageRetryState, Pending, RetrySpec};
+    use crate::retry::{Admission, HoldReason, MessageRetryState, Pending, RetrySpec};
 
     fn pending(now_s: u64) -> Pending {
         Pending {
@@ -131,19 +138,19 @@ mod tests {
         assert_eq!(policy.admit(&pending(20), &mut state), Admission::Proceed);
         assert_eq!(
             policy.admit(&pending(20), &mut state),
-            Admission::Reserved(SimTime(80_000))
+            Admission::Reserved(SimTime(80_000), HoldReason::RateLimited { rule: 4 })
         );
         // Two more: the 5/hr rule suspends until 40 + 1800 s; a re-trigger extends it.
         policy.on_attempt_end(0, Reply::ServerBusy, SimTime(30_000), 0);
         policy.on_attempt_end(0, Reply::ServerBusy, SimTime(40_000), 0);
         assert_eq!(
             policy.admit(&pending(100), &mut state),
-            Admission::Hold(SimTime(1_840_000))
+            Admission::Hold(SimTime(1_840_000), HoldReason::Suspended { rule: 2 })
         );
         policy.on_attempt_end(0, Reply::ServerBusy, SimTime(600_000), 0);
         assert_eq!(
             policy.admit(&pending(700), &mut state),
-            Admission::Hold(SimTime(2_400_000))
+            Admission::Hold(SimTime(2_400_000), HoldReason::Suspended { rule: 2 })
         );
         // Matches older than an hour drop out of the count.
         let mut fresh = Office365Params::default().build();

@@ -25,6 +25,7 @@ pub mod admission;
 mod contract;
 mod custom;
 mod params;
+mod reason;
 mod registry;
 pub mod schedule;
 mod text;
@@ -46,12 +47,13 @@ mod sendmail;
 
 pub(crate) use contract::past_lifetime;
 pub use contract::{
-    Admission, Decision, Failure, MessageRetryState, Pending, QueueRunner, RetryPolicy, notice_due,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, QueueRunner, RetryPolicy,
+    notice_due,
 };
 pub use custom::{CustomPolicy, CustomSpec};
 pub use params::SpecProblem;
 pub(crate) use params::{PolicyParams, default_lifetime, positive};
-pub use registry::{PolicyInfo, RetrySpec, catalog, find_policy, policy_names};
+pub use registry::{PolicyInfo, RetrySpec, VARIANTS, catalog, find_policy, policy_names};
 pub use text::{parse_spec, ron_value};
 
 pub use adaptive::{Action, Adaptive, AdaptiveParams, Rule, Trigger};

@@ -49,8 +49,8 @@ pub use feedback::{Feedback, FeedbackPer};
 use scan::ScanTimer;
 
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
-    SpecProblem, positive,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
+    RetryPolicy, SpecProblem, positive,
 };
 use crate::domain::{Reply, ReplyClass, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
@@ -295,18 +295,21 @@ impl RetryPolicy for Postfix {
             self.scan.advance(pending.now, false);
             let (mtime, deferred_at) = (state.0 - 1, SimTime(state.1 - 1));
             if !self.scan.picked_up(mtime, deferred_at) {
-                return Admission::Hold(self.scan.next_pickup(mtime, pending.now));
+                return Admission::Hold(
+                    self.scan.next_pickup(mtime, pending.now),
+                    HoldReason::QueueScan,
+                );
             }
         } else {
             // New mail wakes the queue manager.
             self.scan.advance(pending.now, true);
         }
         if let Some((_, reason)) = self.queue(pending.destination, pending.now).dead {
-            return Admission::Defer(reason);
+            return Admission::Defer(reason, HoldReason::DeadDestination);
         }
         match self.agents.take(pending.now) {
             Ok(()) => Admission::Proceed,
-            Err(free_at) => Admission::Hold(free_at),
+            Err(free_at) => Admission::Hold(free_at, HoldReason::DeliveryAgent),
         }
     }
 

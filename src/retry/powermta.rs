@@ -17,8 +17,8 @@ use serde::Deserialize;
 
 use super::adaptive::Controls;
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
-    SpecProblem, positive,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
+    RetryPolicy, SpecProblem, positive,
 };
 use crate::domain::Rate;
 use crate::domain::{Reply, ReplyClass};
@@ -232,7 +232,9 @@ impl RetryPolicy for PowerMta {
         queue.backoff_until = Some(until);
         queue.controls = Controls::default();
         if let Some(rate) = rate {
-            queue.controls.limit_rate(rate, until, now);
+            queue
+                .controls
+                .limit_rate(rate, until, now, HoldReason::Backoff);
         }
         queue.controls.limit_connections(limit, until, now);
     }

@@ -101,7 +101,24 @@ macro_rules! builtin_policies {
             },
         )*];
 
+        /// The scenario-file variants of the built-in policies, in table order.
+        pub const VARIANTS: &[&str] = &[$(stringify!($variant)),*];
+
         impl RetrySpec {
+            /// Reads the parameters of the built-in policy whose scenario-file variant is
+            /// `variant` from `access`, as the derived deserializer does (for a caller that reads
+            /// the variant's name itself, such as a scenario's `retry` that may also be an
+            /// `Import(…)`); `None` if no built-in policy has that variant.
+            pub fn from_variant<'de, A: serde::de::VariantAccess<'de>>(
+                variant: &str,
+                access: A,
+            ) -> Option<Result<RetrySpec, A::Error>> {
+                match variant {
+                    $(stringify!($variant) => Some(access.newtype_variant::<$params>().map(RetrySpec::$variant)),)*
+                    _ => None,
+                }
+            }
+
             /// The policy's short name: a built-in policy's command-line name, or the name a
             /// custom policy gives itself.
             pub fn name(&self) -> &str {

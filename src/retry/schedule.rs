@@ -117,11 +117,11 @@ pub fn timeline(
                 policy.on_attempt_end(0, reply, walk.now, 0);
                 reply
             }
-            Verdict::WaitUntil(at) => {
+            Verdict::WaitUntil(at, _) => {
                 walk.now = at;
                 continue;
             }
-            Verdict::Defer(with) => {
+            Verdict::Defer(with, _) => {
                 walk.push(Event::DeferredWithoutConnection);
                 with
             }

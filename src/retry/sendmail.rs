@@ -13,8 +13,8 @@
 use serde::Deserialize;
 
 use super::{
-    Admission, Decision, Failure, MessageRetryState, Pending, PolicyParams, RetryPolicy,
-    SpecProblem, positive,
+    Admission, Decision, Failure, HoldReason, MessageRetryState, Pending, PolicyParams,
+    RetryPolicy, SpecProblem, positive,
 };
 use crate::domain::{Reply, Scope};
 use crate::engine::{RandomStream, SimDuration, SimTime};
@@ -92,7 +92,7 @@ impl RetryPolicy for Sendmail {
     fn admit(&mut self, pending: &Pending, _state: &mut MessageRetryState) -> Admission {
         match self.down_since.get(pending.destination).copied().flatten() {
             Some((since, reply)) if pending.now - since < self.params.hoststatus => {
-                Admission::Defer(reply)
+                Admission::Defer(reply, HoldReason::HostStatus)
             }
             _ => Admission::Proceed,
         }
@@ -144,7 +144,7 @@ mod tests {
         };
         assert_eq!(
             policy.admit(&at(1800), &mut state),
-            Admission::Defer(Reply::ConnectTimeout)
+            Admission::Defer(Reply::ConnectTimeout, HoldReason::HostStatus)
         );
         assert_eq!(policy.admit(&at(2800), &mut state), Admission::Proceed);
         // A recipient-level 4xx means the host answered: not down.

@@ -36,12 +36,22 @@ impl PolicyInfo {
         if !self.required.is_empty() {
             return None;
         }
-        let spec = parse_spec(&format!("{}()", self.variant)).ok()?;
+        parse_spec(&format!("{}()", self.variant))
+            .ok()?
+            .scenario_text()
+    }
+}
+
+impl RetrySpec {
+    /// The policy as a scenario file writes it, every parameter spelt out, e.g.
+    /// `Postfix(queue_run_delay: "5m", ...)` over several lines; `None` for a custom policy,
+    /// which has no scenario text.
+    pub fn scenario_text(&self) -> Option<String> {
         let options = ron::Options::default().with_default_extension(extensions());
         let config = ron::ser::PrettyConfig::new()
             .extensions(extensions())
             .struct_names(false);
-        options.to_string_pretty(&spec, config).ok()
+        options.to_string_pretty(self, config).ok()
     }
 }
 

@@ -26,8 +26,8 @@ pub use error::{ScenarioError, SyntaxError};
 pub use format::{Format, convert};
 pub use resolved::{
     AffectedIps, AuthPolicy, Ban, ConnectionLimit, Connections, DnsTrouble, Incident, IpAddress,
-    Outage, Probation, QueueAlert, Receiver, RecipientLimits, RunSettings, Scenario, Sender,
-    SendingIp, Throttle, Traffic,
+    Outage, Probation, QueueAlert, Receiver, RecipientLimits, ReplayTrace, RunSettings, Scenario,
+    Sender, SendingIp, Throttle, Traffic,
 };
 pub use schema::json_schema;
 

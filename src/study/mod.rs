@@ -15,6 +15,7 @@
 //! (a policy swapped in, a swept value written in).
 
 mod execute;
+mod fit;
 pub mod metric;
 mod precision;
 mod runner;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Deadline;
 
 pub use execute::{Execution, Outcome, Plan, Replications, StudyProgress, execute};
+pub use fit::{FitCheck, check_fit};
 pub use metric::{
     FIXED, MetricList, check_metric, describe, higher_is_better, metric_names, metric_value,
 };

@@ -13,7 +13,7 @@ use assert_cmd::Command;
 mod build_script;
 
 /// Every subcommand, as `mailsim --help` lists them.
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 15] = [
     "run",
     "compare",
     "sweep",
@@ -24,6 +24,7 @@ const SUBCOMMANDS: [&str; 14] = [
     "trace",
     "replay",
     "import",
+    "fit",
     "convert",
     "schema",
     "completions",

@@ -202,3 +202,55 @@ fn bad_trace_requests_exit_with_2_and_say_how_to_fix_them() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("never arrived"));
 }
+
+/// Twenty messages at once to a receiver that refuses connections for the first 30 minutes.
+const REFUSED: &str = r#"(
+    name: "trace-refused",
+    run: (horizon: "1d"),
+    senders: [(
+        name: "s",
+        traffic: [Campaign(messages: 20, at: "0s")],
+        recipients: (mix: {"down": 1.0}),
+        connections: (per_destination: 2),
+        retry: Postfix(),
+    )],
+    receivers: { "down": (outages: [(start: "0s", end: "30m", kind: Refused)]) },
+)"#;
+
+#[test]
+fn trace_names_the_rule_behind_a_hold_and_follows_the_message_under_another_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("trace-refused.ron");
+    std::fs::write(&path, REFUSED).expect("write");
+    let file = path.display().to_string();
+    let out = run(&["trace", &file, "--message", "20"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("retry policy: postfix:"), "{text}");
+    assert!(
+        text.contains("deferred: without an attempt, as if 4.4.1 again: Postfix dead destination"),
+        "{text}"
+    );
+    // The same message under Exim: the host's retry record holds it.
+    let out = run(&["trace", &file, "--message", "20", "--policy", "exim"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("retry policy: exim:"), "{text}");
+    assert!(
+        text.contains("without an attempt: Exim retry time not reached for the host"),
+        "{text}"
+    );
+    // The event log names the rule too.
+    let events = dir.path().join("e.jsonl");
+    let out = run(&["trace", &file, "--events", &events.display().to_string()]);
+    assert!(out.status.success());
+    let log = std::fs::read_to_string(&events).expect("written");
+    assert!(
+        log.lines().any(|l| l.contains("\"event\":\"deferred\"")
+            && l.contains("\"rule\":\"Postfix dead destination")),
+        "{log}"
+    );
+    // An unknown policy is bad input.
+    let out = run(&["trace", &file, "--message", "1", "--policy", "nonesuch"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -329,7 +329,7 @@ fn a_run_stopped_with_mail_queued_has_no_all_done_time_and_says_so_loudly() {
     let scenario = crate::helpers::scenario(&text);
     let output = run(&text);
     let headline = mailsim::report::headline::run_headline(&scenario, &output);
-    let markdown = mailsim::report::summary_markdown(&summary, "", &headline);
+    let markdown = mailsim::report::summary_markdown(&summary, "", &headline, &[]);
     assert!(
         markdown.contains(&format!("> **⚠ {warning}**")),
         "{markdown}"

@@ -55,8 +55,8 @@ const MIB: f64 = 1024.0 * 1024.0;
 /// The expected size of a run, or of a study's runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
-    /// Expected number of arriving messages per run (exact for campaigns, the mean for Poisson
-    /// traffic).
+    /// Expected number of arriving messages per run (exact for campaigns and replays, the mean
+    /// for Poisson traffic).
     pub messages: f64,
     /// Events per run, at the least: one arrival and one attempt per message.
     pub min_events: f64,
@@ -101,7 +101,18 @@ impl Parts {
         let series = samples * (BYTES_PER_SAMPLE + (ips + receivers) * BYTES_PER_SAMPLE_AND_SERIES);
         let queue = queue::Queued::of(scenario);
         let (tables, reserved) = receiver_tables(scenario, messages, &queue);
-        let run = queue.retrying * BYTES_PER_RETRYING_MESSAGE
+        // A replayed trace is held for the whole run.
+        let traces: u64 = scenario
+            .senders
+            .iter()
+            .flat_map(|sender| &sender.traffic)
+            .map(|traffic| match traffic {
+                Traffic::Replay(trace) => trace.bytes(),
+                _ => 0,
+            })
+            .sum();
+        let run = traces as f64
+            + queue.retrying * BYTES_PER_RETRYING_MESSAGE
             + queue.waiting * BYTES_PER_WAITING_MESSAGE
             + series
             + tables
@@ -265,6 +276,13 @@ fn arrivals(traffic: &Traffic, horizon_ms: f64) -> (f64, f64) {
         Traffic::Campaign {
             messages, spread, ..
         } => (*messages as f64, spread.as_millis() as f64),
+        Traffic::Replay(trace) => {
+            let span = match (trace.times.first(), trace.times.last()) {
+                (Some(first), Some(last)) => (last.as_millis() - first.as_millis()) as f64,
+                _ => 0.0,
+            };
+            (trace.times.len() as f64, span)
+        }
         Traffic::Poisson { steps, period } => {
             let (span, repeats) = match period {
                 Some(p) => {

@@ -89,7 +89,7 @@ impl World<'_> {
                 self.release(message);
                 false
             }
-            ReplyClass::Temporary => self.deferred(message, sender, receiver, reply),
+            ReplyClass::Temporary => self.deferred(message, sender, receiver, reply, None),
         };
         self.continue_connection(destination, ip, uses, reply);
         if in_run {

@@ -14,11 +14,14 @@
 //! [`queue_alert`](Journal::queue_alert), [`invariant_broken`](Journal::invariant_broken) and
 //! the results ([`into_output`](Journal::into_output)).
 
+use std::collections::BTreeMap;
+
 use crate::domain::Reply;
 use crate::engine::SimTime;
 use crate::metrics::{Meta, Recorder};
 use crate::model::observe::{Happening, Tap};
-use crate::model::run::RunOutput;
+use crate::model::run::{PolicyHolds, RunOutput};
+use crate::retry::HoldReason;
 use crate::scenario::Scenario;
 
 use super::Message;
@@ -30,6 +33,8 @@ pub(super) struct Journal<'a> {
     clock: SimTime,
     /// The observer, if any; checked at each step of a message's journey.
     tap: Option<Tap<'a>>,
+    /// Times a policy kept a message from an attempt, by (sender, rule).
+    holds: BTreeMap<(usize, HoldReason), u64>,
 }
 
 impl<'a> Journal<'a> {
@@ -45,6 +50,7 @@ impl<'a> Journal<'a> {
             recorder,
             clock: SimTime::ZERO,
             tap,
+            holds: BTreeMap::new(),
         }
     }
 
@@ -93,13 +99,32 @@ impl<'a> Journal<'a> {
         self.recorder.broken_invariant()
     }
 
-    /// What the run measured.
-    pub fn into_output(mut self, meta: Meta, end: SimTime, events: u64) -> RunOutput {
+    /// What the run measured; `scenario` names the rules behind the holds.
+    pub fn into_output(
+        mut self,
+        scenario: &Scenario,
+        meta: Meta,
+        end: SimTime,
+        events: u64,
+    ) -> RunOutput {
+        let holds = self
+            .holds
+            .iter()
+            .map(|(&(sender, reason), &count)| {
+                let spec = &scenario.senders[sender];
+                PolicyHolds {
+                    sender: spec.name.clone(),
+                    rule: spec.retry.explain(reason),
+                    count,
+                }
+            })
+            .collect();
         RunOutput {
             summary: self.recorder.summarize(meta, end, events),
             samples: self.recorder.take_time_series(),
             latency: self.recorder.latency_distribution(),
             deliverability: self.recorder.take_deliverability(),
+            holds,
         }
     }
 
@@ -169,25 +194,39 @@ impl<'a> Journal<'a> {
         self.recorder.deferred(reply);
     }
 
-    /// The policy will retry the message at `retry_at` after `reply`.
+    /// The policy will retry the message (`deferral` is a [`Happening::Deferred`]: the reply,
+    /// the retry instant and, for a deferral without an attempt, the rule behind it).
     #[inline]
-    pub fn deferred(
+    pub fn deferred(&mut self, now: SimTime, slot: u32, message: &Message, deferral: Happening) {
+        if let Happening::Deferred {
+            without_attempt: Some(reason),
+            ..
+        } = deferral
+        {
+            self.count_hold(message, reason);
+        }
+        self.observe(now, slot, message, deferral);
+        self.recorder.wait_retry();
+    }
+
+    /// The policy holds the message, without an attempt, until `until`, because of `reason`.
+    #[inline]
+    pub fn held(
         &mut self,
         now: SimTime,
         slot: u32,
         message: &Message,
-        reply: Reply,
-        retry_at: SimTime,
+        until: SimTime,
+        reason: HoldReason,
     ) {
-        self.observe(now, slot, message, Happening::Deferred { reply, retry_at });
+        self.count_hold(message, reason);
+        self.observe(now, slot, message, Happening::Held { until, reason });
         self.recorder.wait_retry();
     }
 
-    /// The policy holds the message, without an attempt, until `until`.
-    #[inline]
-    pub fn held(&mut self, now: SimTime, slot: u32, message: &Message, until: SimTime) {
-        self.observe(now, slot, message, Happening::Held { until });
-        self.recorder.wait_retry();
+    fn count_hold(&mut self, message: &Message, reason: HoldReason) {
+        let sender = message.destination.sender();
+        *self.holds.entry((sender, reason)).or_default() += 1;
     }
 
     /// A deferred or held message's time has come.
@@ -287,7 +326,13 @@ mod tests {
         let mut journal = Journal::new(&scenario, 1, None);
         let msg = message();
         journal.arrived(SimTime(0), 0, &msg);
-        journal.held(SimTime(0), 0, &msg, SimTime(60_000));
+        journal.held(
+            SimTime(0),
+            0,
+            &msg,
+            SimTime(60_000),
+            HoldReason::Other("test"),
+        );
         assert_eq!(journal.recorder.current().waiting_retry, 1);
         journal.retry_due(SimTime(60_000));
         assert_eq!(journal.recorder.current().waiting_retry, 0);

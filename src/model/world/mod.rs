@@ -207,7 +207,7 @@ impl<'a> World<'a> {
             replication: self.replication,
             start: scenario.run.start,
         };
-        Ok(self.journal.into_output(meta, end, self.events))
+        Ok(self.journal.into_output(scenario, meta, end, self.events))
     }
 
     /// The event loop; returns the end instant.
@@ -344,8 +344,9 @@ impl<'a> World<'a> {
     fn arrival(&mut self, source: usize) {
         let sender = self.sources[source].sender;
         let batch = self.sources[source].batch();
+        let receiver = self.sources[source].receiver();
         for _ in 0..batch {
-            let message = self.new_message(sender);
+            let message = self.new_message(sender, receiver);
             self.journal
                 .arrived(self.now, message, &self.messages[message as usize]);
             self.request_connection(message);
@@ -353,16 +354,18 @@ impl<'a> World<'a> {
         self.schedule_next_arrival(source);
     }
 
-    /// A new message from `sender`, its recipient drawn from the sender's mix; returns its slot.
-    fn new_message(&mut self, sender: usize) -> u32 {
+    /// A new message from `sender` to `receiver`, or with its receiver drawn from the sender's
+    /// mix; returns its slot.
+    fn new_message(&mut self, sender: usize, receiver: Option<usize>) -> u32 {
         let spec = &self.scenario.senders[sender];
         let state = &mut self.senders[sender];
-        let draw = state.recipients_rng.uniform();
-        let receiver = spec
-            .mix
-            .iter()
-            .find(|&&(_, cumulative)| draw < cumulative)
-            .map_or(spec.mix[spec.mix.len() - 1].0, |&(receiver, _)| receiver);
+        let receiver = receiver.unwrap_or_else(|| {
+            let draw = state.recipients_rng.uniform();
+            spec.mix
+                .iter()
+                .find(|&&(_, cumulative)| draw < cumulative)
+                .map_or(spec.mix[spec.mix.len() - 1].0, |&(receiver, _)| receiver)
+        });
         let recipient_exists = !state.recipients_rng.chance(spec.invalid_share.get());
         let message = Message {
             arrival: self.now,

@@ -5,8 +5,11 @@
 
 use crate::domain::Reply;
 use crate::engine::{RandomStream, SimDuration, SimTime};
+use crate::model::Happening;
 use crate::retry::admission::{self, Verdict};
-use crate::retry::{Decision, Failure, MessageRetryState, Pending, RetryPolicy, notice_due};
+use crate::retry::{
+    Decision, Failure, HoldReason, MessageRetryState, Pending, RetryPolicy, notice_due,
+};
 use crate::scenario::{QueueAlert, Sender};
 
 use super::attempt::TransactionTime;
@@ -119,10 +122,10 @@ impl World<'_> {
         self.retry_states.set(message, retry_state);
         match verdict {
             Verdict::Proceed => return true,
-            Verdict::Defer(reply) => {
-                self.deferred(message, sender, receiver, reply);
+            Verdict::Defer(reply, why) => {
+                self.deferred(message, sender, receiver, reply, Some(why));
             }
-            Verdict::WaitUntil(at) => self.wait_until(message, sender, at),
+            Verdict::WaitUntil(at, why) => self.wait_until(message, sender, at, why),
             Verdict::Expire => {
                 self.journal.expired(self.now, message, msg);
                 self.release(message);
@@ -131,10 +134,10 @@ impl World<'_> {
         false
     }
 
-    /// Puts `message` in the retry queue until `at`, without a failure.
-    fn wait_until(&mut self, message: u32, sender: usize, at: SimTime) {
+    /// Puts `message` in the retry queue until `at`, without a failure, because of `why`.
+    fn wait_until(&mut self, message: u32, sender: usize, at: SimTime, why: HoldReason) {
         self.journal
-            .held(self.now, message, &self.messages[message as usize], at);
+            .held(self.now, message, &self.messages[message as usize], at, why);
         self.wait_for_retry(message, sender, at);
     }
 
@@ -157,14 +160,16 @@ impl World<'_> {
         self.request_connection(message);
     }
 
-    /// `message` failed temporarily with `reply`: the policy retries it later or gives up.
-    /// Returns whether it gave up (the message expired).
+    /// `message` failed temporarily with `reply` (after an attempt, or without one because of
+    /// `without_attempt`): the policy retries it later or gives up. Returns whether it gave up
+    /// (the message expired).
     pub(super) fn deferred(
         &mut self,
         message: u32,
         sender: usize,
         receiver: usize,
         reply: Reply,
+        without_attempt: Option<HoldReason>,
     ) -> bool {
         self.journal.temporary_failure(reply);
         let msg = &mut self.messages[message as usize];
@@ -189,8 +194,12 @@ impl World<'_> {
             }
             Decision::RetryAt(at) => {
                 let retry_at = at.max(self.now);
-                self.journal
-                    .deferred(self.now, message, msg, reply, retry_at);
+                let deferral = Happening::Deferred {
+                    reply,
+                    retry_at,
+                    without_attempt,
+                };
+                self.journal.deferred(self.now, message, msg, deferral);
                 self.maybe_send_notice(message, sender, failure.age());
                 self.wait_for_retry(message, sender, retry_at);
                 if let Some(alert) = self.scenario.senders[sender].queue_alert {
@@ -255,7 +264,6 @@ impl World<'_> {
 mod tests {
     use super::super::testing::{Watcher, scenario};
     use super::*;
-    use crate::model::Happening;
     use crate::model::observe::Tap;
     use crate::scenario::Scenario;
 

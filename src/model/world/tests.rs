@@ -43,6 +43,32 @@ fn arrivals_go_to_the_receivers_of_the_mix_and_reuse_freed_slots() {
 }
 
 #[test]
+fn replayed_arrivals_come_at_their_instants_to_their_receivers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.csv"),
+        "time,recipient\n0.25,b\n0.25,x@a.test\n7,b\n",
+    )
+    .unwrap();
+    let text = r#"(name: "t", senders: [(name: "s", traffic: [Replay(file: "a.csv")],
+        retry: Fixed(interval: "10m"))], receivers: {"a": (), "b": ()},
+        domains: {"a.test": "a"})"#;
+    let scenario = crate::scenario::parse(&dir.path().join("t.ron").display().to_string(), text)
+        .expect("valid");
+    let mut watcher = Watcher::default();
+    World::new(&scenario, 0, Some(Tap::new(&mut watcher)))
+        .run(Default::default())
+        .expect("runs");
+    let arrivals: Vec<(u64, usize)> = watcher
+        .steps
+        .iter()
+        .filter(|step| step.what == Happening::Arrived)
+        .map(|step| (step.time.as_millis(), step.receiver))
+        .collect();
+    assert_eq!(arrivals, [(250, 1), (250, 0), (7000, 1)]);
+}
+
+#[test]
 fn the_loop_stops_when_drained_and_reports_the_end() {
     let scenario = scenario(
         r#"traffic: [Campaign(messages: 3, at: "1h")], recipients: (mix: {"a": 1.0}),

@@ -112,7 +112,7 @@ fn option(text: &str) -> (String, String) {
 
 /// An Exim time (`readconf_readtime()`): number-and-unit groups (`s m h d w`), a bare number is
 /// seconds. Whole seconds.
-fn exim_time(text: &str) -> Option<u64> {
+pub(crate) fn exim_time(text: &str) -> Option<u64> {
     let text = text.trim();
     if text.is_empty() {
         return None;

@@ -18,8 +18,11 @@ use std::str::FromStr;
 
 use crate::retry::RetrySpec;
 
-/// A configuration format `mailsim import` reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A configuration format `mailsim import` reads (written `Postfix`, `Exim` or `KumoMta` in a
+/// scenario's `Import(…)`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum ConfigFormat {
     /// `postconf -n` output or a `main.cf`.
     Postfix,

@@ -4,7 +4,9 @@
 //! saw; [`Builder::finish`] turns the drafts into the history's messages. Also the reply-code
 //! reading every parser shares ([`reply_codes`]).
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::clock::Stamp;
 use super::history::{ArrivalSource, Attempt, AttemptStatus, ObservedMessage, Outcome};
@@ -27,6 +29,9 @@ pub(crate) struct Draft {
     pub recipients: Vec<RecipientDraft>,
     /// Failures logged on their own lines, waiting for the attempt they belong to.
     pub pending_tried: Vec<String>,
+    /// The number of attempts recorded so far in the whole log (shared by every draft), which
+    /// numbers each attempt in log order.
+    attempts_seen: Rc<Cell<u64>>,
 }
 
 /// One recipient of a message being read.
@@ -38,7 +43,7 @@ pub(crate) struct RecipientDraft {
 }
 
 impl Draft {
-    fn new(id: &str, seen: Stamp) -> Draft {
+    fn new(id: &str, seen: Stamp, attempts_seen: Rc<Cell<u64>>) -> Draft {
         Draft {
             id: id.to_string(),
             first_seen: seen,
@@ -52,6 +57,7 @@ impl Draft {
             rejected: false,
             recipients: Vec::new(),
             pending_tried: Vec::new(),
+            attempts_seen,
         }
     }
 
@@ -89,6 +95,8 @@ impl Draft {
     /// bounce ends the recipient.
     pub fn attempt(&mut self, address: &str, mut attempt: Attempt) {
         attempt.tried = std::mem::take(&mut self.pending_tried);
+        attempt.order = self.attempts_seen.get();
+        self.attempts_seen.set(attempt.order + 1);
         let recipient = self.recipient(address);
         let end = match attempt.status {
             AttemptStatus::Delivered => Some(Outcome::Delivered),
@@ -118,7 +126,10 @@ impl Draft {
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
     open: HashMap<String, usize>,
+    /// The last message closed under each id, for lines that come after its end.
+    closed: HashMap<String, usize>,
     drafts: Vec<Draft>,
+    attempts_seen: Rc<Cell<u64>>,
 }
 
 /// What [`Builder::finish`] found worth telling.
@@ -142,7 +153,8 @@ impl Builder {
         let at = match self.open.get(id) {
             Some(&at) => at,
             None => {
-                self.drafts.push(Draft::new(id, seen));
+                self.drafts
+                    .push(Draft::new(id, seen, Rc::clone(&self.attempts_seen)));
                 let at = self.drafts.len() - 1;
                 self.open.insert(id.to_string(), at);
                 at
@@ -153,7 +165,19 @@ impl Builder {
 
     /// Closes `id`: a later line with the same id starts a new message.
     pub fn close(&mut self, id: &str) {
-        self.open.remove(id);
+        if let Some(at) = self.open.remove(id) {
+            self.closed.insert(id.to_string(), at);
+        }
+    }
+
+    /// Marks message `id` as a notice the MTA made itself: the open one, else the last one
+    /// closed under that id (the line saying so may come after the notice's own end), else a
+    /// new one first seen at `seen`.
+    pub fn mark_notice(&mut self, id: &str, seen: Stamp) {
+        match self.open.get(id).or_else(|| self.closed.get(id)) {
+            Some(&at) => self.drafts[at].notice = true,
+            None => self.draft(id, seen).notice = true,
+        }
     }
 
     /// The history's messages, one per recipient, in order of arrival (ties in the order the
@@ -267,6 +291,7 @@ pub(crate) fn attempt(
         connected,
         text,
         tried: Vec::new(),
+        order: 0,
     }
 }
 

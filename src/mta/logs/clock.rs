@@ -47,6 +47,20 @@ impl Stamp {
         }
     }
 
+    /// An RFC 3339 date-time with its UTC offset, e.g. `2026-11-30T09:00:00+01:00` or
+    /// `2026-11-30 08:00:00.250Z`.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong, in words: not a date and time, or no offset.
+    pub fn parse_rfc3339(text: &str) -> Result<Stamp, &'static str> {
+        match parse_rfc3339(text.trim()) {
+            Some((local, Some(offset))) => Ok(Stamp::from_local(local, offset)),
+            Some((_, None)) => Err("has no UTC offset"),
+            None => Err("is not an RFC 3339 date and time"),
+        }
+    }
+
     /// Seconds from `earlier` to `self` (negative if `earlier` is later).
     pub fn seconds_since(self, earlier: Stamp) -> f64 {
         (self.unix_ms - earlier.unix_ms) as f64 / 1000.0

@@ -22,17 +22,23 @@
 //!   time in base 62 (Unix seconds, UTC); a message without a `<=` line gets that.
 //! - **Recipient:** the address as logged; when Exim shows the original in angle brackets
 //!   (`=> user <User@example.net>`), the original.
-//! - `Message is frozen`, spool notes, queue-run and SMTP-session lines are counted as ignored.
+//! - `Start queue run: pid=…` and `End queue run: pid=…`: the queue runs ([`super::QueueRun`]).
+//! - `Message is frozen`, spool notes and SMTP-session lines are counted as ignored.
+
+mod runs;
 
 use super::builder::{Builder, Draft, attempt, finish_notes, reply_codes};
 use super::history::{Attempt, AttemptStatus, LineTally};
 use super::{Clock, Format, History, Outcome, ParseOptions, Stamp, Verdict, clock, numbered_lines};
+use runs::{QueueRuns, daemon_start};
 
 /// Reads an Exim main log.
 pub fn parse(text: &str, options: &ParseOptions) -> History {
     let mut clock = Clock::new(text, options);
     let mut builder = Builder::default();
     let mut lines = LineTally::default();
+    let mut starts = Vec::new();
+    let mut runs = QueueRuns::default();
     for (n, line) in numbered_lines(text) {
         lines.read += 1;
         let verdict = if line.trim().is_empty() {
@@ -40,7 +46,14 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
         } else {
             match stamp_and_rest(&mut clock, line) {
                 Err(reason) => Verdict::Problem(reason),
-                Ok((t, rest)) => read(&mut builder, t, rest),
+                Ok((t, rest)) => match daemon_start(t, rest) {
+                    Some(start) => {
+                        starts.push(start);
+                        Verdict::Used
+                    }
+                    None if runs.read(t, rest) => Verdict::Used,
+                    None => read(&mut builder, t, rest),
+                },
             }
         };
         lines.count(n, verdict);
@@ -50,6 +63,8 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
     clock.notes(&mut notes);
     finish_notes(&counts, &mut notes);
     History {
+        starts,
+        queue_runs: runs.done,
         format: Format::Exim,
         messages,
         lines,
@@ -172,9 +187,7 @@ fn read(builder: &mut Builder, t: Stamp, rest: &str) -> Verdict {
 }
 
 fn unqueued(rest: &str) -> Verdict {
-    if rest.starts_with("Start queue run") || rest.starts_with("End queue run") {
-        Verdict::Ignored("queue runner start or end")
-    } else if rest.contains("rejected") {
+    if rest.contains("rejected") {
         Verdict::Ignored("SMTP rejection (never queued)")
     } else if rest.contains("daemon") || rest.starts_with("exim ") {
         Verdict::Ignored("daemon start, stop or reload")
@@ -270,14 +283,16 @@ fn arrival(draft: &mut Draft, t: Stamp, body: &str) -> Verdict {
     Verdict::Used
 }
 
-/// The recipient at the start of a line's body and the tokens after it.
+/// The recipient at the start of a line's body and the tokens after it. A failure line puts a
+/// colon right after the address (`** user@example.com: retry timeout exceeded`); it is not
+/// part of it.
 fn recipient<'a>(tokens: &[&'a str]) -> (&'a str, usize) {
     match tokens {
         [_, original, ..] if original.starts_with('<') && original.ends_with('>') => {
             (&original[1..original.len() - 1], 2)
         }
         [address, parent, ..] if parent.starts_with('(') => (address, 2),
-        [address, ..] => (address, 1),
+        [address, ..] => (address.trim_end_matches(':'), 1),
         [] => ("", 0),
     }
 }
@@ -349,8 +364,13 @@ fn deferral(draft: &mut Draft, t: Stamp, body: &str) -> Verdict {
     let mut host_used = None;
     if let Some(h) = rest.strip_prefix(" H=") {
         let end = h.find(": ").unwrap_or(h.len());
-        host_used = Some(h[..end].trim_end_matches('*').to_string());
+        // `+deliver_time` puts ` DT=0.000s` after the host.
+        let host = h[..end].split(" DT=").next().unwrap_or("");
+        host_used = Some(host.trim_end_matches('*').to_string());
         rest = &h[end..];
+    }
+    if let Some(time) = rest.strip_prefix(" DT=") {
+        rest = time.find(": ").map_or("", |at| &time[at..]);
     }
     if let Some(message) = rest.strip_prefix(": ") {
         parts.push(message);

@@ -26,6 +26,51 @@ pub struct History {
     /// Things the reader should know about how the log was read (assumed zone and year,
     /// messages without a logged recipient, …).
     pub notes: Vec<String>,
+    /// Every start of the MTA's daemon the log shows, in order (Postfix `master` `daemon
+    /// started`, Exim `daemon started`): Postfix's deferred-queue scans and Exim's queue runs
+    /// are timed from it.
+    pub starts: Vec<MtaStart>,
+    /// Exim's queue runs (`Start queue run: pid=…` to `End queue run: pid=…`), in order of
+    /// their start; a run still going at the end of the log is left out.
+    pub queue_runs: Vec<QueueRun>,
+}
+
+/// One run of Exim's queue runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueueRun {
+    /// When it started.
+    pub start: Stamp,
+    /// When it ended.
+    pub end: Stamp,
+}
+
+impl History {
+    /// The messages a replay of this log sends again: those whose queue entry is in the log,
+    /// with a named recipient, not notices the MTA made itself (the rows of `arrivals.csv`).
+    pub fn replayable(&self) -> History {
+        History {
+            messages: self
+                .messages
+                .iter()
+                .filter(|m| {
+                    m.arrival_source == ArrivalSource::Logged
+                        && !m.mta_notice
+                        && !m.recipient.is_empty()
+                })
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// One start of the MTA's daemon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MtaStart {
+    /// When it started.
+    pub time: Stamp,
+    /// Exim's queue runner interval from the daemon's `-q` option (`-q30m`), if logged.
+    pub queue_interval_s: Option<u64>,
 }
 
 /// One message to one recipient, as the log shows it.
@@ -137,6 +182,9 @@ pub struct Attempt {
     /// Earlier failures within the same attempt that the MTA logged on their own lines (a
     /// Postfix `connect to mx1[…]:25: Connection refused` before the next MX answered).
     pub tried: Vec<String>,
+    /// Its place among all the log's attempts, in the order the log wrote them: it orders
+    /// attempts logged in the same second (Postfix stamps whole seconds).
+    pub order: u64,
 }
 
 /// What came of one attempt.
@@ -149,6 +197,16 @@ pub enum AttemptStatus {
     Deferred,
     /// Permanent failure: the recipient bounces.
     Bounced,
+}
+
+impl Attempt {
+    /// Whether the MTA deferred it itself without trying the destination: Postfix's dead
+    /// destination (`delivery temporarily suspended`), Exim's `retry time not reached`.
+    pub fn skipped(&self) -> bool {
+        !self.connected
+            && (self.text.contains("delivery temporarily suspended")
+                || self.text.contains("retry time not reached"))
+    }
 }
 
 impl AttemptStatus {

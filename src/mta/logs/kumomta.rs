@@ -55,10 +55,12 @@ pub fn parse(text: &str) -> History {
     let mut notes = Vec::new();
     finish_notes(&counts, &mut notes);
     History {
+        starts: Vec::new(),
         format: Format::KumoMta,
         messages,
         lines,
         notes,
+        queue_runs: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@
 
 mod builder;
 pub mod clock;
+pub mod emit;
 pub mod exim;
 mod history;
 pub mod kumomta;
@@ -28,7 +29,7 @@ use std::str::FromStr;
 pub use clock::{Stamp, YearRule, parse_utc_offset};
 pub use history::{
     ArrivalSource, Attempt, AttemptStatus, FIRST_LINES_KEPT, History, LineCount, LineTally,
-    ObservedMessage, Outcome,
+    MtaStart, ObservedMessage, Outcome, QueueRun,
 };
 pub use summary::ObservedSummary;
 

@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 
 use super::builder::{Builder, attempt, finish_notes, is_enhanced, reply_codes};
-use super::history::{AttemptStatus, LineTally};
+use super::history::{AttemptStatus, LineTally, MtaStart};
 use super::{Clock, Format, History, Outcome, ParseOptions, Stamp, Verdict, numbered_lines};
 
 /// Programs that log `to=… status=…` delivery lines.
@@ -65,10 +65,12 @@ pub fn parse(text: &str, options: &ParseOptions) -> History {
     clock.notes(&mut notes);
     finish_notes(&counts, &mut notes);
     History {
+        starts: reader.starts,
         format: Format::Postfix,
         messages,
         lines,
         notes,
+        queue_runs: Vec::new(),
     }
 }
 
@@ -77,18 +79,27 @@ struct Reader {
     builder: Builder,
     /// `connect to …` failures by process, waiting for that process's next delivery line.
     connect_failures: HashMap<String, Vec<String>>,
+    /// `master` `daemon started` lines.
+    starts: Vec<MtaStart>,
 }
 
 impl Reader {
     fn line(&mut self, t: Stamp, program: &str, process: &str, payload: &str) -> Verdict {
         match split_queue_id(payload) {
             Some((qid, rest)) => self.queued(t, program, process, qid, rest),
-            None => self.unqueued(program, process, payload),
+            None => self.unqueued(t, program, process, payload),
         }
     }
 
-    fn unqueued(&mut self, program: &str, process: &str, payload: &str) -> Verdict {
+    fn unqueued(&mut self, t: Stamp, program: &str, process: &str, payload: &str) -> Verdict {
         let starts = |prefixes: &[&str]| prefixes.iter().any(|p| payload.starts_with(p));
+        if program == "master" && payload.starts_with("daemon started") {
+            self.starts.push(MtaStart {
+                time: t,
+                queue_interval_s: None,
+            });
+            return Verdict::Used;
+        }
         if matches!(program, "smtp" | "lmtp") && payload.starts_with("connect to ") {
             self.connect_failures
                 .entry(process.to_string())
@@ -159,7 +170,7 @@ impl Reader {
             "qmgr" | "nqmgr" | "oqmgr" => self.qmgr(t, qid, rest),
             "bounce" => match rest.rsplit_once("notification: ") {
                 Some((_, notice)) if is_queue_id(notice.trim()) => {
-                    self.builder.draft(notice.trim(), t).notice = true;
+                    self.builder.mark_notice(notice.trim(), t);
                     Verdict::Used
                 }
                 _ => Verdict::Problem("bounce line not understood"),

@@ -8,7 +8,6 @@
 //! never exceed the maximum.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -36,6 +35,10 @@ pub struct ObservedSummary {
     pub attempts: u64,
     /// Attempts that reached the destination.
     pub connected_attempts: u64,
+    /// Deferrals the MTA decided itself without trying the destination (Postfix `delivery
+    /// temporarily suspended`, Exim `retry time not reached`); counted in `attempts` and
+    /// `deferrals` too.
+    pub skipped_attempts: u64,
     /// Attempts that ended in a temporary failure.
     pub deferrals: u64,
     /// Latency (arrival to delivery) of delivered messages with a known arrival, in seconds.
@@ -120,6 +123,10 @@ impl HourRow {
     }
 }
 
+/// The key the MTA's own deferrals without a try are counted under (Postfix `delivery
+/// temporarily suspended`, Exim `retry time not reached`).
+pub const SKIPPED: &str = "(skipped by the MTA)";
+
 /// The key a deferral is counted under.
 pub fn reply_key(attempt: &Attempt) -> String {
     match (attempt.code, &attempt.enhanced) {
@@ -147,6 +154,7 @@ struct Tally {
     latencies: Vec<f64>,
     attempts: u64,
     connected: u64,
+    skipped: u64,
     deferrals: u64,
     span: Option<(Stamp, Stamp)>,
 }
@@ -181,13 +189,19 @@ impl Tally {
         for a in &m.attempts {
             self.attempts += 1;
             self.connected += u64::from(a.connected);
+            self.skipped += u64::from(a.skipped());
             let hour = a.time.hour_start();
             let row = self.hours.entry(hour.unix_ms).or_insert((hour, 0, 0));
             row.1 += 1;
             if a.status == AttemptStatus::Deferred {
                 self.deferrals += 1;
                 row.2 += 1;
-                *self.by_reply.entry(reply_key(a)).or_default() += 1;
+                let key = if a.skipped() {
+                    SKIPPED.to_string()
+                } else {
+                    reply_key(a)
+                };
+                *self.by_reply.entry(key).or_default() += 1;
             }
         }
     }
@@ -231,6 +245,7 @@ impl ObservedSummary {
             outcomes: tally.outcomes,
             attempts: tally.attempts,
             connected_attempts: tally.connected,
+            skipped_attempts: tally.skipped,
             deferrals: tally.deferrals,
             latency_s: latency_figures(tally.latencies),
             deferrals_by_reply,
@@ -275,210 +290,9 @@ fn fill_hours(hours: &BTreeMap<i64, (Stamp, u64, u64)>) -> Vec<HourRow> {
         .collect()
 }
 
-/// A duration the way the summary shows it: `4.2s`, `42s`, `12m05s`, `1h02m`, `2d03h`.
-pub fn human_duration(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds < 0.0 {
-        return "—".to_string();
-    }
-    if seconds < 10.0 && seconds.fract() != 0.0 {
-        return format!("{seconds:.1}s");
-    }
-    let s = seconds.round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..86_400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
-        _ => format!("{}d{:02}h", s / 86_400, s / 3600 % 24),
-    }
-}
+mod text;
 
-/// A share as a percentage with one decimal, e.g. `12.5%`; `—` for nothing out of nothing.
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "—".to_string()
-    } else {
-        format!("{:.1}%", 100.0 * part as f64 / whole as f64)
-    }
-}
-
-/// Hourly rows shown in the terminal; the CSV has them all.
-const HOURS_SHOWN: usize = 24;
-
-impl fmt::Display for ObservedSummary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_counts(f)?;
-        self.write_latency(f)?;
-        self.write_breakdowns(f)?;
-        self.write_hours(f)?;
-        write!(f, "{}", LinesReport(&self.lines))?;
-        for note in &self.notes {
-            writeln!(f, "  note: {note}")?;
-        }
-        Ok(())
-    }
-}
-
-impl ObservedSummary {
-    /// The span, the messages by outcome, attempts and deferrals.
-    fn write_counts(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = &self.outcomes;
-        let n = self.messages;
-        match self.span {
-            Some((from, to)) => writeln!(
-                f,
-                "Observed ({} log): {} to {} ({})",
-                self.format,
-                from.short(),
-                to.short(),
-                human_duration(to.seconds_since(from))
-            )?,
-            None => writeln!(f, "Observed ({} log): no messages", self.format)?,
-        }
-        writeln!(
-            f,
-            "  messages        {n:>8}  ({} arrived in the log, {} before it)",
-            self.arrivals_in_log,
-            n - self.arrivals_in_log
-        )?;
-        for (label, count) in [
-            ("delivered", o.delivered),
-            ("bounced", o.bounced),
-            ("expired", o.expired),
-            ("removed", o.removed),
-            ("still queued", o.queued),
-        ] {
-            if count > 0 || matches!(label, "delivered" | "bounced" | "expired") {
-                writeln!(f, "  {label:<14}  {count:>8}  {:>6}", percent(count, n))?;
-            }
-        }
-        if self.mta_notices > 0 {
-            writeln!(
-                f,
-                "  MTA notices     {:>8}  (bounces and warnings the MTA sent; not counted above)",
-                self.mta_notices
-            )?;
-        }
-        writeln!(
-            f,
-            "  attempts        {:>8}  ({} reached the destination)",
-            self.attempts, self.connected_attempts
-        )?;
-        writeln!(
-            f,
-            "  deferrals       {:>8}  {:>6} of attempts",
-            self.deferrals,
-            percent(self.deferrals, self.attempts)
-        )
-    }
-
-    fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.latency_s {
-            Some(l) => writeln!(
-                f,
-                "  latency         p50 {}  p90 {}  p99 {}  max {}  (exact, {} delivered)",
-                human_duration(l.p50),
-                human_duration(l.p90),
-                human_duration(l.p99),
-                human_duration(l.max),
-                l.count
-            ),
-            None => writeln!(f, "  latency         — (no delivery with a known arrival)"),
-        }
-    }
-
-    /// Deferrals by reply and attempts per message.
-    fn write_breakdowns(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.deferrals_by_reply.is_empty() {
-            writeln!(f, "  deferrals by reply")?;
-            for r in &self.deferrals_by_reply {
-                writeln!(
-                    f,
-                    "    {:<22} {:>8}  {:>6}",
-                    r.reply,
-                    r.count,
-                    percent(r.count, self.deferrals)
-                )?;
-            }
-        }
-        if !self.attempts_per_message.is_empty() {
-            writeln!(f, "  attempts per message")?;
-            for bin in &self.attempts_per_message {
-                writeln!(
-                    f,
-                    "    {:>3} attempt{}  {:>8}  {:>6}",
-                    bin.attempts,
-                    if bin.attempts == 1 { " " } else { "s" },
-                    bin.messages,
-                    percent(bin.messages, self.messages)
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The deferral rate of the first hours with attempts.
-    fn write_hours(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let busy: Vec<&HourRow> = self.hourly.iter().filter(|h| h.attempts > 0).collect();
-        if busy.is_empty() {
-            return Ok(());
-        }
-        writeln!(f, "  deferral rate by hour (hours with attempts)")?;
-        for row in busy.iter().take(HOURS_SHOWN) {
-            writeln!(
-                f,
-                "    {}  {:>7} attempts  {:>7} deferred  {:>6}",
-                row.hour.short(),
-                row.attempts,
-                row.deferrals,
-                percent(row.deferrals, row.attempts)
-            )?;
-        }
-        if busy.len() > HOURS_SHOWN {
-            writeln!(
-                f,
-                "    … {} more hours in observed-hourly.csv",
-                busy.len() - HOURS_SHOWN
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// The line tally as text: totals, then every ignored and problem reason with its first line
-/// numbers.
-pub struct LinesReport<'a>(pub &'a LineTally);
-
-impl fmt::Display for LinesReport<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.0;
-        writeln!(
-            f,
-            "Lines: {} read, {} used, {} ignored, {} malformed or not understood",
-            t.read,
-            t.used,
-            t.ignored_total(),
-            t.problem_total()
-        )?;
-        for (kind, map) in [("ignored", &t.ignored), ("problem", &t.problems)] {
-            for (reason, count) in map {
-                let lines: Vec<String> = count.first_lines.iter().map(u64::to_string).collect();
-                writeln!(
-                    f,
-                    "  {kind:<7} {:>7}  {reason} (line{} {}{})",
-                    count.count,
-                    if count.count == 1 { "" } else { "s" },
-                    lines.join(", "),
-                    if count.count > lines.len() as u64 {
-                        ", …"
-                    } else {
-                        ""
-                    }
-                )?;
-            }
-        }
-        Ok(())
-    }
-}
+pub use text::{LinesReport, human_duration, percent};
 
 #[cfg(test)]
 mod tests;

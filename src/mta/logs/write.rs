@@ -3,7 +3,7 @@
 //! - **arrivals** (`arrivals.csv`): `time,sender,recipient,size`, one row per message whose
 //!   queue entry is in the log, in order of arrival — the format of the `Replay(file: …)`
 //!   traffic source. `time` is RFC 3339 in the log's local time, or seconds since the first
-//!   arrival ([`TimeFormat`]). Messages that arrived before the log began, MTA notices and
+//!   arrival or a given instant ([`TimeFormat`]). Messages that arrived before the log began, MTA notices and
 //!   messages without a named recipient are left out (the summary's notes count them).
 //! - **messages** (`observed-messages.csv`): one row per message and recipient — id, recipient
 //!   and its domain, arrival and how it was found, attempts, attempts that reached the
@@ -25,6 +25,8 @@ pub enum TimeFormat {
     Rfc3339,
     /// Seconds since the first arrival written, e.g. `0`, `12.5`.
     Seconds,
+    /// Seconds since this instant (a fitted scenario's time zero).
+    SecondsFrom(Stamp),
 }
 
 /// Seconds from `from` to `to` with at most millisecond digits: `12`, `12.5`, `0.001`.
@@ -54,6 +56,7 @@ pub fn arrivals<W: Write>(history: &History, times: TimeFormat, out: W) -> csv::
         let time = match times {
             TimeFormat::Rfc3339 => m.arrival.to_string(),
             TimeFormat::Seconds => seconds_between(start, m.arrival),
+            TimeFormat::SecondsFrom(zero) => seconds_between(zero, m.arrival),
         };
         let size = m.size.map_or(String::new(), |s| s.to_string());
         csv.write_record([time.as_str(), &m.sender, &m.recipient, &size])?;

@@ -76,7 +76,7 @@ fn the_host_clock_is_shared_and_later_messages_wait_or_bounce() {
     };
     assert_eq!(
         exim.admit(&pending, &mut state),
-        Admission::Hold(SimTime(14_400_000))
+        Admission::Hold(SimTime(14_400_000), HoldReason::HostRetryTime)
     );
     // After 4 days of failure the host times out; with delay_after_cutoff a new message
     // bounces without an attempt until the post-cutoff retry time (6 h later).
@@ -163,7 +163,7 @@ fn a_queue_runner_has_the_daemon_s_phase_and_skips_mail_before_its_retry_time() 
     };
     assert_eq!(
         exim.admit(&at(5), &mut state),
-        Admission::Hold(SimTime(35_000))
+        Admission::Hold(SimTime(35_000), HoldReason::MessageRetryTime)
     );
     assert_eq!(exim.admit(&at(35), &mut state), Admission::Proceed);
     // On the queue longer than the last cutoff (1 h), it is tried whatever its retry time.

@@ -78,7 +78,7 @@ fn site_failures_shrink_the_window_then_kill_the_destination() {
     let mut state = MessageRetryState::default();
     assert_eq!(
         policy.admit(&pending, &mut state),
-        Admission::Defer(Reply::ConnectRefused)
+        Admission::Defer(Reply::ConnectRefused, HoldReason::DeadDestination)
     );
     // Revived minimal_backoff_time (300 s) later with the initial window.
     let later = Pending {
@@ -153,7 +153,7 @@ fn a_deferred_message_waits_for_the_scan_and_its_sub_second_phase() {
     // Nothing woke the queue manager since 0.4 s: the scan goes off at 300.4 s.
     assert_eq!(
         policy.admit(&pending(300_000), &mut state),
-        Admission::Hold(SimTime(300_400))
+        Admission::Hold(SimTime(300_400), HoldReason::QueueScan)
     );
     assert_eq!(
         policy.admit(&pending(300_400), &mut state),
@@ -206,7 +206,7 @@ fn new_mail_waits_for_a_delivery_agent_that_master_starts_on_demand() {
     for _ in 0..3 {
         assert_eq!(
             policy.admit(&pending(1_000), &mut state),
-            Admission::Hold(SimTime(1_040))
+            Admission::Hold(SimTime(1_040), HoldReason::DeliveryAgent)
         );
     }
     assert_eq!(
@@ -226,6 +226,6 @@ fn new_mail_waits_for_a_delivery_agent_that_master_starts_on_demand() {
     // Both processes busy again: a third is started.
     assert_eq!(
         policy.admit(&pending(1_100), &mut state),
-        Admission::Hold(SimTime(1_140))
+        Admission::Hold(SimTime(1_140), HoldReason::DeliveryAgent)
     );
 }

@@ -6,10 +6,12 @@
 //! documented on each field and in `scenarios/README.md`.
 //!
 //! The scenario, its run settings and senders are here; the receivers in `raw/receiver.rs`
-//! (their types are re-exported here).
+//! (their types are re-exported here), a sender's `retry` (a policy, or one imported from an
+//! MTA's configuration) in `raw/retry.rs`.
 
 pub mod instant;
 mod receiver;
+mod retry;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,12 +22,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::domain::{AuthResult, Clock, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::SimDuration;
-use crate::retry::RetrySpec;
 
 pub use receiver::{
     RawAllowList, RawAuthPolicy, RawBan, RawDnsTrouble, RawFix, RawGreylisting, RawIncident,
     RawOutage, RawProbation, RawReceiver, RawRecipientLimits, RawThrottle,
 };
+pub use retry::{RawImport, RawRetry};
 
 /// A whole scenario file. It may open with `Scenario(` as well as with a bare `(`.
 #[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
@@ -49,6 +51,11 @@ pub struct RawScenario {
     /// retry: Fope())]`. Each replaces every sender's `retry`. Default: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<RawPolicy>,
+    /// Which receiver a replayed recipient's domain goes to, e.g. `{"outlook.com": "o365"}`;
+    /// `"*"` catches every other domain. A recipient whose domain is not listed goes to the
+    /// receiver of that name, if there is one. Default: none.
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub domains: BTreeMap<String, String>,
 }
 
 /// A named retry policy to compare.
@@ -58,7 +65,7 @@ pub struct RawPolicy {
     /// Its label in the comparison.
     pub name: String,
     /// The policy, written as a sender's `retry`.
-    pub retry: RetrySpec,
+    pub retry: RawRetry,
 }
 
 /// Run settings.
@@ -116,7 +123,8 @@ pub struct RawSender {
     pub ips: Vec<RawIpPool>,
     /// Where messages come from; sources add up.
     pub traffic: Vec<RawTraffic>,
-    /// Which receivers the messages go to.
+    /// Which receivers the messages go to (required unless every source is a `Replay`).
+    #[serde(default)]
     pub recipients: RawRecipients,
     /// Connection and SMTP timing settings.
     #[serde(default)]
@@ -133,7 +141,7 @@ pub struct RawSender {
     #[serde(default)]
     pub authentication: RawAuthentication,
     /// The retry policy.
-    pub retry: RetrySpec,
+    pub retry: RawRetry,
 }
 
 fn default_ips() -> Vec<RawIpPool> {
@@ -228,6 +236,12 @@ pub enum RawTraffic {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         repeat: Option<SimDuration>,
     },
+    /// Arrivals replayed from a CSV file (`time,sender,recipient,size`, as `mailsim replay`
+    /// writes it); the path is relative to the scenario file.
+    Replay {
+        /// The CSV file.
+        file: String,
+    },
 }
 
 /// One step of a rate profile.
@@ -243,11 +257,12 @@ pub struct RawStep {
 }
 
 /// The recipient mix.
-#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecipients {
-    /// Share of messages per receiver name; shares sum to 1.
-    #[serde(deserialize_with = "unique_keys")]
+    /// Share of messages per receiver name; shares sum to 1. Required unless every traffic
+    /// source is a `Replay` (replayed messages name their recipient).
+    #[serde(default, deserialize_with = "unique_keys")]
     pub mix: BTreeMap<String, f64>,
     /// Share of recipients that do not exist (bounce with `550 5.1.10`). Default `0`.
     #[serde(default)]

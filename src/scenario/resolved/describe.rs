@@ -292,6 +292,24 @@ impl Traffic {
                 at: first,
                 spread,
             } => format!("campaign of {messages} at {} over {spread}", at(*first)),
+            Traffic::Replay(trace) => {
+                let span = match (trace.times.first(), trace.times.last()) {
+                    (Some(&first), Some(&last)) => format!(" from {} to {}", at(first), at(last)),
+                    _ => String::new(),
+                };
+                let zero = trace.time_zero.as_ref().map_or(String::new(), |t| {
+                    format!("; time zero is {t}, its first row")
+                });
+                let left_out = match trace.after_horizon {
+                    0 => String::new(),
+                    n => format!("; {n} rows at or after the horizon left out"),
+                };
+                format!(
+                    "replay of {}: {} arrivals{span}{zero}{left_out}",
+                    trace.file,
+                    trace.times.len()
+                )
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ mod describe;
 mod receiver;
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::domain::{Clock, Deadline, Rate, Reputation, ServiceTime, Share};
 use crate::engine::{SimDuration, SimTime};
@@ -67,7 +68,8 @@ pub struct Sender {
     pub ips: Vec<SendingIp>,
     /// Traffic sources.
     pub traffic: Vec<Traffic>,
-    /// Cumulative shares per receiver index: `(receiver, cumulative share)`, last share 1.
+    /// Cumulative shares per receiver index: `(receiver, cumulative share)`, last share 1;
+    /// empty when every source is a replay (whose arrivals name their receivers).
     pub mix: Vec<(usize, f64)>,
     /// Share of invalid recipients.
     pub invalid_share: Share,
@@ -135,6 +137,33 @@ pub enum Traffic {
         /// Spread (zero: all at once).
         spread: SimDuration,
     },
+    /// Arrivals replayed from a file, each to its own receiver; shared by every run.
+    Replay(Arc<ReplayTrace>),
+}
+
+/// A replayed arrival trace: the instants in time order and each arrival's receiver, kept in
+/// two arrays (12 bytes per arrival).
+#[derive(Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ReplayTrace {
+    /// The file as the scenario names it.
+    pub file: String,
+    /// Arrival instants, in time order, all before the horizon.
+    pub times: Vec<SimTime>,
+    /// Each arrival's receiver (index in the scenario's receivers).
+    pub receivers: Vec<u32>,
+    /// Rows at or after the horizon, left out.
+    pub after_horizon: u64,
+    /// The RFC 3339 instant time zero stands for, when the file's times are RFC 3339 (the
+    /// earliest row); `None` when they are seconds since time zero.
+    pub time_zero: Option<String>,
+}
+
+impl ReplayTrace {
+    /// Bytes the trace holds.
+    pub fn bytes(&self) -> u64 {
+        (self.times.len() * (std::mem::size_of::<SimTime>() + std::mem::size_of::<u32>())) as u64
+    }
 }
 
 /// Connection settings per destination.

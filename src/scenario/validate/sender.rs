@@ -4,6 +4,7 @@
 
 use std::net::Ipv4Addr;
 
+use super::replay::Context;
 use super::{Checker, traffic};
 use crate::domain::AuthResult;
 use crate::engine::SimDuration;
@@ -11,7 +12,7 @@ use crate::retry::RetrySpec;
 use crate::scenario::ScenarioError;
 use crate::scenario::raw::{RawAuthentication, RawConnections, RawIpPool, RawLimit, RawSender};
 use crate::scenario::resolved::{
-    ConnectionLimit, Connections, IpAddress, QueueAlert, RunSettings, Sender, SendingIp,
+    ConnectionLimit, Connections, IpAddress, QueueAlert, RunSettings, Sender, SendingIp, Traffic,
 };
 
 /// Resolves every sender in file order; addresses are handed out across senders.
@@ -19,7 +20,7 @@ pub(super) fn resolve_senders(
     check: &Checker,
     run: &RunSettings,
     raw: Vec<RawSender>,
-    receiver_names: &[String],
+    context: &Context,
 ) -> Result<Vec<Sender>, ScenarioError> {
     if raw.is_empty() {
         return Err(check.error(
@@ -44,7 +45,7 @@ pub(super) fn resolve_senders(
             run,
             &field,
             sender,
-            receiver_names,
+            context,
             &mut next_address,
         )?);
     }
@@ -65,7 +66,7 @@ fn resolve_sender(
     run: &RunSettings,
     field: &str,
     raw: RawSender,
-    receiver_names: &[String],
+    context: &Context,
     next_address: &mut u32,
 ) -> Result<Sender, ScenarioError> {
     if raw.name.is_empty() {
@@ -88,10 +89,17 @@ fn resolve_sender(
         .iter()
         .enumerate()
         .map(|(t, source)| {
-            traffic::resolve_traffic(check, run, &format!("{field}.traffic[{t}]"), source)
+            let source_field = format!("{field}.traffic[{t}]");
+            let sender = &raw.name;
+            traffic::resolve_traffic(check, run, &source_field, source, context, sender)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mix = resolve_mix(check, field, &raw.recipients.mix, receiver_names)?;
+    let needs_mix = traffic.iter().any(|t| !matches!(t, Traffic::Replay(_)));
+    let mix = if needs_mix || !raw.recipients.mix.is_empty() {
+        resolve_mix(check, field, &raw.recipients.mix, context.receivers)?
+    } else {
+        Vec::new()
+    };
     let connections = resolve_connections(check, field, &raw.connections)?;
     if let Some(alert) = &raw.queue_alert
         && alert.every == SimDuration::ZERO
@@ -102,8 +110,8 @@ fn resolve_sender(
             "use e.g. \"30m\" (FOPE)",
         ));
     }
-    check.retry(field, &raw.retry)?;
-    let (delay_warning, delay_warning_repeats) = delay_notice(raw.delay_warning, &raw.retry);
+    let retry = check.resolve_retry(field, &raw.retry)?;
+    let (delay_warning, delay_warning_repeats) = delay_notice(raw.delay_warning, &retry);
     Ok(Sender {
         name: raw.name,
         ips,
@@ -119,7 +127,7 @@ fn resolve_sender(
             every: alert.every,
         }),
         failed_auth_checks: failed_auth_checks(raw.authentication),
-        retry: raw.retry,
+        retry,
     })
 }
 
@@ -203,7 +211,7 @@ fn resolve_mix(
         return Err(check.error(
             &mix_field,
             "the mix is empty",
-            "give each receiver a share, e.g. mix: { \"o365\": 1.0 }",
+            "give each receiver a share, e.g. recipients: (mix: { \"o365\": 1.0 }) (only a sender whose every source is a Replay needs none)",
         ));
     }
     let mut mix = Vec::new();

@@ -1,7 +1,11 @@
 //! Traffic sources: a Poisson source, a campaign or a rate profile, each turned into the
-//! piecewise-constant rate steps or campaign the model draws arrivals from.
+//! piecewise-constant rate steps or campaign the model draws arrivals from; a replayed trace
+//! is read in `replay`.
+
+use std::sync::Arc;
 
 use super::Checker;
+use super::replay::{self, Context};
 use crate::domain::Rate;
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::ScenarioError;
@@ -39,6 +43,8 @@ pub(super) fn resolve_traffic(
     run: &RunSettings,
     field: &str,
     raw: &RawTraffic,
+    context: &Context,
+    sender: &str,
 ) -> Result<Traffic, ScenarioError> {
     let source = Source {
         check,
@@ -67,6 +73,10 @@ pub(super) fn resolve_traffic(
             })
         }
         RawTraffic::Profile { steps, repeat } => profile(&source, steps, *repeat),
+        RawTraffic::Replay { file } => {
+            let trace = replay::read(check, run, field, file, context, sender)?;
+            Ok(Traffic::Replay(Arc::new(trace)))
+        }
     }
 }
 

@@ -123,7 +123,44 @@ fn bounces_notices_and_unknown_lines() {
         history.lines.problems["line for a message not understood"].first_lines,
         vec![5]
     );
-    assert_eq!(history.lines.ignored["queue runner start or end"].count, 1);
+    // A queue run's start without its end is read, and no run is made of it.
+    assert!(
+        !history
+            .lines
+            .ignored
+            .contains_key("queue runner start or end")
+    );
+    assert!(history.queue_runs.is_empty());
+}
+
+#[test]
+fn the_fixture_queue_runs_are_read() {
+    let log = include_str!("../../../../tests/fixtures/logs/exim-mainlog.log");
+    let history = parse(
+        log,
+        &ParseOptions {
+            year: YearRule::FirstLine(1999),
+            utc_offset: None,
+        },
+    );
+    let runs: Vec<(String, String)> = history
+        .queue_runs
+        .iter()
+        .map(|run| (run.start.to_string(), run.end.to_string()))
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            (
+                "2024-12-31T23:45:00+01:00".to_string(),
+                "2024-12-31T23:45:00.001+01:00".to_string()
+            ),
+            (
+                "2025-01-01T00:05:00+01:00".to_string(),
+                "2025-01-01T00:10:02+01:00".to_string()
+            ),
+        ]
+    );
 }
 
 #[test]
@@ -149,13 +186,7 @@ fn the_fixture_reads_exactly() {
     );
     let (ignored, problems) = super::super::tally(&history);
     let pair = |r: &str, l: &[u64]| (r.to_string(), l.to_vec());
-    assert_eq!(
-        ignored,
-        vec![
-            pair("SMTP rejection (never queued)", &[19]),
-            pair("queue runner start or end", &[1, 2, 13, 18]),
-        ]
-    );
+    assert_eq!(ignored, vec![pair("SMTP rejection (never queued)", &[19])]);
     assert_eq!(
         problems,
         vec![
@@ -164,7 +195,8 @@ fn the_fixture_reads_exactly() {
             pair("timestamp with an impossible date", &[22]),
         ]
     );
-    assert_eq!((history.lines.read, history.lines.used), (26, 18));
+    // The four queue-run lines are used (they were ignored before runs were read).
+    assert_eq!((history.lines.read, history.lines.used), (26, 22));
     // Every stamp had its year and offset: only the derived arrival is worth a note.
     assert_eq!(history.notes.len(), 1, "{:?}", history.notes);
     let c = &history.messages[2];
@@ -195,8 +227,43 @@ fn the_fixture_reads_exactly() {
         .collect();
     assert_eq!(
         replies,
-        vec![("(no connection)", 3), ("450 4.2.0", 1), ("451 4.7.500", 1)]
+        vec![
+            ("(no connection)", 2),
+            ("(skipped by the MTA)", 1),
+            ("450 4.2.0", 1),
+            ("451 4.7.500", 1)
+        ]
     );
     let latency = summary.latency_s.unwrap();
     assert_eq!((latency.p50, latency.max), (1.85, 1829.75));
+}
+
+#[test]
+fn exim_4_96_expiry_and_daemon_start_lines() {
+    // From a recorded Exim 4.96 run (conformance/recordings/exim/e2-bucket).
+    let log = "\
+2026-11-29 23:28:21.179 [18293] exim 4.96 daemon started: pid=18293, -q30s, listening for SMTP on [127.0.0.1]:25
+2026-11-29 23:28:41.296 [26018] 1xXoK1-0006le-0q <= sender@conformance.test H=(injector.conformance.test) [127.0.0.1] P=esmtp S=491 id=exim-e2-bucket-0027@conformance.test for m0027@sink.test
+2026-11-29 23:28:41.373 [26022] 1xXoK1-0006le-0q == m0027@sink.test R=to_sink T=to_sink defer (-44) H=127.0.0.1 [127.0.0.1]:2525 DT=0.000s: SMTP error from remote mail server after RCPT TO:<m0027@sink.test>: 451 4.7.500 Server busy. Please try again later
+2026-11-29 23:31:11.625 [3295] 1xXoK1-0006le-0q == m0027@sink.test routing defer (-52) DT=0.000s: retry time not reached
+2026-11-29 23:32:42.144 [8867] 1xXoK1-0006le-0q == m0027@sink.test R=to_sink T=to_sink defer (-44) H=127.0.0.1 [127.0.0.1]:2525 DT=0.000s: SMTP error from remote mail server after RCPT TO:<m0027@sink.test>: 451 4.7.500 Server busy. Please try again later
+2026-11-29 23:32:42.144 [8867] 1xXoK1-0006le-0q ** m0027@sink.test: retry timeout exceeded
+2026-11-29 23:32:42.147 [8867] 1xXoK1-0006le-0q Completed
+";
+    let history = parse(log, &options());
+    assert_eq!(history.lines.problem_total(), 0);
+    assert_eq!(
+        history.messages.len(),
+        1,
+        "the expiry names the same recipient"
+    );
+    let m = &history.messages[0];
+    assert_eq!(
+        (m.recipient.as_str(), m.outcome),
+        ("m0027@sink.test", Outcome::Expired)
+    );
+    assert_eq!(m.attempts.len(), 3);
+    assert!(m.attempts[1].skipped() && !m.attempts[0].skipped());
+    assert_eq!(history.starts.len(), 1);
+    assert_eq!(history.starts[0].queue_interval_s, Some(30));
 }
