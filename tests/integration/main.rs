@@ -19,6 +19,7 @@ mod clock;
 mod cluster;
 mod conformance;
 mod determinism;
+mod estimate;
 mod formats;
 mod fuzz;
 mod golden;

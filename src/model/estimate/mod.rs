@@ -18,11 +18,9 @@ use std::fmt;
 
 use crate::scenario::{Scenario, Traffic};
 
-/// The process before any scenario: code, libraries, the allocator's arenas, the embedded font.
-const BASE_BYTES: f64 = 16.0 * MIB;
-/// Per message waiting for a retry: its record in the slab and its pending event, which the
-/// event queue's buckets hold more than once as it moves towards the front.
-const BYTES_PER_RETRYING_MESSAGE: f64 = 166.0;
+/// The process before any scenario: code, libraries, the allocator's arenas, the embedded font
+/// (a release build; a debug build's code is about 8 MiB more).
+const BASE_BYTES: f64 = 7.0 * MIB;
 /// Per message waiting for a free connection: its record and its place in the wait queue.
 const BYTES_PER_WAITING_MESSAGE: f64 = 48.0;
 /// Per time-series row kept by the recorder (the row and its share of the vector's growth).
@@ -101,7 +99,7 @@ impl Parts {
         let series = samples * (BYTES_PER_SAMPLE + (ips + receivers) * BYTES_PER_SAMPLE_AND_SERIES);
         let queue = queue::Queued::of(scenario);
         let (tables, reserved) = receiver_tables(scenario, messages, &queue);
-        let run = queue.retrying * BYTES_PER_RETRYING_MESSAGE
+        let run = queue.retrying_bytes
             + queue.waiting * BYTES_PER_WAITING_MESSAGE
             + series
             + tables
@@ -161,8 +159,9 @@ impl Estimate {
         let parts: Vec<Parts> = cells.iter().map(Parts::of).collect();
         let largest = |field: fn(&Parts) -> f64| parts.iter().map(field).fold(0.0, f64::max);
         let at_once = (jobs.max(1) as f64).min(runs.max(1) as f64);
+        // The first run of each cell, kept whole for the comparison's charts: its time series.
         let kept = if keep_first {
-            parts.iter().map(|p| p.series + p.report).sum()
+            parts.iter().map(|p| p.series).sum()
         } else {
             0.0
         };
