@@ -1,8 +1,14 @@
 //! The memory estimate against the measured peak: `mailsim run --stats` prints both for the
 //! same run (peak resident memory from the kernel, the estimate the run was checked against),
 //! and they agree within 30% for shapes dominated by time-series rows and their charts, by a
-//! backlog of messages waiting for connections, and by parallel study workers. (The full panel,
-//! on a release build, is in BENCHMARKS.md.)
+//! backlog of messages waiting for connections, and by a study's runs one after another.
+//!
+//! Only shapes whose peak does not depend on timing are checked here: one simulation at a
+//! time. With `--jobs 2` the peak depends on how far one worker has got when the other
+//! finishes, which a loaded machine changes (two runs whose memory grows with simulated time
+//! overlap fully only if both progress at the same speed); those shapes are measured, several
+//! times and under load, in BENCHMARKS.md ("Memory estimate against measured peaks"), with the
+//! full panel on a release build.
 
 #![cfg(target_os = "linux")]
 
@@ -71,13 +77,16 @@ fn the_estimate_is_within_30_percent_of_the_measured_peak() {
         "a backlog waiting for connections",
         measured(dir.path(), backlog, &[]),
     );
-    let workers = rows.replace("100d", "200d");
+    // A study on one worker: the second run starts after the first has ended and freed its
+    // memory, so the peak is one run's (and what the allocator keeps from the first),
+    // whatever the machine is doing.
+    let one_worker = rows.replace("100d", "300d");
     assert_close(
-        "two study workers at once",
+        "a study's runs one after another",
         measured(
             dir.path(),
-            &workers,
-            &["--replications", "2", "--jobs", "2"],
+            &one_worker,
+            &["--replications", "2", "--jobs", "1"],
         ),
     );
 }
