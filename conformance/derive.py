@@ -46,6 +46,10 @@ Connections, the machine's speed under the recording's load (from sink.jsonl / a
            policy's queue_run_bounce_time = the median time from a message's expiry ("retry
            timeout exceeded") to the runner's next try, less the median from a deferred try to
            the next: the time Exim spends writing the bounce before the runner goes on.
+  Postfix  delivery_agent_start_time (the policy's) = twice the median gap under 1 s between the
+           first deliveries of consecutive new smtp processes in mta.log (two start at a time:
+           the queue manager keeps two requests pending): how long master takes to start a
+           delivery agent; max_idle = 100 s, Postfix's default (config.txt does not set it).
   connect_timeout = the recorded smtp_connect_timeout / transport connect_timeout (5s).
 """
 
@@ -66,6 +70,10 @@ MON = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov D
 PF_MASTER = re.compile(r"^\d+ (\w{3}) +(\d+) (\d\d):(\d\d):(\d\d) \S+ postfix/master\[\d+\]: "
                        r"daemon started")
 EXIM_DAEMON = re.compile(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3}) .*daemon started")
+
+
+# Postfix's max_idle (mail_params.h DEF_MAX_IDLE); the recordings leave it at its default.
+MAX_IDLE_MS = 100_000
 
 
 def read_csv(path):
@@ -145,6 +153,23 @@ def postfix_speed(rec):
                 last[c] = e["t"]
     return (median_ms(first, "connections with a RCPT", rec),
             median_ms(gaps, "connections carrying two messages", rec))
+
+
+def postfix_agent_start(rec):
+    """The machine's time in ms for master to start a delivery agent process: twice the median
+    gap under 1 s between the first deliveries of consecutive new smtp processes in mta.log
+    (the queue manager keeps two requests pending, so two processes start at a time; a gap of
+    0 is two lines read in one 20 ms poll; the median, as the gaps include pauses when no new
+    process was needed); 0 without any."""
+    first = {}
+    with open(os.path.join(rec, "mta.log")) as f:
+        for line in f:
+            m = re.search(r"postfix/smtp\[(\d+)\]: \w+: to=", line)
+            if m:
+                first.setdefault(m.group(1), int(line.split()[0]))
+    starts = sorted(first.values())
+    gaps = [b - a for a, b in zip(starts, starts[1:]) if b - a < 1000]
+    return int(round(2 * statistics.median(gaps))) if any(gaps) else 0
 
 
 def queue_runs(events):
@@ -242,6 +267,8 @@ def postfix_policy(values, rec):
             sys.exit(f"{rec}: config.txt has no effective value for {name}")
         value = values[name]
         parts.append(f'{name}: "{value}"' if name in quoted else f"{name}: {value}")
+    parts.append(f"max_idle: {ms(MAX_IDLE_MS)}")
+    parts.append(f"delivery_agent_start_time: {ms(postfix_agent_start(rec))}")
     return "Postfix(" + ", ".join(parts) + ")"
 
 
@@ -265,7 +292,12 @@ def derive(mta, exp):
         header.append(f"transaction_time {transaction} ms: median time between consecutive RCPTs "
                       f"on one connection in sink.jsonl")
         policy = postfix_policy(values, rec)
-        header.append("policy: the effective scheduling parameters in config.txt")
+        header.append("policy: the effective scheduling parameters in config.txt; max_idle "
+                      "100 s (not set in config.txt: Postfix's default)")
+        agent_start = postfix_agent_start(rec)
+        header.append(f"delivery_agent_start_time {agent_start} ms: twice the median gap under 1 s "
+                      f"between the first deliveries of consecutive new smtp processes in mta.log"
+                      + ("" if agent_start else " (none in this recording: processes left out)"))
     else:
         t0, line = exim_time_zero(rec)
         header.append(f"time zero: {t0} ms (Unix), the second of `{line}`")

@@ -25,17 +25,26 @@
 //! 4xx replies (Microsoft's `4.7.650` at MAIL FROM, `4.7.500` at RCPT TO) never shrink the
 //! window.
 //!
+//! **Delivery agents** (`postfix/agents.rs`; `qmgr_transport.c`, `master_avail.c`): every
+//! delivery needs an `smtp` process; `master` starts them on demand, at most two requests are
+//! pending per transport, and one idle for `max_idle` exits. With
+//! `delivery_agent_start_time` above zero (the machine's time to start one; default `0s`:
+//! processes left out) a wave after a quiet spell widens two processes at a time.
+//!
 //! Checked against recorded runs of Postfix 3.7.11 (`conformance/README.md`). Not modelled:
-//! the queue manager's own processing time (a scan moves its messages to the active queue one
-//! at a time, and hands each expired one to the bounce service; on a loaded machine that can
-//! also carry a scan into the next second), `bounce_queue_lifetime` (the model has no
-//! null-sender mail) and `default_destination_rate_delay`.
+//! the wake-up latency of a loaded machine (it can carry a scan due at the end of one second
+//! into the next, and the timer is re-armed from there), the load that bounces put on the
+//! machine, a scan's own duration (it tests each file's mtime against the clock as it goes),
+//! `max_use`, `bounce_queue_lifetime` (the model has no null-sender mail) and
+//! `default_destination_rate_delay`.
 
+mod agents;
 mod feedback;
 mod scan;
 
 use serde::Deserialize;
 
+use agents::AgentPool;
 pub use feedback::{Feedback, FeedbackPer};
 use scan::ScanTimer;
 
@@ -70,6 +79,11 @@ pub struct PostfixParams {
     pub default_destination_concurrency_negative_feedback: Feedback,
     /// Failed pseudo-cohorts before the destination is dead (`0`: never). Default `1`.
     pub default_destination_concurrency_failed_cohort_limit: u32,
+    /// An idle delivery agent process exits after this long (`max_idle`). Default `100s`.
+    pub max_idle: SimDuration,
+    /// Not a Postfix parameter: the machine's time for `master` to start one delivery agent
+    /// process; `0s` (the default) leaves processes out (one is always free).
+    pub delivery_agent_start_time: SimDuration,
 }
 
 impl Default for PostfixParams {
@@ -85,6 +99,8 @@ impl Default for PostfixParams {
             default_destination_concurrency_positive_feedback: Feedback::ONE,
             default_destination_concurrency_negative_feedback: Feedback::ONE,
             default_destination_concurrency_failed_cohort_limit: 1,
+            max_idle: SimDuration::from_secs(100),
+            delivery_agent_start_time: SimDuration::ZERO,
         }
     }
 }
@@ -170,6 +186,7 @@ impl PolicyParams for PostfixParams {
 pub struct Postfix {
     params: PostfixParams,
     scan: ScanTimer,
+    agents: AgentPool,
     destinations: Vec<QueueState>,
 }
 
@@ -190,6 +207,7 @@ impl Postfix {
         Postfix {
             params,
             scan: ScanTimer::new(params.queue_run_delay),
+            agents: AgentPool::new(params.delivery_agent_start_time, params.max_idle),
             destinations: Vec::new(),
         }
     }
@@ -283,9 +301,12 @@ impl RetryPolicy for Postfix {
             // New mail wakes the queue manager.
             self.scan.advance(pending.now, true);
         }
-        match self.queue(pending.destination, pending.now).dead {
-            Some((_, reason)) => Admission::Defer(reason),
-            None => Admission::Proceed,
+        if let Some((_, reason)) = self.queue(pending.destination, pending.now).dead {
+            return Admission::Defer(reason);
+        }
+        match self.agents.take(pending.now) {
+            Ok(()) => Admission::Proceed,
+            Err(free_at) => Admission::Hold(free_at),
         }
     }
 
@@ -301,8 +322,9 @@ impl RetryPolicy for Postfix {
     }
 
     fn on_attempt_end(&mut self, destination: usize, reply: Reply, now: SimTime, others_busy: u32) {
-        // A delivery agent's report wakes the queue manager.
+        // A delivery agent's report wakes the queue manager; the agent waits for the next.
         self.scan.advance(now, true);
+        self.agents.release(now);
         let p = self.params;
         let queue = self.queue(destination, now);
         let busy = others_busy + 1; // busy_refcount still counts the delivery being reported

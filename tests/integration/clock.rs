@@ -182,7 +182,7 @@ fn the_monday_campaign_runs_on_the_clock_as_its_comment_says() {
     // All mail done at 14:20, well after the 2.5 hours the throttle alone would need.
     let done = summary.all_done_s.expect("all done");
     let at = mailsim::engine::SimTime((done * 1000.0) as u64);
-    assert_eq!(clock.time_of_day(at), "14:20:04");
+    assert_eq!(clock.time_of_day(at), "14:20:05");
     let share = |deadline: &str| {
         summary
             .delivered_by

@@ -13,9 +13,14 @@
 //! (`qmgr_active_feed()`, `qmgr_active.c`), so it is eligible one second early, and every file
 //! that became eligible since the previous scan goes in the same scan.
 //!
-//! Not modelled: the queue manager's own processing time between waking and the timer's
-//! callback. Under load it can carry a scan due at the end of one second into the next, which
-//! moves the next `when` by a second (seen in the conformance recordings).
+//! The timer is re-armed in the callback, when the scan *starts* (`qmgr_deferred_run_event()`
+//! calls `qmgr_scan_request()`, which only opens the directory, then `event_request_timer()`),
+//! not when it ends; the files are fed one per pass of `qmgr_loop()` afterwards.
+//!
+//! Not modelled: the latency between the event loop's wake-up and the callback on a loaded
+//! machine. A scan whose wake-up falls in the last milliseconds of a second can run its
+//! callback in the next, which moves the next `when` by a second (seen in the conformance
+//! recordings), and a scan that takes long tests later files against a later clock.
 
 use crate::engine::{SimDuration, SimTime};
 

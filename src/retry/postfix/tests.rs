@@ -193,3 +193,39 @@ fn the_dead_destination_timer_counts_whole_seconds() {
     assert!(policy.is_dead(0, SimTime(300_999)));
     assert!(!policy.is_dead(0, SimTime(301_000)));
 }
+
+#[test]
+fn new_mail_waits_for_a_delivery_agent_that_master_starts_on_demand() {
+    let params = PostfixParams {
+        delivery_agent_start_time: SimDuration(40),
+        ..PostfixParams::default()
+    };
+    let mut policy = Postfix::new(params);
+    let mut state = MessageRetryState::default();
+    // No process yet: two are started (the two pending requests), the third message waits too.
+    for _ in 0..3 {
+        assert_eq!(
+            policy.admit(&pending(1_000), &mut state),
+            Admission::Hold(SimTime(1_040))
+        );
+    }
+    assert_eq!(
+        policy.admit(&pending(1_040), &mut state),
+        Admission::Proceed
+    );
+    assert_eq!(
+        policy.admit(&pending(1_040), &mut state),
+        Admission::Proceed
+    );
+    // The first delivery's report frees its process for the next message at once.
+    policy.on_attempt_end(0, Reply::ServerBusy, SimTime(1_100), 1);
+    assert_eq!(
+        policy.admit(&pending(1_100), &mut state),
+        Admission::Proceed
+    );
+    // Both processes busy again: a third is started.
+    assert_eq!(
+        policy.admit(&pending(1_100), &mut state),
+        Admission::Hold(SimTime(1_140))
+    );
+}
