@@ -100,11 +100,43 @@ pub fn timeline(
     reply: Reply,
     seed: u64,
 ) -> (Vec<Row>, bool) {
+    timeline_until(
+        policy,
+        notice_age,
+        notice_repeats,
+        reply,
+        seed,
+        SimTime(u64::MAX),
+    )
+}
+
+/// The rows of `spec`'s timeline up to `until` after the first attempt (at most
+/// [`MAX_ROWS`]) against a receiver that answers every attempt with `reply`, without notices:
+/// how many retry rounds a message may go through and when it is given up, for the memory
+/// estimate.
+pub fn rows_until(spec: &RetrySpec, reply: Reply, seed: u64, until: SimDuration) -> Vec<Row> {
+    let mut policy = spec.build();
+    let until = SimTime(until.as_millis());
+    timeline_until(policy.as_mut(), None, false, reply, seed, until).0
+}
+
+/// [`timeline`], stopped at the first step after `until`.
+fn timeline_until(
+    policy: &mut dyn RetryPolicy,
+    notice_age: Option<SimDuration>,
+    notice_repeats: bool,
+    reply: Reply,
+    seed: u64,
+    until: SimTime,
+) -> (Vec<Row>, bool) {
     let mut rng = RandomStream::new(seed, 0, "retry/schedule");
     let mut state = MessageRetryState::default();
     let mut reserved = false;
     let mut walk = Walk::default();
     while walk.rows.len() < MAX_ROWS {
+        if walk.now > until {
+            return (walk.rows, false);
+        }
         let pending = Pending {
             now: walk.now,
             arrival: SimTime::ZERO,

@@ -21,6 +21,7 @@ mod clock;
 mod cluster;
 mod conformance;
 mod determinism;
+mod estimate;
 mod file_shapes;
 mod fit;
 mod fit_real;
