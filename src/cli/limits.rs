@@ -2,6 +2,7 @@
 //! that stops a runaway.
 
 use mailsim::model::{Estimate, SimError, human_bytes};
+use mailsim::report::units::grouped;
 use mailsim::scenario::Scenario;
 
 use super::CliError;
@@ -121,7 +122,8 @@ impl Budget {
             SimError::EventLimit { events, .. } if self.explicit => {
                 CliError::Input(miette::miette!(
                     help = "a retry, alert or outage interval of milliseconds, a tiny sample interval or a huge volume can cause this; raise --max-events if the run is meant to be this long",
-                    "{which}the run stopped after {events} events, its limit (--max-events {})",
+                    "{which}the run stopped after {} events, its limit (--max-events {})",
+                    grouped(events),
                     self.limit
                 ))
             }
@@ -130,7 +132,8 @@ impl Budget {
                     "a retry, alert or outage interval of milliseconds makes a run like this; if it is meant to be this long, raise the budget with --max-events N (e.g. --max-events {})",
                     self.limit.saturating_mul(10)
                 ),
-                "{which}the run stopped after {events} events, the default budget for this scenario (10000 per expected message, at least 10000000): it looks like a runaway"
+                "{which}the run stopped after {} events, the default budget for this scenario (10,000 per expected message, at least 10,000,000): it looks like a runaway",
+                grouped(events)
             )),
             other => CliError::Failed(match cell {
                 Some(label) => anyhow::Error::new(other).context(label.to_string()),

@@ -303,7 +303,7 @@ fn max_events_stops_at_exactly_its_limit() {
     );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("stopped after 1000 events, its limit (--max-events 1000)"),
+        stderr(&output).contains("stopped after 1,000 events, its limit (--max-events 1000)"),
         "{}",
         stderr(&output)
     );
@@ -351,7 +351,7 @@ fn runaways_are_stopped_by_the_default_event_budget() {
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
         let message = stderr(&output);
         assert!(
-            message.contains("stopped after 10000000 events, the default budget"),
+            message.contains("stopped after 10,000,000 events, the default budget"),
             "{message}"
         );
         assert!(message.contains("--max-events"), "{message}");
