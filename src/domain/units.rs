@@ -2,7 +2,8 @@
 //! (`"600/h"`, `"10/s"`, `"1/min"`) and shares (a number from 0 to 1).
 //!
 //! Each type checks its text while the file is parsed, so a bad value is reported at its own
-//! line and column.
+//! line and column. Counts written for people have their thousands grouped here too
+//! ([`group_digits`]), so the model's estimate and the reports group them alike.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,6 +11,18 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, de};
 
 use crate::engine::SimDuration;
+
+/// A whole number's digits with its thousands grouped, for people: `1234567` → `1,234,567`.
+pub fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Parses a duration such as `90s`, `20m`, `5d`, `1h30m` or `250ms`.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {

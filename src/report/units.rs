@@ -227,15 +227,7 @@ pub fn count(value: f64) -> String {
 
 /// `1234567` as `1,234,567`.
 pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::domain::units::group_digits(&n.to_string())
 }
 
 /// A fraction as a percentage: one decimal from 1% up (`97.5%`, `100%`), two significant

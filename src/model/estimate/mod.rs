@@ -250,15 +250,7 @@ impl fmt::Display for Estimate {
 
 /// A count with its thousands grouped, for people: `1,234,567`.
 fn grouped(count: f64) -> String {
-    let digits = format!("{:.0}", count.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::domain::units::group_digits(&format!("{:.0}", count.max(0.0)))
 }
 
 /// Bytes in binary units, e.g. `1.5 GiB`.
