@@ -311,16 +311,7 @@ fn sweep(report: &StudyReport) -> Headline {
     if let Some(target) = &report.target {
         let wanted = target_words(target);
         for threshold in &report.thresholds {
-            let fixed: Vec<String> = threshold
-                .fixed
-                .iter()
-                .map(|(p, v)| format!("{} = {v}", path_words(p)))
-                .collect();
-            let with = if fixed.is_empty() {
-                String::new()
-            } else {
-                format!(" (with {})", fixed.join(", "))
-            };
+            let with = threshold.fixed_words();
             let at_point = threshold
                 .cell
                 .and_then(|c| row(&report.cells[c], &target.metric))

@@ -83,6 +83,22 @@ pub struct Threshold {
     pub meeting: Vec<String>,
 }
 
+impl Threshold {
+    /// The other swept paths' values on this line in words, as a parenthesis to append:
+    /// ` (with IPs = 2)`, or nothing with one `--set`.
+    pub fn fixed_words(&self) -> String {
+        if self.fixed.is_empty() {
+            return String::new();
+        }
+        let fixed: Vec<String> = self
+            .fixed
+            .iter()
+            .map(|(path, value)| format!("{} = {value}", crate::report::units::path_words(path)))
+            .collect();
+        format!(" (with {})", fixed.join(", "))
+    }
+}
+
 /// The whole result document (`<kind>.json`).
 #[derive(Clone, Debug, Serialize)]
 pub struct StudyReport {

@@ -329,16 +329,7 @@ pub(super) fn conclusions(report: &StudyReport) -> String {
         let path = report.sweep_paths.first().map_or("", String::as_str);
         let along = path_words(path);
         for threshold in &report.thresholds {
-            let fixed: Vec<String> = threshold
-                .fixed
-                .iter()
-                .map(|(p, v)| format!("{} = {v}", path_words(p)))
-                .collect();
-            let with = if fixed.is_empty() {
-                String::new()
-            } else {
-                format!(" (with {})", fixed.join(", "))
-            };
+            let with = threshold.fixed_words();
             let _ = match &threshold.value {
                 Some(value) => writeln!(
                     out,
