@@ -134,11 +134,10 @@ impl World<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{Watcher, run_until, scenario};
+    use super::super::testing::{run_until, scenario, steps_of};
     use super::*;
     use crate::engine::SimTime;
     use crate::model::Happening;
-    use crate::model::observe::Tap;
 
     /// Five messages at once to one receiver through two connections that carry `per` each.
     fn five_messages(per: u32, receiver: &str) -> crate::scenario::Scenario {
@@ -171,11 +170,7 @@ mod tests {
 
     /// `(message, ip, reused)` of every attempt that started.
     fn attempts(scenario: &crate::scenario::Scenario) -> Vec<(u64, usize, bool)> {
-        let mut watcher = Watcher::default();
-        let world = World::new(scenario, 0, Some(Tap::new(&mut watcher)));
-        world.run(Default::default()).expect("runs");
-        watcher
-            .steps
+        steps_of(scenario)
             .iter()
             .filter_map(|step| match step.what {
                 Happening::AttemptStarted { ip, reused, .. } => Some((step.message, ip, reused)),

@@ -132,10 +132,8 @@ impl World<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{Watcher, scenario};
-    use super::*;
+    use super::super::testing::{scenario, steps_of};
     use crate::model::Happening;
-    use crate::model::observe::Tap;
 
     /// Four messages refused at 0 s, then a receiver that accepts, and an Exim runner every
     /// 30 s from 10 s; each transaction takes 2 s.
@@ -146,12 +144,8 @@ mod tests {
                retry: Exim(rules: "F,1h,5s", queue_interval: Some("30s"), queue_run_start: "10s")"#,
             r#""r": (outages: [(start: "0s", end: "1s", kind: Reply451)])"#,
         );
-        let mut watcher = Watcher::default();
-        World::new(&scenario, 0, Some(Tap::new(&mut watcher)))
-            .run(Default::default())
-            .expect("runs");
-        watcher
-            .steps
+        let steps = steps_of(&scenario);
+        steps
             .iter()
             .filter_map(|step| {
                 let what = match step.what {

@@ -262,9 +262,8 @@ impl World<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{Watcher, scenario};
+    use super::super::testing::{scenario, steps_of};
     use super::*;
-    use crate::model::observe::Tap;
     use crate::scenario::Scenario;
 
     /// Messages at time zero to a receiver that refuses connections for the first `refusal`.
@@ -330,12 +329,8 @@ mod tests {
             r#"delay_warning: "1h", retry: Fixed(interval: "25m")"#,
         );
         scenario.senders[0].delay_warning_repeats = repeats;
-        let mut watcher = Watcher::default();
-        World::new(&scenario, 0, Some(Tap::new(&mut watcher)))
-            .run(Default::default())
-            .expect("runs");
-        watcher
-            .steps
+        let steps = steps_of(&scenario);
+        steps
             .iter()
             .filter(|step| step.what == Happening::DelayNotice)
             .map(|step| step.time.as_millis() / 60_000)
@@ -358,19 +353,12 @@ mod tests {
             "2h",
             r#"delay_warning: "1h", retry: Fixed(interval: "30m")"#,
         );
-        let mut watcher = Watcher::default();
-        World::new(&scenario, 0, Some(Tap::new(&mut watcher)))
-            .run(Default::default())
-            .expect("runs");
-        let at = watcher
-            .steps
+        let steps = steps_of(&scenario);
+        let at = steps
             .iter()
             .position(|step| step.what == Happening::DelayNotice)
             .expect("a notice");
-        assert!(matches!(
-            watcher.steps[at - 1].what,
-            Happening::Deferred { .. }
-        ));
-        assert_eq!(watcher.steps[at].time.as_millis(), 3_600_000);
+        assert!(matches!(steps[at - 1].what, Happening::Deferred { .. }));
+        assert_eq!(steps[at].time.as_millis(), 3_600_000);
     }
 }

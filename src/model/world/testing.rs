@@ -1,7 +1,8 @@
 //! Helpers for the world's unit tests: a one-sender scenario from a few fields, an observer
-//! that keeps every step, and running the event loop up to an instant.
+//! that keeps every step, running the event loop up to an instant, and a whole run's steps.
 
 use crate::engine::SimTime;
+use crate::model::observe::Tap;
 use crate::model::{Observer, Step};
 use crate::scenario::{Scenario, parse};
 
@@ -37,4 +38,13 @@ pub fn run_until(world: &mut World, until: SimTime) {
         }
         world.step(time);
     }
+}
+
+/// Every step of a whole run of `scenario` (seed 0).
+pub fn steps_of(scenario: &Scenario) -> Vec<Step> {
+    let mut watcher = Watcher::default();
+    World::new(scenario, 0, Some(Tap::new(&mut watcher)))
+        .run(Default::default())
+        .expect("runs");
+    watcher.steps
 }

@@ -1,6 +1,6 @@
 //! Tests of the world as a whole: the message record's size, arrivals and the loop.
 
-use super::testing::{Watcher, run_until, scenario};
+use super::testing::{Watcher, run_until, scenario, steps_of};
 use super::*;
 use crate::model::{Happening, Step};
 
@@ -55,12 +55,8 @@ fn replayed_arrivals_come_at_their_instants_to_their_receivers() {
         domains: {"a.test": "a"})"#;
     let scenario = crate::scenario::parse(&dir.path().join("t.ron").display().to_string(), text)
         .expect("valid");
-    let mut watcher = Watcher::default();
-    World::new(&scenario, 0, Some(Tap::new(&mut watcher)))
-        .run(Default::default())
-        .expect("runs");
-    let arrivals: Vec<(u64, usize)> = watcher
-        .steps
+    let steps = steps_of(&scenario);
+    let arrivals: Vec<(u64, usize)> = steps
         .iter()
         .filter(|step| step.what == Happening::Arrived)
         .map(|step| (step.time.as_millis(), step.receiver))
