@@ -3,7 +3,8 @@
 
 use assert_cmd::Command;
 
-const VALID: &str = r#"(
+/// The suite's small valid scenario, which the malformed cases edit.
+pub(crate) const VALID: &str = r#"(
     name: "ok",
     senders: [(
         name: "s",

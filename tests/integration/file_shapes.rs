@@ -4,17 +4,7 @@
 
 use assert_cmd::Command;
 
-/// A valid scenario, as the suite's other small scenarios write it.
-const VALID: &str = r#"(
-    name: "shapes",
-    senders: [(
-        name: "s",
-        traffic: [Poisson(rate: "600/h", end: "1h")],
-        recipients: (mix: {"r": 1.0}),
-        retry: Fixed(interval: "20m"),
-    )],
-    receivers: { "r": () },
-)"#;
+use super::bad_input::VALID;
 
 /// Runs `mailsim validate` on a file holding `bytes`; returns (exit code, stdout, stderr).
 fn validate(bytes: &[u8]) -> (Option<i32>, String, String) {
