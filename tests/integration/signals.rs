@@ -36,13 +36,15 @@ const LONG_REPORT: &str = r#"(
     receivers: { "r": () },
 )"#;
 
-/// Three million messages arrive in one event: a single step of seconds, which a first signal
-/// cannot cut short (the run checks its flag between events) but a second one can.
+/// Twelve million messages arrive in one event: a single step of almost two seconds in the test
+/// build (three million took 0.35 s once the test profile had changed, too close to the
+/// test's 0.4 s of waiting), which a first signal cannot cut short (the run checks its flag
+/// between events) but a second one can.
 const ONE_LONG_STEP: &str = r#"(
     name: "burst",
     senders: [(
         name: "s",
-        traffic: [Campaign(messages: 3000000, at: "0s")],
+        traffic: [Campaign(messages: 12000000, at: "0s")],
         recipients: (mix: {"r": 1.0}),
         retry: Fixed(interval: "1m"),
     )],
