@@ -246,9 +246,8 @@ impl<E> LaneQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::reference::{Step, agrees_with_reference};
     use proptest::prelude::*;
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
 
     #[test]
     fn a_recurring_delay_gets_a_lane_and_ties_with_the_heap_leave_in_push_order() {
@@ -311,14 +310,8 @@ mod tests {
         assert_eq!(queue.len(), 10_000);
     }
 
-    /// One step of a random workload: push `delay` after the current time, or pop. The delays
-    /// mix a few recurring ones (lanes), small ones and random ones (heap), with many ties.
-    #[derive(Clone, Debug)]
-    enum Step {
-        Push { delay: u64 },
-        Pop,
-    }
-
+    /// Delays mixing a few recurring ones (lanes), small ones and random ones (heap), with
+    /// many ties.
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
             2 => (0u64..4).prop_map(|delay| Step::Push { delay }),
@@ -337,33 +330,7 @@ mod tests {
         /// (time, push sequence), whichever lane or heap the events went to.
         #[test]
         fn pops_equal_a_reference_heap(steps in proptest::collection::vec(step(), 0..600)) {
-            let mut queue = LaneQueue::new();
-            let mut reference = BinaryHeap::new();
-            let mut now = 0u64;
-            for (seq, step) in steps.iter().enumerate() {
-                match *step {
-                    Step::Push { delay } => {
-                        let time = now.saturating_add(delay);
-                        queue.push(SimTime(time), seq);
-                        reference.push(Reverse((time, seq)));
-                    }
-                    Step::Pop => {
-                        let expected = reference.pop().map(|Reverse((t, s))| (SimTime(t), s));
-                        prop_assert_eq!(queue.pop(), expected);
-                        if let Some((time, _)) = expected {
-                            now = time.0;
-                        }
-                    }
-                }
-                prop_assert_eq!(queue.len(), reference.len());
-                let expected_peek = reference.peek().map(|Reverse((t, s))| (SimTime(*t), s));
-                prop_assert_eq!(queue.peek(), expected_peek);
-            }
-            let rest: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
-            let expected: Vec<_> = std::iter::from_fn(|| reference.pop())
-                .map(|Reverse((t, s))| (SimTime(t), s))
-                .collect();
-            prop_assert_eq!(rest, expected);
+            agrees_with_reference(&mut LaneQueue::new(), &steps)?;
         }
     }
 }

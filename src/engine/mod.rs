@@ -17,6 +17,8 @@
 mod hint;
 mod lanes;
 mod queue;
+#[cfg(test)]
+mod reference;
 mod rng;
 mod time;
 

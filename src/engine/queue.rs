@@ -183,9 +183,8 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::reference::{Step, agrees_with_reference};
     use proptest::prelude::*;
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
 
     #[test]
     fn equal_times_leave_first_in_first_out() {
@@ -239,14 +238,6 @@ mod tests {
         queue.push(SimTime(9), ());
     }
 
-    /// One step of a random workload: push an event `delay` after the current time (ties and
-    /// pushes at the current time included), or pop.
-    #[derive(Clone, Debug)]
-    enum Step {
-        Push { delay: u64 },
-        Pop,
-    }
-
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
             3 => (0u64..4).prop_map(|delay| Step::Push { delay }),
@@ -262,33 +253,7 @@ mod tests {
         /// same pops, times and peeks on random interleavings of pushes and pops.
         #[test]
         fn pops_equal_a_reference_heap(steps in proptest::collection::vec(step(), 0..400)) {
-            let mut queue = EventQueue::new();
-            let mut reference = BinaryHeap::new();
-            let mut now = 0u64;
-            for (seq, step) in steps.iter().enumerate() {
-                match *step {
-                    Step::Push { delay } => {
-                        let time = now.saturating_add(delay);
-                        queue.push(SimTime(time), seq);
-                        reference.push(Reverse((time, seq)));
-                    }
-                    Step::Pop => {
-                        let expected = reference.pop().map(|Reverse((t, s))| (SimTime(t), s));
-                        prop_assert_eq!(queue.pop(), expected);
-                        if let Some((time, _)) = expected {
-                            now = time.0;
-                        }
-                    }
-                }
-                prop_assert_eq!(queue.len(), reference.len());
-                let expected_peek = reference.peek().map(|Reverse((t, s))| (SimTime(*t), s));
-                prop_assert_eq!(queue.peek(), expected_peek);
-            }
-            let rest: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
-            let expected: Vec<_> = std::iter::from_fn(|| reference.pop())
-                .map(|Reverse((t, s))| (SimTime(t), s))
-                .collect();
-            prop_assert_eq!(rest, expected);
+            agrees_with_reference(&mut EventQueue::new(), &steps)?;
         }
 
         /// Whatever the pushes (all before the first pop), pops come out sorted by (time, push
