@@ -133,16 +133,20 @@ fn bounces_notices_and_unknown_lines() {
     assert!(history.queue_runs.is_empty());
 }
 
-#[test]
-fn the_fixture_queue_runs_are_read() {
-    let log = include_str!("../../../../tests/fixtures/logs/exim-mainlog.log");
-    let history = parse(
-        log,
+/// The committed Exim log fixture, read as written (its own UTC offsets).
+fn fixture() -> History {
+    parse(
+        include_str!("../../../../tests/fixtures/logs/exim-mainlog.log"),
         &ParseOptions {
             year: YearRule::FirstLine(1999),
             utc_offset: None,
         },
-    );
+    )
+}
+
+#[test]
+fn the_fixture_queue_runs_are_read() {
+    let history = fixture();
     let runs: Vec<(String, String)> = history
         .queue_runs
         .iter()
@@ -165,14 +169,7 @@ fn the_fixture_queue_runs_are_read() {
 
 #[test]
 fn the_fixture_reads_exactly() {
-    let log = include_str!("../../../../tests/fixtures/logs/exim-mainlog.log");
-    let history = parse(
-        log,
-        &ParseOptions {
-            year: YearRule::FirstLine(1999),
-            utc_offset: None,
-        },
-    );
+    let history = fixture();
     assert_eq!(
         super::super::brief(&history),
         vec![
