@@ -117,11 +117,7 @@ fn compare_grid(report: &StudyReport, all: bool) -> Grid {
                 name.push_str(" (baseline)");
             }
             let mut row = vec![(place + 1).to_string(), name];
-            row.extend(
-                metrics
-                    .iter()
-                    .map(|&m| metric_interval(report.metrics.name(m), &cell.metrics[m])),
-            );
+            row.extend(metric_cells(report, &metrics, cell));
             row
         })
         .collect();
@@ -220,11 +216,7 @@ fn sweep_grid(report: &StudyReport, chart_metrics: &[String]) -> Grid {
                 .map(|(path, value)| format!("{} = {value}", path_words(path)))
                 .collect();
             let mut row = vec![point.join(", ")];
-            row.extend(
-                metrics
-                    .iter()
-                    .map(|&m| metric_interval(report.metrics.name(m), &cell.metrics[m])),
-            );
+            row.extend(metric_cells(report, &metrics, cell));
             row
         })
         .collect();
@@ -254,6 +246,17 @@ fn sweep_metrics(report: &StudyReport, chart_metrics: &[String]) -> Vec<usize> {
 }
 
 /// Adds the note on `± 0` when a shown interval has one.
+/// A cell's value of each of `metrics`, with its interval, as the table shows it.
+fn metric_cells<'a>(
+    report: &'a StudyReport,
+    metrics: &'a [usize],
+    cell: &'a CellReport,
+) -> impl Iterator<Item = String> + 'a {
+    metrics
+        .iter()
+        .map(|&m| metric_interval(report.metrics.name(m), &cell.metrics[m]))
+}
+
 fn finish_notes(report: &StudyReport, mut grid: Grid) -> Grid {
     let shows_zero = report
         .cells
