@@ -3,6 +3,8 @@
 
 use assert_cmd::Command;
 
+use super::helpers::validate;
+
 /// The suite's small valid scenario, which the malformed cases edit.
 pub(crate) const VALID: &str = r#"(
     name: "ok",
@@ -473,17 +475,8 @@ fn a_missing_file_is_bad_input() {
 
 #[test]
 fn syntax_errors_underline_the_offending_text() {
-    let dir = tempfile::tempdir().expect("temp dir");
     let text = VALID.replacen(r#"end: "1h""#, r#"end: "1x""#, 1);
-    std::fs::write(dir.path().join("test.ron"), text).expect("write");
-    let result = Command::cargo_bin("mailsim")
-        .expect("binary built")
-        .current_dir(dir.path())
-        .args(["validate", "test.ron"])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&result.stderr);
+    let (_, _, stderr) = validate(text.as_bytes());
     // The excerpt shows the line and a label under the value.
     assert!(
         stderr.contains(r#"traffic: [Poisson(rate: "600/h", end: "1x")],"#),

@@ -2,28 +2,8 @@
 //! binary data, and a file that opens with `Scenario(`. Each is accepted or answered with its
 //! own message (exit code 2), never with RON's generic complaint or an internal type name.
 
-use assert_cmd::Command;
-
 use super::bad_input::VALID;
-
-/// Runs `mailsim validate` on a file holding `bytes`; returns (exit code, stdout, stderr).
-fn validate(bytes: &[u8]) -> (Option<i32>, String, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("test.ron"), bytes).expect("write");
-    let output = Command::cargo_bin("mailsim")
-        .expect("binary built")
-        .current_dir(dir.path())
-        .args(["validate", "test.ron"])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr),
-    )
-}
+use super::helpers::validate;
 
 /// What no message may show: internal type names and miette's diagnostic code line.
 fn assert_plain(stderr: &str) {

@@ -37,9 +37,8 @@ const LONG_REPORT: &str = r#"(
 )"#;
 
 /// Twelve million messages arrive in one event: a single step of almost two seconds in the test
-/// build (three million took 0.35 s once the test profile had changed, too close to the
-/// test's 0.4 s of waiting), which a first signal cannot cut short (the run checks its flag
-/// between events) but a second one can.
+/// build, well past the test's 0.4 s of waiting, which a first signal cannot cut short (the run
+/// checks its flag between events) but a second one can.
 const ONE_LONG_STEP: &str = r#"(
     name: "burst",
     senders: [(
