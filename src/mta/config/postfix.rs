@@ -33,7 +33,7 @@ enum Kind {
 
 /// The policy's parameters: name, kind, Postfix's default as Postfix writes it, and the smtp
 /// transport's override.
-const MODELLED: [(&str, Kind, &str, Option<&str>); 10] = [
+const MODELLED: [(&str, Kind, &str, Option<&str>); 11] = [
     ("queue_run_delay", Kind::Time('s'), "300s", None),
     ("minimal_backoff_time", Kind::Time('s'), "300s", None),
     ("maximal_backoff_time", Kind::Time('s'), "4000s", None),
@@ -69,6 +69,9 @@ const MODELLED: [(&str, Kind, &str, Option<&str>); 10] = [
         "1",
         Some("smtp_destination_concurrency_failed_cohort_limit"),
     ),
+    // How long an idle smtp process waits for work before it exits; it matters when the
+    // scenario gives the processes a start time (`delivery_agent_start_time`).
+    ("max_idle", Kind::Time('s'), "100s", None),
 ];
 
 /// Queue and delivery settings mailsim does not model, with what to do instead where there is
@@ -399,7 +402,7 @@ mod tests {
         assert_eq!(imported.spec, RetrySpec::Postfix(PostfixParams::default()));
         assert_eq!(
             imported.text.matches("default (not in the file)").count(),
-            10
+            11
         );
         assert!(
             imported
@@ -422,6 +425,7 @@ delay_warning_time = 4
 default_destination_concurrency_limit = 30
 smtp_destination_concurrency_limit = 10
 default_destination_concurrency_negative_feedback = 1 / concurrency
+max_idle = 60
 smtp_destination_rate_delay = 1s
 bounce_queue_lifetime = 1d
 myhostname = mx1.example.org
@@ -443,13 +447,16 @@ mydestination = $myhostname,
             Feedback::try_from("1/concurrency".to_string()).unwrap()
         );
         assert_eq!(p.initial_destination_concurrency, 5);
+        assert_eq!(p.max_idle, SimDuration::from_secs(60));
         let t = &imported.text;
         for expected in [
             "    maximal_queue_lifetime: \"3d\",",
             "// main.cf:5 maximal_queue_lifetime = 3",
             "// main.cf:4 queue_run_delay = $minimal_backoff_time → 10m",
             "// main.cf:8 smtp_destination_concurrency_limit = 10 (the smtp transport's own; overrides default_destination_concurrency_limit = 30, main.cf:7)",
-            "    // Not modelled by mailsim:\n    //   smtp_destination_rate_delay = 1s (main.cf:10)\n    //   bounce_queue_lifetime = 1d (main.cf:11): the model has no null-sender mail\n",
+            "    max_idle: \"60s\",",
+            "// main.cf:10 max_idle = 60",
+            "    // Not modelled by mailsim:\n    //   smtp_destination_rate_delay = 1s (main.cf:11)\n    //   bounce_queue_lifetime = 1d (main.cf:12): the model has no null-sender mail\n",
             "// Not about retry or queueing (ignored): myhostname, mydestination.",
         ] {
             assert!(t.contains(expected), "missing {expected:?} in\n{t}");
