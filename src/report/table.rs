@@ -12,9 +12,10 @@ use super::figures::{human_duration, peaks, tallies, unfinished_warning};
 use super::headline::run_headline;
 use super::units::{grouped, percent};
 
-/// Writes one aligned line: label, value, and a note.
+/// Writes one aligned line: label, value, and a note (if any; no trailing blanks).
 fn row(out: &mut String, label: &str, value: String, note: String) {
-    let _ = writeln!(out, "  {label:<20} {value:>12}  {note}");
+    let line = format!("  {label:<20} {value:>12}  {note}");
+    let _ = writeln!(out, "{}", line.trim_end());
 }
 
 /// What `mailsim run` prints: the summary table with the run's headline (tiles and what
@@ -136,25 +137,23 @@ fn outcome_rows(out: &mut String, s: &Summary) {
     row(out, "deferrals", grouped(deferrals), by_code.join(", "));
 }
 
-/// The latency percentiles, three to a line, or a dash when nothing was delivered.
+/// The latency figures, one to a line (as in `summary.md`), or a dash when nothing was
+/// delivered.
 fn latency_rows(out: &mut String, s: &Summary) {
     let Some(l) = &s.latency_s else {
         row(out, "latency", "—".into(), "nothing delivered".into());
         return;
     };
-    row(out, "latency mean", human_duration(l.mean), String::new());
-    row(
-        out,
-        "latency p50/p90/p99",
-        human_duration(l.p50),
-        format!("{} / {}", human_duration(l.p90), human_duration(l.p99)),
-    );
-    row(
-        out,
-        "latency p99.9/max",
-        human_duration(l.p999),
-        human_duration(l.max),
-    );
+    for (label, seconds) in [
+        ("latency mean", l.mean),
+        ("latency p50", l.p50),
+        ("latency p90", l.p90),
+        ("latency p99", l.p99),
+        ("latency p99.9", l.p999),
+        ("latency max", l.max),
+    ] {
+        row(out, label, human_duration(seconds), String::new());
+    }
 }
 
 #[cfg(test)]
@@ -207,7 +206,7 @@ mod tests {
         let table = summary_table(&s);
         let figures = summary_figures(&s);
         for count in tallies(&s).into_iter().chain(peaks(&s)) {
-            let line = format!("  {:<20} {:>12}  \n", count.label, grouped(count.value));
+            let line = format!("  {:<20} {:>12}\n", count.label, grouped(count.value));
             assert!(table.contains(&line), "{line:?} in\n{table}");
             assert!(figures.contains(&count.into()), "{}", count.label);
         }
@@ -216,8 +215,12 @@ mod tests {
     #[test]
     fn the_table_shows_shares_and_says_when_nothing_was_delivered() {
         let table = summary_table(&summary());
-        let line =
-            |label: &str, value: &str, note: &str| format!("  {label:<20} {value:>12}  {note}\n");
+        let line = |label: &str, value: &str, note: &str| {
+            format!("  {label:<20} {value:>12}  {note}")
+                .trim_end()
+                .to_string()
+                + "\n"
+        };
         assert!(table.starts_with("s · seed 1 · replication 0\n"));
         assert!(table.contains(&line("delivered", "3", " 75.0%")));
         assert!(table.contains(&line("deferrals", "2", "4.7.500: 2")));
