@@ -9,7 +9,7 @@
 //! shows in `summary.md`, `report.html` and on the terminal.
 
 use crate::engine::{SimDuration, SimTime};
-use crate::metrics::Summary;
+use crate::metrics::{LatencySummary, Summary};
 
 use super::units::{count, duration, percent};
 
@@ -269,11 +269,8 @@ fn deferral_figures(s: &Summary) -> Vec<Figure> {
     rows
 }
 
-/// The latency percentiles, or one row saying nothing was delivered.
-fn latency_figures(s: &Summary) -> Vec<Figure> {
-    let Some(l) = &s.latency_s else {
-        return vec![Figure::new("latency", "—".into(), "nothing was delivered")];
-    };
+/// The latency figures every view shows, by name, in seconds.
+pub(super) fn latency_points(l: &LatencySummary) -> [(&'static str, f64); 7] {
     [
         ("latency mean", l.mean),
         ("latency min", l.min),
@@ -283,9 +280,17 @@ fn latency_figures(s: &Summary) -> Vec<Figure> {
         ("latency p99.9", l.p999),
         ("latency max", l.max),
     ]
-    .into_iter()
-    .map(|(name, value)| Figure::new(name, duration(value), exact(value)))
-    .collect()
+}
+
+/// The latency percentiles, or one row saying nothing was delivered.
+fn latency_figures(s: &Summary) -> Vec<Figure> {
+    let Some(l) = &s.latency_s else {
+        return vec![Figure::new("latency", "—".into(), "nothing was delivered")];
+    };
+    latency_points(l)
+        .into_iter()
+        .map(|(name, value)| Figure::new(name, duration(value), exact(value)))
+        .collect()
 }
 
 /// The three sides of Little's law, with λ·W beside W to check it.

@@ -8,7 +8,7 @@ use crate::metrics::Summary;
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
 
-use super::figures::{human_duration, peaks, tallies, unfinished_warning};
+use super::figures::{human_duration, latency_points, peaks, tallies, unfinished_warning};
 use super::headline::run_headline;
 use super::units::{grouped, percent};
 
@@ -137,21 +137,14 @@ fn outcome_rows(out: &mut String, s: &Summary) {
     row(out, "deferrals", grouped(deferrals), by_code.join(", "));
 }
 
-/// The latency figures, one to a line (as in `summary.md`), or a dash when nothing was
+/// The latency figures, one to a line as in `summary.md`, or a dash when nothing was
 /// delivered.
 fn latency_rows(out: &mut String, s: &Summary) {
     let Some(l) = &s.latency_s else {
         row(out, "latency", "—".into(), "nothing delivered".into());
         return;
     };
-    for (label, seconds) in [
-        ("latency mean", l.mean),
-        ("latency p50", l.p50),
-        ("latency p90", l.p90),
-        ("latency p99", l.p99),
-        ("latency p99.9", l.p999),
-        ("latency max", l.max),
-    ] {
+    for (label, seconds) in latency_points(l) {
         row(out, label, human_duration(seconds), String::new());
     }
 }
