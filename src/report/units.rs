@@ -176,13 +176,17 @@ pub fn difference_interval(metric: &str, row: &MetricRow) -> String {
 }
 
 /// A half-width beside its mean: `0` when every run agreed, a count to the same precision
-/// as a large mean (`132,964 ± 7`, not `± 6.57`), else in the metric's unit.
+/// as a large mean (`132,964 ± 7`, not `± 6.57`), else in the metric's unit. A spread too
+/// small to show at that precision is `<1` or `<1ms`, never a `0` that would say the runs
+/// agreed.
 fn half_width(metric: &str, mean: f64, half: f64) -> String {
     if half == 0.0 {
         return "0".into();
     }
     match unit_of(metric) {
+        Unit::Count if mean.abs() >= 100.0 && half < 0.5 => "<1".into(),
         Unit::Count if mean.abs() >= 100.0 => count(half.round()),
+        Unit::Duration if half < 0.0005 => "<1ms".into(),
         _ => metric_value(metric, half),
     }
 }
@@ -373,6 +377,15 @@ mod tests {
             "3h45m ± 0"
         );
         assert!(all_runs_equal(&row(1.0, 0.0)));
+        // Runs that differ by less than the shown precision are not shown as agreeing.
+        assert_eq!(
+            metric_interval("latency_s.p99", &row(13_500.0, 0.0002)),
+            "3h45m ± <1ms"
+        );
+        assert_eq!(
+            metric_interval("attempts", &row(132_964.0, 0.3)),
+            "132,964 ± <1"
+        );
         assert_eq!(
             difference_interval("all_done_s", &row(-494.0, 1715.0)),
             "−8m14s ± 28m35s"

@@ -25,6 +25,16 @@ impl Interval {
         if n == 0 {
             return None;
         }
+        // Equal values give their value and no spread exactly: summing them and the squares of
+        // their deviations would leave rounding noise (a mean of 13516.799000000003, a
+        // half-width of 2.5e-12) that reads as runs that disagreed.
+        if values.iter().all(|&v| v == values[0]) {
+            return Some(Interval {
+                mean: values[0],
+                half_width: (n >= 2).then_some(0.0),
+                n,
+            });
+        }
         let mean = values.iter().sum::<f64>() / n as f64;
         let half_width = (n >= 2).then(|| {
             let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
@@ -103,6 +113,18 @@ mod tests {
         assert!((interval.half_width.unwrap() - 3.182 * se).abs() < 1e-3);
         assert_eq!(Interval::of(&[7.0]).unwrap().half_width, None);
         assert!(Interval::of(&[]).is_none());
+    }
+
+    #[test]
+    fn equal_values_have_their_value_and_no_spread_exactly() {
+        let interval = Interval::of(&[13_516.799; 5]).unwrap();
+        assert_eq!(
+            (interval.mean, interval.half_width),
+            (13_516.799, Some(0.0))
+        );
+        assert_eq!(interval.relative_half_width(), Some(0.0));
+        let single = Interval::of(&[0.1]).unwrap();
+        assert_eq!((single.mean, single.half_width), (0.1, None));
     }
 
     #[test]
