@@ -304,6 +304,13 @@ pub(crate) fn policy_text(files: &[ConfigFile]) -> Result<String, ImportError> {
                 let comment =
                     setting_comment(&settings, name, from, &value, &setting, &file, &mut used);
                 text.field(1, name, &printed, comment);
+                if name == "max_idle" {
+                    text.comment(
+                        1,
+                        "max_idle matters once the scenario sets delivery_agent_start_time (the \
+                         machine's time to start an smtp process, not a main.cf setting).",
+                    );
+                }
             }
             None => {
                 let printed = ron_value(kind, default).map_err(ImportError::Unparsable)?;
@@ -455,7 +462,7 @@ mydestination = $myhostname,
             "// main.cf:4 queue_run_delay = $minimal_backoff_time → 10m",
             "// main.cf:8 smtp_destination_concurrency_limit = 10 (the smtp transport's own; overrides default_destination_concurrency_limit = 30, main.cf:7)",
             "    max_idle: \"60s\",",
-            "// main.cf:10 max_idle = 60",
+            "// main.cf:10 max_idle = 60\n    // max_idle matters once the scenario sets delivery_agent_start_time",
             "    // Not modelled by mailsim:\n    //   smtp_destination_rate_delay = 1s (main.cf:11)\n    //   bounce_queue_lifetime = 1d (main.cf:12): the model has no null-sender mail\n",
             "// Not about retry or queueing (ignored): myhostname, mydestination.",
         ] {
