@@ -245,7 +245,6 @@ fn sweep_metrics(report: &StudyReport, chart_metrics: &[String]) -> Vec<usize> {
         .collect()
 }
 
-/// Adds the note on `± 0` when a shown interval has one.
 /// A cell's value of each of `metrics`, with its interval, as the table shows it.
 fn metric_cells<'a>(
     report: &'a StudyReport,
@@ -257,6 +256,7 @@ fn metric_cells<'a>(
         .map(|&m| metric_interval(report.metrics.name(m), &cell.metrics[m]))
 }
 
+/// Adds the note on `± 0` when a shown interval has one.
 fn finish_notes(report: &StudyReport, mut grid: Grid) -> Grid {
     let shows_zero = report
         .cells
