@@ -25,35 +25,28 @@ pub(super) trait Pending {
     fn len(&self) -> usize;
 }
 
-impl Pending for EventQueue<usize> {
-    fn push(&mut self, time: SimTime, event: usize) {
-        EventQueue::push(self, time, event);
-    }
-    fn pop(&mut self) -> Option<(SimTime, usize)> {
-        EventQueue::pop(self)
-    }
-    fn peek(&self) -> Option<(SimTime, &usize)> {
-        EventQueue::peek(self)
-    }
-    fn len(&self) -> usize {
-        EventQueue::len(self)
-    }
+/// Both queues have these operations under the same names.
+macro_rules! pending {
+    ($queue:ident) => {
+        impl Pending for $queue<usize> {
+            fn push(&mut self, time: SimTime, event: usize) {
+                $queue::push(self, time, event);
+            }
+            fn pop(&mut self) -> Option<(SimTime, usize)> {
+                $queue::pop(self)
+            }
+            fn peek(&self) -> Option<(SimTime, &usize)> {
+                $queue::peek(self)
+            }
+            fn len(&self) -> usize {
+                $queue::len(self)
+            }
+        }
+    };
 }
 
-impl Pending for LaneQueue<usize> {
-    fn push(&mut self, time: SimTime, event: usize) {
-        LaneQueue::push(self, time, event);
-    }
-    fn pop(&mut self) -> Option<(SimTime, usize)> {
-        LaneQueue::pop(self)
-    }
-    fn peek(&self) -> Option<(SimTime, &usize)> {
-        LaneQueue::peek(self)
-    }
-    fn len(&self) -> usize {
-        LaneQueue::len(self)
-    }
-}
+pending!(EventQueue);
+pending!(LaneQueue);
 
 /// Replays `steps` on `queue` (empty, at time zero) and on the reference heap: every pop, peek
 /// and length must be equal, and so must what is left at the end, popped in order.
