@@ -64,20 +64,21 @@ impl Deliverability {
     }
 
     /// An attempt from `ip` to `receiver` ended with a reply of `class`.
+    #[inline]
     pub fn record(&mut self, receiver: usize, ip: usize, class: ReplyClass) {
-        let column = match class {
-            ReplyClass::Accepted => None,
-            ReplyClass::Temporary => Some(1),
-            ReplyClass::Permanent => Some(2),
+        // One row of `[attempts, temporary, permanent]` added to each of the three tables.
+        let row = match class {
+            ReplyClass::Accepted => [1, 0, 0],
+            ReplyClass::Temporary => [1, 1, 0],
+            ReplyClass::Permanent => [1, 0, 1],
         };
         for counts in [
             &mut self.by_ip[receiver * self.ips + ip],
             &mut self.by_receiver[receiver],
             &mut self.by_sending_ip[ip],
         ] {
-            counts[0] += 1;
-            if let Some(column) = column {
-                counts[column] += 1;
+            for (count, add) in counts.iter_mut().zip(row) {
+                *count += add;
             }
         }
     }

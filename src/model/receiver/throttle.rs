@@ -13,26 +13,31 @@ pub(super) fn build<'a>(setup: &mut Setup<'a>) -> Option<Box<dyn Rule + 'a>> {
     let spec = setup.spec;
     let throttle = spec.throttle?;
     let history: Vec<Option<SimDuration>> = setup.ips.iter().map(|ip| ip.history).collect();
-    let buckets = setup
-        .ips
-        .iter()
-        .map(|ip| {
-            let class = crate::domain::Reputation::ALL
-                .iter()
-                .position(|c| *c == ip.reputation)
-                .unwrap_or_default();
-            Bucket {
-                tokens: f64::from(throttle.burst)
-                    * limit_factor(spec, class, ip.history, SimTime::ZERO),
-                updated: SimTime::ZERO,
-            }
-        })
-        .collect();
+    let mut buckets = Vec::with_capacity(setup.ips.len());
+    let mut steady = Vec::with_capacity(setup.ips.len());
+    for ip in &setup.ips {
+        let class = crate::domain::Reputation::ALL
+            .iter()
+            .position(|c| *c == ip.reputation)
+            .unwrap_or_default();
+        let factor = limit_factor(spec, class, ip.history, SimTime::ZERO);
+        buckets.push(Bucket {
+            tokens: f64::from(throttle.burst) * factor,
+            updated: SimTime::ZERO,
+        });
+        // Without probation for this IP its share is its class's at every instant.
+        let fixed = spec.probation.is_none() || ip.history.is_none();
+        steady.push(fixed.then(|| Steady {
+            factor,
+            burst: (f64::from(throttle.burst) * factor).max(1.0),
+        }));
+    }
     Some(Box::new(Buckets {
         spec,
         throttle,
         buckets,
         history,
+        steady,
     }))
 }
 
@@ -50,13 +55,28 @@ struct Buckets<'a> {
     buckets: Vec<Bucket>,
     /// Sending history of each IP at time zero, for probation (`None`: established).
     history: Vec<Option<SimDuration>>,
+    /// Per IP, its share and burst when they never change (no probation applies to it): worked
+    /// out once instead of at every attempt.
+    steady: Vec<Option<Steady>>,
+}
+
+/// An IP's share of the throttle and its burst, when they stay the same all run.
+#[derive(Clone, Copy, Debug)]
+struct Steady {
+    factor: f64,
+    burst: f64,
 }
 
 impl Rule for Buckets<'_> {
     fn check(&mut self, attempt: &Attempt, _: &mut RandomStream) -> Option<Reply> {
         let now = attempt.now;
-        let factor = limit_factor(self.spec, attempt.reputation, self.history[attempt.ip], now);
-        let burst = (f64::from(self.throttle.burst) * factor).max(1.0);
+        let Steady { factor, burst } = self.steady[attempt.ip].unwrap_or_else(|| {
+            let factor = limit_factor(self.spec, attempt.reputation, self.history[attempt.ip], now);
+            Steady {
+                factor,
+                burst: (f64::from(self.throttle.burst) * factor).max(1.0),
+            }
+        });
         let bucket = &mut self.buckets[attempt.ip];
         let elapsed = seconds(now - bucket.updated);
         bucket.tokens =

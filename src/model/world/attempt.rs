@@ -14,6 +14,7 @@ use crate::model::receiver::Attempt;
 impl World<'_> {
     /// Starts `message`'s next attempt from `ip` on a connection that has carried `uses`
     /// messages with this one, after `setup` (opening the connection, or nothing).
+    #[inline(always)]
     pub(super) fn start_attempt(&mut self, message: u32, ip: usize, uses: u32, setup: SimDuration) {
         let msg = &mut self.messages[message as usize];
         msg.attempts += 1;
@@ -55,6 +56,7 @@ impl World<'_> {
     }
 
     /// `message`'s attempt from `ip` ends with `reply` (unless an outage cut it short).
+    #[inline(always)]
     pub(super) fn attempt_done(&mut self, message: u32, ip: usize, uses: u32, mut reply: Reply) {
         let msg = self.messages[message as usize];
         let destination = msg.destination;

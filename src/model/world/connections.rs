@@ -13,6 +13,7 @@ impl World<'_> {
     /// Starts an attempt on a new connection if the destination has a free slot (and the
     /// policy admits the message), else queues. Returns whether the message is now in an
     /// attempt or waiting for a connection (not deferred, held or expired by the policy).
+    #[inline]
     pub(super) fn request_connection(&mut self, message: u32) -> bool {
         let destination = self.messages[message as usize].destination;
         let sender = destination.sender();
@@ -49,6 +50,7 @@ impl World<'_> {
     }
 
     /// Opens a connection from the sender's next IP (round robin) and starts an attempt on it.
+    #[inline]
     fn open_connection(&mut self, message: u32, sender: usize) {
         let state = &mut self.senders[sender];
         let ip_count = self.scenario.senders[sender].ips.len();
@@ -65,6 +67,7 @@ impl World<'_> {
     /// has capacity left; otherwise it closes and, if messages wait, a new one opens.
     /// With destination hooks, a connection closes if the policy's limit shrank below the
     /// connections in use, and new ones open while the limit has grown and messages wait.
+    #[inline(always)]
     pub(super) fn continue_connection(
         &mut self,
         destination: DestinationId,
@@ -108,6 +111,7 @@ impl World<'_> {
 
     /// A connection to `destination` closes. When none is left in use and no message waits,
     /// a policy with destination hooks is told the destination is idle.
+    #[inline]
     fn close_connection(&mut self, destination: DestinationId) {
         let state = &mut self.destinations[destination];
         state.busy -= 1;
@@ -120,7 +124,11 @@ impl World<'_> {
 
     /// The first waiting message the policy admits; the others are deferred, held or expired
     /// as it says (Postfix defers every queued message of a destination that just died).
+    #[inline]
     fn next_admitted(&mut self, destination: DestinationId) -> Option<u32> {
+        if self.destinations[destination].waiting.is_empty() {
+            return None;
+        }
         let sender = destination.sender();
         while let Some(next) = self.destinations[destination].waiting.pop_front() {
             self.journal.left_connection_queue();

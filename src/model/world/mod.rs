@@ -281,7 +281,19 @@ impl<'a> World<'a> {
     /// waits in `immediate` and runs right after the current event, with every check of the
     /// loop made as for any other event. Outputs are the same as through the queue, bit for
     /// bit; a retry queue with zero transaction time saves a push and a pop per attempt.
+    #[inline]
     fn schedule(&mut self, at: SimTime, event: Event) {
+        if at == self.now && self.immediate.is_none() && self.queue.peek_time() != Some(at) {
+            self.immediate = Some(event);
+        } else {
+            self.schedule_queued(at, event);
+        }
+    }
+
+    /// The rest of [`World::schedule`], out of line: a push into the queue (or the report of an
+    /// event scheduled in the past), which every zero-time attempt's end skips.
+    #[inline(never)]
+    fn schedule_queued(&mut self, at: SimTime, event: Event) {
         let at = if at < self.now {
             self.journal.invariant_broken(format!(
                 "an event was scheduled at {at}, before now ({})",

@@ -104,10 +104,15 @@ impl RetryStates {
 impl World<'_> {
     /// Asks the policy whether `message` may start an attempt now and carries out any other
     /// answer. Returns whether to proceed.
+    #[inline]
     pub(super) fn admit(&mut self, message: u32, sender: usize) -> bool {
-        if !self.senders[sender].hooks {
-            return true;
-        }
+        !self.senders[sender].hooks || self.admit_by_policy(message, sender)
+    }
+
+    /// [`World::admit`] for a policy with destination hooks, out of line: most policies have
+    /// none, and their attempts should not pay for this call's set-up.
+    #[inline(never)]
+    fn admit_by_policy(&mut self, message: u32, sender: usize) -> bool {
         let msg = &mut self.messages[message as usize];
         let receiver = msg.destination.receiver();
         let pending = Pending {
@@ -142,6 +147,7 @@ impl World<'_> {
     }
 
     /// `message` waits in the retry queue: until `at`, or for the sender's next queue run.
+    #[inline(always)]
     fn wait_for_retry(&mut self, message: u32, sender: usize, at: SimTime) {
         let state = &mut self.senders[sender];
         state.waiting_retry += 1;
@@ -152,6 +158,7 @@ impl World<'_> {
     }
 
     /// A deferred or held message's time has come: it asks for a connection again.
+    #[inline(always)]
     pub(super) fn retry_due(&mut self, message: u32) {
         let sender = self.messages[message as usize].destination.sender();
         let state = &mut self.senders[sender];
@@ -163,6 +170,7 @@ impl World<'_> {
     /// `message` failed temporarily with `reply` (after an attempt, or without one because of
     /// `without_attempt`): the policy retries it later or gives up. Returns whether it gave up
     /// (the message expired).
+    #[inline(always)]
     pub(super) fn deferred(
         &mut self,
         message: u32,
@@ -212,6 +220,7 @@ impl World<'_> {
 
     /// Sends a delay notice for `message` if its `age` at a failure calls for one (the sender's
     /// `delay_warning`, repeated at its multiples when the policy's default repeats).
+    #[inline]
     fn maybe_send_notice(&mut self, message: u32, sender: usize, age: SimDuration) {
         let spec = &self.scenario.senders[sender];
         let Some(first) = spec.delay_warning else {
