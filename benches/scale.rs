@@ -10,12 +10,16 @@
 //! target/release/deps/scale-* hold radix-heap 10000000     # or binary-heap, calendar-queue
 //! target/release/deps/scale-* campaign 10000000
 //! target/release/deps/scale-* retry-queue 2400000
+//! target/release/deps/scale-* floor 2400000      # the retry queue on the bare engine (support/floor.rs)
 //! target/release/deps/scale-* replications 1000000 4 2
 //! target/release/deps/scale-* peer retry-queue 2400000 1     # one JSON line, for compare.py
 //! target/release/deps/scale-* scenario 1000000 > campaign-1m.ron   # for `mailsim run --stats`
 //! target/release/deps/scale-* retry-queue-scenario 2400000 > retry-queue.ron
 //! ```
 
+// Only this binary runs the floor model, so it is not part of `support`, which both share.
+#[path = "support/floor.rs"]
+mod floor;
 mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -76,6 +80,7 @@ fn main() {
         },
         Some("campaign") => campaign(throttled_campaign(number(1)), number(1)),
         Some("retry-queue") => campaign(retry_queue(number(1)), number(1)),
+        Some("floor") => floor(number(1)),
         Some("peer") => peer(
             args.get(1).map_or("", String::as_str),
             number(2),
@@ -85,8 +90,8 @@ fn main() {
         Some("scenario") => print!("{}", throttled_campaign_text(number(1))),
         Some("retry-queue-scenario") => print!("{}", retry_queue_text(number(1))),
         Some(other) => panic!(
-            "unknown mode {other}; use hold, campaign, retry-queue, replications, scenario or \
-             retry-queue-scenario"
+            "unknown mode {other}; use hold, campaign, retry-queue, floor, replications, scenario \
+             or retry-queue-scenario"
         ),
     }
 }
@@ -155,6 +160,11 @@ fn all_figures() {
          the same figures (best of 3)"
     );
     println!("  2400000: {}", best_of(3, &["retry-queue", "2400000"]));
+    println!(
+        "  the same model on the bare engine (support/floor.rs): seconds, attempts, attempts/s, \
+         results (best of 3)"
+    );
+    println!("  2400000: {}", best_of(3, &["floor", "2400000"]));
     println!(
         "\nreplications of the 1M campaign: seconds for 4 replications, events, events/s, CPU \
          seconds used by the process (best of 3)"
@@ -262,6 +272,24 @@ fn campaign(scenario: Scenario, messages: u64) {
         messages as f64 / elapsed / 1e6,
         peak as f64 / (1024.0 * 1024.0),
         peak as f64 / peak_queued.max(1) as f64,
+    );
+}
+
+/// The retry queue with `messages` messages on the bare engine (`support/floor.rs`): seconds,
+/// attempts, attempts per second and the results to compare with `retry-queue`'s.
+fn floor(messages: u64) {
+    let started = Instant::now();
+    let result = floor::retry_queue_floor(messages);
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "{elapsed:.3} s {} attempts {:.2} M attempts/s {} delivered {} bounced {} expired {} peak waiting {:.1} s mean latency",
+        result.attempts,
+        result.attempts as f64 / elapsed / 1e6,
+        result.delivered,
+        result.bounced,
+        result.expired,
+        result.peak_waiting,
+        result.mean_latency_s,
     );
 }
 
