@@ -283,11 +283,18 @@ impl<'a> World<'a> {
     /// bit; a retry queue with zero transaction time saves a push and a pop per attempt.
     #[inline]
     fn schedule(&mut self, at: SimTime, event: Event) {
-        if at == self.now && self.immediate.is_none() && self.queue.peek_time() != Some(at) {
+        if self.is_next(at) {
             self.immediate = Some(event);
         } else {
             self.schedule_queued(at, event);
         }
+    }
+
+    /// Whether an event at `at` would be the next the queue gives: at the current instant, with
+    /// the immediate slot free and nothing else pending then.
+    #[inline]
+    fn is_next(&self, at: SimTime) -> bool {
+        at == self.now && self.immediate.is_none() && self.queue.peek_time() != Some(at)
     }
 
     /// The rest of [`World::schedule`], out of line: a push into the queue (or the report of an
@@ -303,7 +310,7 @@ impl<'a> World<'a> {
         } else {
             at
         };
-        if at == self.now && self.immediate.is_none() && self.queue.peek_time() != Some(at) {
+        if self.is_next(at) {
             self.immediate = Some(event);
         } else {
             self.queue.push(at, event);
