@@ -126,9 +126,6 @@ impl World<'_> {
     /// as it says (Postfix defers every queued message of a destination that just died).
     #[inline]
     fn next_admitted(&mut self, destination: DestinationId) -> Option<u32> {
-        if self.destinations[destination].waiting.is_empty() {
-            return None;
-        }
         let sender = destination.sender();
         while let Some(next) = self.destinations[destination].waiting.pop_front() {
             self.journal.left_connection_queue();

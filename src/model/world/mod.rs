@@ -25,7 +25,10 @@
 //! runner of a policy that has one, such as Exim's: deferred messages then wait for a run, which
 //! takes them one at a time). Everything the
 //! world reports goes through `journal`, its one door to the metrics recorder and the
-//! observer. Arrivals and the loop itself are here.
+//! observer. Arrivals and the loop itself are here. The handlers every attempt passes through
+//! are marked to be inlined into the loop: on a retry queue their calls' set-up was a
+//! measurable share of each attempt (`BENCHMARKS.md`, "The model layer against the engine's
+//! floor").
 //!
 //! [`RetryPolicy::uses_destination_hooks`]: crate::retry::RetryPolicy::uses_destination_hooks
 //! [`RetryPolicy::admit`]: crate::retry::RetryPolicy::admit
