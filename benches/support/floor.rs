@@ -3,7 +3,7 @@
 //! policy object, no connections, no journal, and counters instead of the recorder's time series,
 //! histogram and deliverability tables. What it costs per attempt is the least the world's loop
 //! could cost on this engine; the gap to `mailsim::model::simulate` on the same workload is what
-//! the model layer spends (BENCHMARKS.md, "The engine's floor under the retry queue").
+//! the model layer spends (BENCHMARKS.md, "The model layer against the engine's floor").
 //!
 //! The model is `retry_queue_text`'s: Poisson arrivals over 12 h, a token bucket of 15 000/h and
 //! burst 500 per IP (10 IPs per 2.4 M messages, round robin), every connection refused from 4 h
@@ -21,7 +21,6 @@ const BURST: f64 = 500.0;
 /// What the floor model counted.
 #[derive(Debug, Default)]
 pub struct FloorResult {
-    pub events: u64,
     pub attempts: u64,
     pub delivered: u64,
     pub bounced: u64,
@@ -52,7 +51,6 @@ pub fn retry_queue_floor(messages: u64) -> FloorResult {
     let mut next_arrival = arrivals.exponential(mean_gap_ms);
     queue.push(SimTime(next_arrival.round() as u64), ARRIVAL);
     while let Some((SimTime(now), event)) = queue.pop() {
-        result.events += 1;
         let message = if event == ARRIVAL {
             let slot = free.pop().unwrap_or_else(|| {
                 messages.push((0, true));

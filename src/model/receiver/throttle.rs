@@ -27,10 +27,7 @@ pub(super) fn build<'a>(setup: &mut Setup<'a>) -> Option<Box<dyn Rule + 'a>> {
         });
         // Without probation for this IP its share is its class's at every instant.
         let fixed = spec.probation.is_none() || ip.history.is_none();
-        steady.push(fixed.then(|| Steady {
-            factor,
-            burst: (f64::from(throttle.burst) * factor).max(1.0),
-        }));
+        steady.push(fixed.then(|| Steady::new(throttle, factor)));
     }
     Some(Box::new(Buckets {
         spec,
@@ -67,15 +64,22 @@ struct Steady {
     burst: f64,
 }
 
+impl Steady {
+    /// The share `factor` of `throttle`, with the burst it allows (at least one token).
+    fn new(throttle: Throttle, factor: f64) -> Steady {
+        Steady {
+            factor,
+            burst: (f64::from(throttle.burst) * factor).max(1.0),
+        }
+    }
+}
+
 impl Rule for Buckets<'_> {
     fn check(&mut self, attempt: &Attempt, _: &mut RandomStream) -> Option<Reply> {
         let now = attempt.now;
         let Steady { factor, burst } = self.steady[attempt.ip].unwrap_or_else(|| {
             let factor = limit_factor(self.spec, attempt.reputation, self.history[attempt.ip], now);
-            Steady {
-                factor,
-                burst: (f64::from(self.throttle.burst) * factor).max(1.0),
-            }
+            Steady::new(self.throttle, factor)
         });
         let bucket = &mut self.buckets[attempt.ip];
         let elapsed = seconds(now - bucket.updated);
