@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use super::axes;
 use super::outages;
 use super::style::{self, Swatch};
+use super::thin::join_unseen_gaps;
 use super::{Chart, DrawResult, RunView};
 use crate::metrics::{Outcomes, Sample};
 
@@ -121,7 +122,7 @@ where
     let y = (100.0, y_desc.as_str());
     let mut plot = axes::time_chart(&room.plot, &axis, &windows, y, &|v| format!("{v:.0}%"))?;
     for (_, pattern, steps) in series {
-        for path in paths(steps) {
+        for path in join_unseen_gaps(paths(steps)) {
             style::draw_line(&mut plot, path, pattern, 2)?;
         }
     }

@@ -6,7 +6,7 @@
 //!
 //! Files: one per chart or family of charts (`queue`, `load`, `deferral_rate`, `latency`,
 //! `outcome`, `compare`, `sweep`); what they share in `style` (look), `axes` (axes and time
-//! charts) and `outages` (shaded windows); [`render_drawing`] turns any [`Drawing`] into SVG
+//! charts), `outages` (shaded windows) and `thin` (long series cut to what a plot shows); [`render_drawing`] turns any [`Drawing`] into SVG
 //! (always byte-identical for the same data) or PNG.
 //!
 //! Text is laid out (and, in PNG, drawn) with DejaVu Sans embedded in the binary, so nothing
@@ -30,6 +30,7 @@ mod queue;
 mod render;
 mod style;
 mod sweep;
+mod thin;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::{self, Coord, TimeAxis};
 use super::outages::{self, Window};
 use super::style::{self, Swatch};
-use super::{Chart, DrawResult, RunView};
+use super::{Chart, DrawResult, RunView, thin};
 
 /// A sender's queue alert threshold: the sender's name and the threshold.
 type Threshold = (String, f64);
@@ -45,13 +45,19 @@ where
     let mut chart = axes::time_chart(&room.plot, &axis, &windows, y, &axes::count_ticks)?;
 
     // The deferred queue as a translucent area, so the shaded windows behind it stay visible.
-    let retry = samples
+    let retry: Vec<(f64, f64)> = samples
         .iter()
-        .map(|s| (s.time.as_secs_f64(), s.waiting_retry as f64));
-    chart.draw_series(
-        AreaSeries::new(retry, 0.0, RETRY_FILL.mix(0.45).filled())
-            .border_style(RETRY_LINE.stroke_width(2)),
-    )?;
+        .map(|s| (s.time.as_secs_f64(), s.waiting_retry as f64))
+        .collect();
+    if thin::is_dense(&retry) {
+        let fill = RETRY_FILL.mix(0.45).filled();
+        thin::draw_dense_area(&chart, &retry, 0.0, fill, Some((RETRY_LINE, 2)))?;
+    } else {
+        chart.draw_series(
+            AreaSeries::new(retry, 0.0, RETRY_FILL.mix(0.45).filled())
+                .border_style(RETRY_LINE.stroke_width(2)),
+        )?;
+    }
     let connection = samples
         .iter()
         .map(|s| (s.time.as_secs_f64(), s.waiting_connection as f64))

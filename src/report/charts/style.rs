@@ -6,7 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::DrawResult;
+use super::{DrawResult, thin};
 use crate::engine::SimDuration;
 
 /// Canvas size in pixels: fits a laptop screen and a projector.
@@ -192,9 +192,9 @@ where
 }
 
 /// Draws a line through `points` in a series' colour and dash, `width` pixels wide.
-pub fn draw_line<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+pub fn draw_line<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'_, DB, CT>,
-    points: Vec<CT::From>,
+    points: Vec<(f64, f64)>,
     (color, dash): (RGBColor, Dash),
     width: u32,
 ) -> DrawResult
@@ -202,6 +202,9 @@ where
     DB::ErrorType: 'static,
     CT::From: Clone + 'static,
 {
+    if thin::is_dense(&points) {
+        return thin::draw_dense_line(chart, &points, color, width);
+    }
     let style = color.stroke_width(width);
     match dash.pattern() {
         None => {
