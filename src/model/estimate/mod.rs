@@ -22,8 +22,10 @@ use crate::scenario::{Scenario, Traffic};
 /// The process before any scenario: code, libraries, the allocator's arenas, the embedded font
 /// (a release build; a debug build's code is about 8 MiB more).
 const BASE_BYTES: f64 = 7.0 * MIB;
-/// Per message waiting for a free connection: its record and its place in the wait queue.
-const BYTES_PER_WAITING_MESSAGE: f64 = 48.0;
+/// Per message waiting for a free connection: its 24-byte record and its 4-byte place in the
+/// wait queue, which grows by doubling (so up to 8). Measured on a release build (BENCHMARKS.md,
+/// "The panel again"): 28–30 bytes a message for backlogs of 1 M to 5 M.
+const BYTES_PER_WAITING_MESSAGE: f64 = 32.0;
 /// Per time-series row kept by the recorder: the row itself. (The vector's spare capacity is
 /// never written, so it never becomes resident; a study of two runs at once on two workers
 /// measures exactly two runs' rows.)
