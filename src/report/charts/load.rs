@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes;
 use super::outages;
 use super::style::{self, Dash, Swatch};
-use super::{Chart, DrawResult, RunView, thin};
+use super::{Chart, DrawResult, RunView};
 use crate::domain::Reply;
 use crate::engine::SimDuration;
 use crate::metrics::{Sample, TimeSeries};
@@ -316,27 +316,11 @@ where
     let mut chart = axes::time_chart(&room.plot, &axis, &windows, y, &axes::count_ticks)?;
     // Top layer first, so each lower layer paints over the part of it that is its own.
     for (_, color, points) in layers.into_iter().rev() {
-        draw_layer(&mut chart, clip(points, top), color)?;
+        let fill = style::light(color, 0.25).filled();
+        style::draw_area(&mut chart, clip(points, top), fill, Some((color, 1)))?;
     }
     label_spike(&mut chart, spike, "/h")?;
     room.finish(&mut chart, &windows)?;
-    Ok(())
-}
-
-/// One layer of the stacked deferrals: a light fill under a thin line in the code's colour.
-fn draw_layer<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, axes::Coord>,
-    points: Vec<(f64, f64)>,
-    color: RGBColor,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let fill = style::light(color, 0.25).filled();
-    if thin::is_dense(&points) {
-        return thin::draw_dense_area(chart, &points, 0.0, fill, Some((color, 1)));
-    }
-    chart.draw_series(AreaSeries::new(points, 0.0, fill).border_style(color.stroke_width(1)))?;
     Ok(())
 }
 

@@ -5,9 +5,10 @@
 //! [`CompareChart`]; a sweep has one chart per metric ([`SweepView`]).
 //!
 //! Files: one per chart or family of charts (`queue`, `load`, `deferral_rate`, `latency`,
-//! `outcome`, `compare`, `sweep`); what they share in `style` (look), `axes` (axes and time
-//! charts), `outages` (shaded windows) and `thin` (long series cut to what a plot shows); [`render_drawing`] turns any [`Drawing`] into SVG
-//! (always byte-identical for the same data) or PNG.
+//! `outcome`, `compare`, `sweep`); what they share in `style` (look, lines and areas), `axes`
+//! (axes and time charts), `outages` (shaded windows) and `thin` (long series drawn one pixel
+//! column at a time); [`render_drawing`] turns any [`Drawing`] into SVG (always byte-identical
+//! for the same data) or PNG.
 //!
 //! Text is laid out (and, in PNG, drawn) with DejaVu Sans embedded in the binary, so nothing
 //! depends on the fonts installed on the machine. SVG text names the `sans-serif` family and

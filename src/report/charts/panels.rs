@@ -138,11 +138,7 @@ where
     outages::shade(&mut chart, windows, top)?;
     let clipped = super::load::clip(points, top);
     let fill = style::light(color, 0.7).mix(0.6).filled();
-    if super::thin::is_dense(&clipped) {
-        super::thin::draw_dense_area(&chart, &clipped, 0.0, fill, None)?;
-    } else {
-        chart.draw_series(AreaSeries::new(clipped.clone(), 0.0, fill))?;
-    }
+    style::draw_area(&mut chart, clipped.clone(), fill, None)?;
     style::draw_line(&mut chart, clipped, (color, dash), 2)?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::{self, Coord, TimeAxis};
 use super::outages::{self, Window};
 use super::style::{self, Swatch};
-use super::{Chart, DrawResult, RunView, thin};
+use super::{Chart, DrawResult, RunView};
 
 /// A sender's queue alert threshold: the sender's name and the threshold.
 type Threshold = (String, f64);
@@ -49,15 +49,8 @@ where
         .iter()
         .map(|s| (s.time.as_secs_f64(), s.waiting_retry as f64))
         .collect();
-    if thin::is_dense(&retry) {
-        let fill = RETRY_FILL.mix(0.45).filled();
-        thin::draw_dense_area(&chart, &retry, 0.0, fill, Some((RETRY_LINE, 2)))?;
-    } else {
-        chart.draw_series(
-            AreaSeries::new(retry, 0.0, RETRY_FILL.mix(0.45).filled())
-                .border_style(RETRY_LINE.stroke_width(2)),
-        )?;
-    }
+    let fill = RETRY_FILL.mix(0.45).filled();
+    style::draw_area(&mut chart, retry, fill, Some((RETRY_LINE, 2)))?;
     let connection = samples
         .iter()
         .map(|s| (s.time.as_secs_f64(), s.waiting_connection as f64))

@@ -3,7 +3,7 @@
 //! these here makes the charts look like one family. The axes are in [`super::axes`], the
 //! shaded outage windows in [`super::outages`].
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::{DrawResult, thin};
@@ -191,8 +191,9 @@ where
     Ok(())
 }
 
-/// Draws a line through `points` in a series' colour and dash, `width` pixels wide.
-pub fn draw_line<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+/// Draws a line through `points` in a series' colour and dash, `width` pixels wide (a dense
+/// series one pixel column at a time, see [`super::thin`]).
+pub fn draw_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'_, DB, CT>,
     points: Vec<(f64, f64)>,
     (color, dash): (RGBColor, Dash),
@@ -200,7 +201,6 @@ pub fn draw_line<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = 
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
-    CT::From: Clone + 'static,
 {
     if thin::is_dense(&points) {
         return thin::draw_dense_line(chart, &points, color, width);
@@ -214,6 +214,28 @@ where
             chart.draw_series(DashedLineSeries::new(points, size, spacing, style))?;
         }
     }
+    Ok(())
+}
+
+/// Fills the area between `points` and zero with `fill`, with `border` (colour and width)
+/// along the line if given (a dense series one pixel column at a time, see [`super::thin`]).
+pub fn draw_area<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    points: Vec<(f64, f64)>,
+    fill: ShapeStyle,
+    border: Option<(RGBColor, u32)>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    if thin::is_dense(&points) {
+        return thin::draw_dense_area(chart, &points, 0.0, fill, border);
+    }
+    let area = AreaSeries::new(points, 0.0, fill);
+    match border {
+        Some((color, width)) => chart.draw_series(area.border_style(color.stroke_width(width)))?,
+        None => chart.draw_series(area)?,
+    };
     Ok(())
 }
 

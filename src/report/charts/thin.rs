@@ -4,8 +4,8 @@
 //! them. A dense series is drawn one pixel column at a time instead: a bar as wide as the line
 //! from the column's lowest to its highest point (and to where the line entered it), which
 //! covers the pixels the line through every point would. An area is filled column by column
-//! up to the column's highest point. A series of at most [`WHOLE`] points is drawn as before,
-//! point by point. Dashes do not show in the dense part of a line, where they could not be
+//! up to the column's highest point. `style::draw_line` and `style::draw_area` choose: a
+//! series of at most [`WHOLE`] points is drawn as before, point by point. Dashes do not show in the dense part of a line, where they could not be
 //! told apart anyway.
 
 use plotters::coord::{CoordTranslate, Shift};
@@ -74,8 +74,8 @@ fn columns(pixels: impl IntoIterator<Item = (i32, i32)>) -> Vec<Column> {
 }
 
 /// The plot's pixel area and where `points` fall in it.
-fn pixels<'a, DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
-    chart: &ChartContext<'a, DB, CT>,
+fn pixels<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &ChartContext<'_, DB, CT>,
     points: &[(f64, f64)],
 ) -> (DrawingArea<DB, Shift>, Vec<Column>) {
     let area = chart.plotting_area();
