@@ -102,7 +102,8 @@ where
 }
 
 /// One bar per column, `width` pixels wide and reaching half the width past either end, so
-/// a flat stretch shows as thick as a line.
+/// a flat stretch shows as thick as a line. (A rectangle's far corner is exclusive, in SVG
+/// and in the bitmap alike.)
 fn draw_strokes<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     columns: &[Column],
@@ -116,7 +117,7 @@ where
     let half = width / 2;
     for column in columns {
         let (left, top) = (column.x - half, column.top - half);
-        let (right, bottom) = (left + width - 1, column.bottom - half + width - 1);
+        let (right, bottom) = (left + width, column.bottom - half + width);
         area.draw(&Rectangle::new(
             [(left, top), (right, bottom)],
             color.filled(),
@@ -145,7 +146,10 @@ where
         - plot.get_base_pixel().1;
     for column in &columns {
         let (top, bottom) = (column.top.min(base), column.top.max(base));
-        area.draw(&Rectangle::new([(column.x, top), (column.x, bottom)], fill))?;
+        area.draw(&Rectangle::new(
+            [(column.x, top), (column.x + 1, bottom)],
+            fill,
+        ))?;
     }
     if let Some((color, width)) = border {
         draw_strokes(&area, &columns, color, width)?;
@@ -234,6 +238,28 @@ mod tests {
         let got = columns(pixels);
         assert_eq!(got.len(), 1_000);
         assert!(got.iter().all(|c| c.top == 0 && c.bottom == 49));
+    }
+
+    #[test]
+    fn dense_lines_and_areas_draw_bars_that_show() {
+        let points: Vec<(f64, f64)> = (0..WHOLE + 1)
+            .map(|i| (i as f64, (i % 100) as f64))
+            .collect();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (300, 200)).into_drawing_area();
+            let chart = ChartBuilder::on(&root)
+                .build_cartesian_2d(0.0..points.len() as f64, 0.0..100.0)
+                .expect("a chart");
+            draw_dense_line(&chart, &points, BLUE, 2).expect("a line");
+            let fill = BLUE.mix(0.25).filled();
+            draw_dense_area(&chart, &points, 0.0, fill, Some((BLUE, 1))).expect("an area");
+        }
+        let rects = svg.matches("<rect").count();
+        // One bar a pixel column (the plot is 299 wide), for the line, the fill and the border.
+        assert!(rects >= 3 * 299, "{rects} bars");
+        assert!(!svg.contains("width=\"0\""), "a bar without width");
+        assert!(!svg.contains("height=\"0\""), "a bar without height");
     }
 
     #[test]
